@@ -1,0 +1,276 @@
+/* OpenSSL glue for the control channel. Nothing here logs: failures come
+ * back as one line of text built from OpenSSL's error queue and the
+ * certificate verification result. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "tls.h"
+
+static void
+tls_error(SSL *ssl, const char *what, char *err, size_t errlen)
+{
+	unsigned long e, first = 0;
+	const char *reason = NULL;
+	long vr;
+
+	while ((e = ERR_get_error()) != 0)
+		if (first == 0)
+			first = e;
+	if (first != 0)
+		reason = ERR_reason_error_string(first);
+	if (reason == NULL)
+		reason = errno != 0 ? strerror(errno) : "connection closed";
+	vr = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
+	snprintf(err, errlen, "%s%s%s%s%s%s", what ? what : "", what ? ": " : "",
+	    reason, vr != X509_V_OK ? " (" : "",
+	    vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "",
+	    vr != X509_V_OK ? ")" : "");
+}
+
+static int
+tls_load_crl(SSL_CTX *ctx, const char *crl)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	X509_LOOKUP *lookup;
+
+	if ((lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file())) == NULL)
+		return -1;
+	if (X509_load_crl_file(lookup, crl, X509_FILETYPE_PEM) <= 0)
+		return -1;
+	return X509_STORE_set_flags(store,
+	    X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL) == 1 ? 0 : -1;
+}
+
+static int
+tls_ctx_setup(SSL_CTX *ctx, bool server, const char *ca, const char *cert,
+    const char *key, const char *crl, char *err, size_t errlen)
+{
+	const char *what;
+
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1)
+		what = "TLS 1.3";
+	else if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
+		what = ca;
+	else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+		what = cert;
+	else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+		what = key;
+	else if (SSL_CTX_check_private_key(ctx) != 1)
+		what = "key does not match certificate";
+	else if (crl[0] != '\0' && tls_load_crl(ctx, crl) == -1)
+		what = crl;
+	else
+		what = NULL;
+	if (what != NULL) {
+		tls_error(NULL, what, err, errlen);
+		return -1;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
+	    (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
+	/* No resumption: every session is a full, mutually verified one. */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	return 0;
+}
+
+SSL_CTX *
+tls_ctx_new(bool server, const char *ca, const char *cert, const char *key,
+    const char *crl, char *err, size_t errlen)
+{
+	SSL_CTX *ctx;
+
+	ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+	if (ctx == NULL) {
+		tls_error(NULL, "TLS context", err, errlen);
+		return NULL;
+	}
+	if (tls_ctx_setup(ctx, server, ca, cert, key, crl, err, errlen) == -1) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static int
+ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
+}
+
+static void
+deadline_in(struct timespec *d, int timeout_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, d);
+	d->tv_sec += timeout_ms / 1000;
+	d->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (d->tv_nsec >= 1000000000) {
+		d->tv_sec++;
+		d->tv_nsec -= 1000000000;
+	}
+}
+
+/* Waits for what OpenSSL asked for; 1 to retry, 0 on timeout, -1 on error. */
+static int
+tls_wait(SSL *ssl, int r, const struct timespec *deadline)
+{
+	struct pollfd pfd = { .fd = SSL_get_fd(ssl) };
+	int left, n;
+
+	switch (SSL_get_error(ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		pfd.events = POLLIN;
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		pfd.events = POLLOUT;
+		break;
+	default:
+		return -1;
+	}
+	if ((left = ms_left(deadline)) == 0)
+		return 0;
+	do
+		n = poll(&pfd, 1, left);
+	while (n == -1 && errno == EINTR);
+	return n > 0 ? 1 : n;
+}
+
+static SSL *
+tls_handshake(SSL_CTX *ctx, int fd, const char *server_name, int timeout_ms,
+    char *err, size_t errlen)
+{
+	struct timespec deadline;
+	SSL *ssl;
+	int r, w;
+
+	ERR_clear_error();
+	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1) {
+		tls_error(NULL, NULL, err, errlen);
+		SSL_free(ssl);
+		return NULL;
+	}
+	if (server_name != NULL && (SSL_set1_host(ssl, server_name) != 1 ||
+	    SSL_set_tlsext_host_name(ssl, server_name) != 1)) {
+		tls_error(ssl, NULL, err, errlen);
+		SSL_free(ssl);
+		return NULL;
+	}
+	deadline_in(&deadline, timeout_ms);
+	for (;;) {
+		errno = 0;
+		r = server_name != NULL ? SSL_connect(ssl) : SSL_accept(ssl);
+		if (r == 1)
+			return ssl;
+		if ((w = tls_wait(ssl, r, &deadline)) == 1)
+			continue;
+		if (w == 0)
+			snprintf(err, errlen, "timed out after %d ms",
+			    timeout_ms);
+		else
+			tls_error(ssl, NULL, err, errlen);
+		SSL_free(ssl);
+		return NULL;
+	}
+}
+
+SSL *
+tls_accept(SSL_CTX *ctx, int fd, int timeout_ms, char *err, size_t errlen)
+{
+	return tls_handshake(ctx, fd, NULL, timeout_ms, err, errlen);
+}
+
+SSL *
+tls_connect(SSL_CTX *ctx, int fd, const char *server_name, int timeout_ms,
+    char *err, size_t errlen)
+{
+	return tls_handshake(ctx, fd, server_name, timeout_ms, err, errlen);
+}
+
+int
+tls_peer_cn(SSL *ssl, char *cn, size_t len)
+{
+	X509 *peer = SSL_get0_peer_certificate(ssl);
+	X509_NAME *name;
+	int n;
+
+	if (peer == NULL || (name = X509_get_subject_name(peer)) == NULL)
+		return -1;
+	n = X509_NAME_get_text_by_NID(name, NID_commonName, cn, (int)len);
+	if (n <= 0 || (size_t)n >= len || strlen(cn) != (size_t)n)
+		return -1;
+	return 0;
+}
+
+int
+tls_export(SSL *ssl, uint32_t epoch, uint8_t *out, size_t len)
+{
+	unsigned char ctx[4] = { epoch >> 24, epoch >> 16, epoch >> 8, epoch };
+
+	return SSL_export_keying_material(ssl, out, len, TLS_EXPORT_LABEL,
+	    strlen(TLS_EXPORT_LABEL), ctx, sizeof(ctx), 1) == 1 ? 0 : -1;
+}
+
+ssize_t
+tls_read(SSL *ssl, uint8_t *buf, size_t cap, char *err, size_t errlen)
+{
+	int r, e;
+
+	ERR_clear_error();
+	errno = 0;
+	r = SSL_read(ssl, buf, cap > INT32_MAX ? INT32_MAX : (int)cap);
+	if (r > 0)
+		return r;
+	e = SSL_get_error(ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return 0;
+	if (e == SSL_ERROR_ZERO_RETURN)
+		snprintf(err, errlen, "peer closed the TLS connection");
+	else
+		tls_error(ssl, NULL, err, errlen);
+	return -1;
+}
+
+int
+tls_write(SSL *ssl, const uint8_t *buf, size_t len, int timeout_ms,
+    char *err, size_t errlen)
+{
+	struct timespec deadline;
+	int r, w;
+
+	deadline_in(&deadline, timeout_ms);
+	ERR_clear_error();
+	for (;;) {
+		errno = 0;
+		r = SSL_write(ssl, buf, (int)len);
+		if (r > 0)
+			return 0;
+		if ((w = tls_wait(ssl, r, &deadline)) == 1)
+			continue;
+		if (w == 0)
+			snprintf(err, errlen, "TLS write timed out");
+		else
+			tls_error(ssl, NULL, err, errlen);
+		return -1;
+	}
+}
+
+void
+tls_close(SSL *ssl)
+{
+	if (ssl == NULL)
+		return;
+	SSL_shutdown(ssl);
+	SSL_free(ssl);
+}

@@ -1,0 +1,1105 @@
+/* Configuration: the directive table below is the one source of the config
+ * file syntax, the command line flags, the defaults and --help. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+#define CONF_LINE_MAX 4096	/* characters in a config file line */
+#define CONF_ARGS_MAX 2		/* arguments of the widest directive */
+#define CONF_MSG_MAX 512	/* a parser's error text before its prefix */
+#define CONF_DEFAULT_PORT 1194
+#define CONF_CN_MAX 64
+
+enum conf_type {
+	T_STRING,
+	T_PATH,		/* a string that conf_check opens */
+	T_UINT,
+	T_BOOL,
+	T_ADDRPORT,
+	T_CIDR,
+	T_KEEPALIVE,
+	T_PAIR,
+	T_ENUM,
+	T_FIXED,
+	T_ROUTE,
+	T_REMOTE,
+};
+
+enum conf_group {
+	G_TLS,
+	G_TUNNEL,
+	G_PROCESS,
+	G_SERVER,
+	G_CLIENT,
+	G_COUNT,
+};
+
+struct directive {
+	const char *name;
+	const char *args;		/* synopsis, for --help and errors */
+	enum conf_type type;
+	unsigned roles;			/* where it is valid: enum conf_role */
+	unsigned required;		/* roles that must give it */
+	const char *def;		/* parsed like config file text */
+	enum conf_group group;
+	const char *help;
+	size_t off;			/* field in struct conf */
+	size_t off2;			/* second field of a pair or CIDR */
+	size_t size;			/* of a string field */
+	unsigned long min;
+	unsigned long max;
+	const char *const *choices;	/* T_ENUM, NULL-terminated */
+};
+
+/* Where a directive came from, for error messages. */
+struct src {
+	const char *file;		/* NULL: the command line */
+	unsigned line;			/* 0: the file as a whole */
+};
+
+typedef int conf_parse_fn(struct conf *, const struct directive *, char **,
+    char *, size_t);
+
+static conf_parse_fn parse_string, parse_uint, parse_bool, parse_addrport,
+    parse_cidr, parse_keepalive, parse_pair, parse_enum, parse_fixed,
+    parse_route, parse_remote;
+
+static const struct {
+	int nargs;
+	bool repeatable;
+	conf_parse_fn *parse;
+} conf_types[] = {
+	[T_STRING] = { 1, false, parse_string },
+	[T_PATH] = { 1, false, parse_string },
+	[T_UINT] = { 1, false, parse_uint },
+	[T_BOOL] = { 1, false, parse_bool },
+	[T_ADDRPORT] = { 1, false, parse_addrport },
+	[T_CIDR] = { 1, false, parse_cidr },
+	[T_KEEPALIVE] = { 2, false, parse_keepalive },
+	[T_PAIR] = { 2, false, parse_pair },
+	[T_ENUM] = { 1, false, parse_enum },
+	[T_FIXED] = { 2, true, parse_fixed },
+	[T_ROUTE] = { 1, true, parse_route },
+	[T_REMOTE] = { 1, false, parse_remote },
+};
+
+static const char *const conf_group_names[G_COUNT] = {
+	[G_TLS] = "TLS",
+	[G_TUNNEL] = "Tunnel",
+	[G_PROCESS] = "Process",
+	[G_SERVER] = "Server",
+	[G_CLIENT] = "Client",
+};
+
+static const char *const dup_cn_names[] = {
+	[CONF_DUP_REPLACE] = "replace",
+	[CONF_DUP_REFUSE] = "refuse",
+	NULL,
+};
+
+#define SRV CONF_SERVER
+#define CLI CONF_CLIENT
+#define STA CONF_STATUS
+#define OFF(f) offsetof(struct conf, f)
+#define SIZE(f) sizeof(((struct conf *)0)->f)
+
+static const struct directive directives[] = {
+	{ .name = "ca", .args = "FILE", .type = T_PATH, .roles = SRV | CLI,
+	  .required = SRV | CLI, .group = G_TLS,
+	  .help = "CA certificates that sign the peer's certificate",
+	  .off = OFF(ca), .size = SIZE(ca) },
+	{ .name = "cert", .args = "FILE", .type = T_PATH, .roles = SRV | CLI,
+	  .required = SRV | CLI, .group = G_TLS,
+	  .help = "this host's certificate (chain)",
+	  .off = OFF(cert), .size = SIZE(cert) },
+	{ .name = "key", .args = "FILE", .type = T_PATH, .roles = SRV | CLI,
+	  .required = SRV | CLI, .group = G_TLS,
+	  .help = "private key of cert",
+	  .off = OFF(key), .size = SIZE(key) },
+	{ .name = "crl", .args = "FILE", .type = T_PATH, .roles = SRV | CLI,
+	  .group = G_TLS,
+	  .help = "revocation list to check the peer's certificate against",
+	  .off = OFF(crl), .size = SIZE(crl) },
+	{ .name = "handshake-timeout", .args = "SECONDS", .type = T_UINT,
+	  .roles = SRV | CLI, .def = "10", .group = G_TLS,
+	  .help = "give up on a TLS handshake after SECONDS (1..300)",
+	  .off = OFF(handshake_timeout), .min = 1, .max = 300 },
+	{ .name = "reneg-sec", .args = "SECONDS", .type = T_UINT,
+	  .roles = SRV | CLI, .def = "3600", .group = G_TLS,
+	  .help = "derive new data keys this often; 0 turns it off",
+	  .off = OFF(reneg_sec), .min = 0, .max = 7 * 86400 },
+	{ .name = "dev", .args = "NAME", .type = T_STRING, .roles = SRV | CLI,
+	  .def = "stun0", .group = G_TUNNEL,
+	  .help = "tun device to create",
+	  .off = OFF(dev), .size = SIZE(dev) },
+	{ .name = "mtu", .args = "N", .type = T_UINT, .roles = SRV,
+	  .def = "1420", .group = G_TUNNEL,
+	  .help = "tunnel MTU (576..9000), pushed to clients",
+	  .off = OFF(mtu), .min = 576, .max = 9000 },
+	{ .name = "keepalive", .args = "INTERVAL TIMEOUT", .type = T_KEEPALIVE,
+	  .roles = SRV | CLI, .def = "10 60", .group = G_TUNNEL,
+	  .help = "send a keepalive after INTERVAL quiet seconds, drop the "
+	    "peer after TIMEOUT silent ones (1..3600); a client takes the "
+	    "server's unless given",
+	  .off = OFF(keepalive_interval), .off2 = OFF(keepalive_timeout),
+	  .min = 1, .max = 3600 },
+	{ .name = "user", .args = "NAME", .type = T_STRING, .roles = SRV | CLI,
+	  .def = "nobody", .group = G_PROCESS,
+	  .help = "drop privileges to NAME once devices and sockets are open",
+	  .off = OFF(user), .size = SIZE(user) },
+	{ .name = "status-socket", .args = "PATH", .type = T_STRING,
+	  .roles = SRV | CLI | STA, .required = STA, .group = G_PROCESS,
+	  .help = "unix socket that 'simpletun status' asks",
+	  .off = OFF(status_socket), .size = SIZE(status_socket) },
+	{ .name = "verb", .args = "N", .type = T_UINT, .roles = SRV | CLI,
+	  .def = "1", .group = G_PROCESS,
+	  .help = "log verbosity (0..4)",
+	  .off = OFF(verbose), .min = 0, .max = 4 },
+	{ .name = "listen", .args = "ADDR:PORT", .type = T_ADDRPORT,
+	  .roles = SRV, .def = "0.0.0.0:1194", .group = G_SERVER,
+	  .help = "TCP address to accept clients on ([IPv6]:PORT for IPv6)",
+	  .off = OFF(listen), .off2 = OFF(listen_len) },
+	{ .name = "pool", .args = "CIDR", .type = T_CIDR, .roles = SRV,
+	  .required = SRV, .group = G_SERVER,
+	  .help = "IPv4 network of virtual addresses (prefix 8..30); the "
+	    "first host address is the server's",
+	  .off = OFF(pool_addr), .off2 = OFF(pool_prefix), .min = 8,
+	  .max = 30 },
+	{ .name = "client-to-client", .args = "yes|no", .type = T_BOOL,
+	  .roles = SRV, .def = "yes", .group = G_SERVER,
+	  .help = "let clients reach each other through the server",
+	  .off = OFF(client_to_client) },
+	{ .name = "max-clients", .args = "N", .type = T_UINT, .roles = SRV,
+	  .def = "64", .group = G_SERVER,
+	  .help = "sessions at a time (1..1024)",
+	  .off = OFF(max_clients), .min = 1, .max = 1024 },
+	{ .name = "duplicate-cn", .args = "replace|refuse", .type = T_ENUM,
+	  .roles = SRV, .def = "replace", .group = G_SERVER,
+	  .help = "what a new session does to a live one with the same CN",
+	  .off = OFF(duplicate_cn), .choices = dup_cn_names },
+	{ .name = "push-route", .args = "CIDR", .type = T_ROUTE, .roles = SRV,
+	  .group = G_SERVER,
+	  .help = "route clients send into the tunnel (repeatable, at most 64)" },
+	{ .name = "fixed-address", .args = "CN ADDR", .type = T_FIXED,
+	  .roles = SRV, .group = G_SERVER,
+	  .help = "always give ADDR from the pool to certificate CN "
+	    "(repeatable)" },
+	{ .name = "remote", .args = "HOST[:PORT]", .type = T_REMOTE,
+	  .roles = CLI, .required = CLI, .group = G_CLIENT,
+	  .help = "server to connect to: name, IPv4 or [IPv6]; port 1194 "
+	    "unless given" },
+	{ .name = "server-name", .args = "NAME", .type = T_STRING,
+	  .roles = CLI, .group = G_CLIENT,
+	  .help = "name the server's certificate must carry (default: the "
+	    "host of remote)",
+	  .off = OFF(server_name), .size = SIZE(server_name) },
+	{ .name = "connect-retry", .args = "INITIAL MAX", .type = T_PAIR,
+	  .roles = CLI, .def = "1 60", .group = G_CLIENT,
+	  .help = "seconds before reconnecting, doubling up to MAX (1..3600)",
+	  .off = OFF(connect_retry), .off2 = OFF(connect_retry_max),
+	  .min = 1, .max = 3600 },
+};
+
+#define CONF_NDIRS (sizeof(directives) / sizeof(directives[0]))
+
+_Static_assert(sizeof(enum conf_dup_cn) == sizeof(unsigned),
+    "parse_enum stores an unsigned into an enum field");
+_Static_assert(sizeof(((struct conf *)0)->server_name) ==
+    sizeof(((struct conf *)0)->remote_host),
+    "server-name defaults to a copy of the remote host");
+
+static void
+conf_sanitize(char *s)
+{
+	/* Values come from files and argv; keep the error a single line of
+	 * plain text whatever bytes they hold. */
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* Always returns -1. The compiler cannot see that through the varargs call,
+ * so the callers' out-parameters are initialized to keep -O2 quiet. */
+static int __attribute__((format(printf, 3, 4)))
+conf_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	conf_sanitize(err);
+	return -1;
+}
+
+/* Prefixes an error with where it happened: "file:line: name: " in a
+ * file, "--name: " on the command line. */
+static int __attribute__((format(printf, 5, 6)))
+conf_error(char *err, size_t errlen, const struct src *src,
+    const struct directive *d, const char *fmt, ...)
+{
+	char msg[CONF_MSG_MAX], where[64] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (src->file != NULL && src->line > 0)
+		snprintf(where, sizeof(where), ":%u", src->line);
+	if (src->file == NULL)
+		return conf_fail(err, errlen, "%s%s%s%s", d ? "--" : "",
+		    d ? d->name : "", d ? ": " : "", msg);
+	return conf_fail(err, errlen, "%s%s: %s%s%s", src->file, where,
+	    d ? d->name : "", d ? ": " : "", msg);
+}
+
+static void *
+conf_field(struct conf *c, size_t off)
+{
+	return (char *)c + off;
+}
+
+static const void *
+conf_cfield(const struct conf *c, size_t off)
+{
+	return (const char *)c + off;
+}
+
+static const char *
+conf_role_name(enum conf_role role)
+{
+	switch (role) {
+	case CONF_SERVER:
+		return "server";
+	case CONF_CLIENT:
+		return "client";
+	case CONF_STATUS:
+		return "status";
+	}
+	return "unknown";
+}
+
+static const struct directive *
+conf_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CONF_NDIRS; i++)
+		if (strcmp(directives[i].name, name) == 0)
+			return &directives[i];
+	return NULL;
+}
+
+/* strtoul alone accepts blanks, signs and trailing junk; require digits. */
+static int
+conf_ulong(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out, char *err, size_t errlen)
+{
+	unsigned long v = 0;
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return conf_fail(err, errlen, "'%s' is not a number", s);
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0')
+		return conf_fail(err, errlen, "'%s' is not a number", s);
+	if (errno == ERANGE || v < min || v > max)
+		return conf_fail(err, errlen, "'%s' is out of range (%lu..%lu)",
+		    s, min, max);
+	*out = v;
+	return 0;
+}
+
+static int
+conf_copy(char *dst, size_t size, const char *s, size_t n, char *err,
+    size_t errlen)
+{
+	if (n == 0)
+		return conf_fail(err, errlen, "empty value");
+	/* quote only the start of a long value, so the limit stays visible */
+	if (n >= size)
+		return conf_fail(err, errlen, "'%.*s%s' is too long (at most %zu "
+		    "characters)", n > 40 ? 32 : (int)n, s, n > 40 ? "..." : "",
+		    size - 1);
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+static int
+conf_ipv4(const char *s, uint32_t *addr, char *err, size_t errlen)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, s, &in) != 1)
+		return conf_fail(err, errlen, "'%s' is not an IPv4 address", s);
+	*addr = ntohl(in.s_addr);
+	return 0;
+}
+
+static uint32_t
+conf_mask(unsigned prefix)
+{
+	return prefix == 0 ? 0 : ~0u << (32 - prefix);
+}
+
+static int
+conf_cidr(const char *s, unsigned long minp, unsigned long maxp,
+    uint32_t *addr, uint8_t *prefix, char *err, size_t errlen)
+{
+	char buf[INET_ADDRSTRLEN], scratch[CONF_MSG_MAX];
+	const char *slash;
+	unsigned long p = 0;
+	uint32_t a = 0;
+
+	if ((slash = strchr(s, '/')) == NULL)
+		return conf_fail(err, errlen, "'%s' is not ADDR/PREFIX", s);
+	if ((size_t)(slash - s) >= sizeof(buf))
+		return conf_fail(err, errlen, "'%s' is not an IPv4 network", s);
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (conf_ipv4(buf, &a, err, errlen) == -1)
+		return -1;
+	if (conf_ulong(slash + 1, minp, maxp, &p, scratch,
+	    sizeof(scratch)) == -1)
+		return conf_fail(err, errlen, "'%s': prefix must be %lu..%lu",
+		    s, minp, maxp);
+	if (a & ~conf_mask((unsigned)p))
+		return conf_fail(err, errlen, "'%s' has host bits set", s);
+	*addr = a;
+	*prefix = (uint8_t)p;
+	return 0;
+}
+
+/* Splits HOST[:PORT] or [IPv6][:PORT]; *port is NULL when none is given. */
+static int
+conf_hostport(const char *s, char *host, size_t hostsize, const char **port,
+    bool *v6, char *err, size_t errlen)
+{
+	const char *h = s, *end;
+
+	*v6 = s[0] == '[';
+	if (*v6) {
+		h = s + 1;
+		if ((end = strchr(h, ']')) == NULL)
+			return conf_fail(err, errlen, "'%s': missing ']'", s);
+		if (end[1] != '\0' && end[1] != ':')
+			return conf_fail(err, errlen, "'%s': junk after ']'",
+			    s);
+		*port = end[1] == ':' ? end + 2 : NULL;
+	} else {
+		end = strchr(s, ':');
+		if (end != NULL && strchr(end + 1, ':') != NULL)
+			return conf_fail(err, errlen, "'%s': write an IPv6 "
+			    "address as [ADDR]:PORT", s);
+		*port = end != NULL ? end + 1 : NULL;
+		if (end == NULL)
+			end = s + strlen(s);
+	}
+	if (end == h)
+		return conf_fail(err, errlen, "'%s': no host", s);
+	return conf_copy(host, hostsize, h, (size_t)(end - h), err, errlen);
+}
+
+static int
+conf_port(const char *s, uint16_t *port, char *err, size_t errlen)
+{
+	unsigned long v = 0;
+
+	if (conf_ulong(s, 1, 65535, &v, err, errlen) == -1)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* Letters, digits, '-', '.', '_': enough for DNS names and IPv4, and
+ * nothing a resolver or a log line could misread. */
+static bool
+conf_hostname_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' ||
+		    *s == '_'))
+			return false;
+	return true;
+}
+
+/* A CN is matched byte for byte against certificates and shows up in log
+ * lines, so keep it to visible ASCII. */
+static bool
+conf_cn_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > CONF_CN_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static int
+parse_string(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	return conf_copy(conf_field(c, d->off), d->size, av[0],
+	    strlen(av[0]), err, errlen);
+}
+
+static int
+parse_uint(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	unsigned long v = 0;
+
+	if (conf_ulong(av[0], d->min, d->max, &v, err, errlen) == -1)
+		return -1;
+	*(unsigned *)conf_field(c, d->off) = (unsigned)v;
+	return 0;
+}
+
+static int
+parse_bool(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	bool *b = conf_field(c, d->off);
+
+	if (strcmp(av[0], "yes") == 0)
+		*b = true;
+	else if (strcmp(av[0], "no") == 0)
+		*b = false;
+	else
+		return conf_fail(err, errlen, "'%s' is not yes or no", av[0]);
+	return 0;
+}
+
+static int
+parse_addrport(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	struct sockaddr_storage *ss = conf_field(c, d->off);
+	socklen_t *sslen = conf_field(c, d->off2);
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	char host[INET6_ADDRSTRLEN];
+	const char *port = NULL;
+	uint16_t p = 0;
+	bool v6 = false;
+
+	if (conf_hostport(av[0], host, sizeof(host), &port, &v6, err,
+	    errlen) == -1)
+		return -1;
+	if (port == NULL)
+		return conf_fail(err, errlen, "'%s' is not ADDR:PORT", av[0]);
+	if (conf_port(port, &p, err, errlen) == -1)
+		return -1;
+	memset(ss, 0, sizeof(*ss));
+	if (v6) {
+		if (inet_pton(AF_INET6, host, &sin6.sin6_addr) != 1)
+			return conf_fail(err, errlen, "'%s' is not an IPv6 "
+			    "address", host);
+		sin6.sin6_port = htons(p);
+		memcpy(ss, &sin6, sizeof(sin6));
+		*sslen = sizeof(sin6);
+	} else {
+		if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+			return conf_fail(err, errlen, "'%s' is not an IPv4 "
+			    "address", host);
+		sin.sin_port = htons(p);
+		memcpy(ss, &sin, sizeof(sin));
+		*sslen = sizeof(sin);
+	}
+	return 0;
+}
+
+static int
+parse_cidr(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	return conf_cidr(av[0], d->min, d->max, conf_field(c, d->off),
+	    conf_field(c, d->off2), err, errlen);
+}
+
+static int
+conf_pair(struct conf *c, const struct directive *d, char **av,
+    unsigned long v[2], char *err, size_t errlen)
+{
+	if (conf_ulong(av[0], d->min, d->max, &v[0], err, errlen) == -1 ||
+	    conf_ulong(av[1], d->min, d->max, &v[1], err, errlen) == -1)
+		return -1;
+	*(unsigned *)conf_field(c, d->off) = (unsigned)v[0];
+	*(unsigned *)conf_field(c, d->off2) = (unsigned)v[1];
+	return 0;
+}
+
+static int
+parse_keepalive(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	unsigned long v[2] = { 0, 0 };
+
+	if (conf_pair(c, d, av, v, err, errlen) == -1)
+		return -1;
+	/* At or below the interval the peer would be declared dead before
+	 * its keepalive is even due. */
+	if (v[1] <= v[0])
+		return conf_fail(err, errlen, "TIMEOUT %lu must be greater "
+		    "than INTERVAL %lu", v[1], v[0]);
+	c->keepalive_set = true;
+	return 0;
+}
+
+static int
+parse_pair(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	unsigned long v[2] = { 0, 0 };
+
+	if (conf_pair(c, d, av, v, err, errlen) == -1)
+		return -1;
+	if (v[1] < v[0])
+		return conf_fail(err, errlen, "%lu is less than %lu; expects "
+		    "%s", v[1], v[0], d->args);
+	return 0;
+}
+
+static int
+parse_enum(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	unsigned i;
+
+	for (i = 0; d->choices[i] != NULL; i++) {
+		if (strcmp(av[0], d->choices[i]) == 0) {
+			memcpy(conf_field(c, d->off), &i, sizeof(i));
+			return 0;
+		}
+	}
+	return conf_fail(err, errlen, "'%s' is not one of %s", av[0], d->args);
+}
+
+static int
+parse_fixed(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	struct conf_fixed *f;
+	uint32_t addr = 0;
+	unsigned i;
+
+	(void)d;
+	if (!conf_cn_ok(av[0]))
+		return conf_fail(err, errlen, "'%s' is not a CN (1..%d visible "
+		    "ASCII characters)", av[0], CONF_CN_MAX);
+	if (conf_ipv4(av[1], &addr, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < c->nfixed; i++)
+		if (strcmp(c->fixed[i].cn, av[0]) == 0)
+			return conf_fail(err, errlen, "duplicate CN '%s'",
+			    av[0]);
+	if (c->nfixed >= CONF_FIXED_MAX)
+		return conf_fail(err, errlen, "more than %d fixed addresses",
+		    CONF_FIXED_MAX);
+	f = reallocarray(c->fixed, c->nfixed + 1, sizeof(*f));
+	if (f == NULL)
+		return conf_fail(err, errlen, "%s", strerror(errno));
+	c->fixed = f;
+	f = &c->fixed[c->nfixed++];
+	memset(f, 0, sizeof(*f));
+	memcpy(f->cn, av[0], strlen(av[0]));
+	f->addr = addr;
+	return 0;
+}
+
+static int
+parse_route(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	struct conf_route r;
+	unsigned i;
+
+	(void)d;
+	if (c->nroutes >= CONF_ROUTES_MAX)
+		return conf_fail(err, errlen, "more than %d routes",
+		    CONF_ROUTES_MAX);
+	if (conf_cidr(av[0], 0, 32, &r.addr, &r.prefix, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < c->nroutes; i++)
+		if (c->routes[i].addr == r.addr &&
+		    c->routes[i].prefix == r.prefix)
+			return conf_fail(err, errlen, "'%s' given twice", av[0]);
+	c->routes[c->nroutes++] = r;
+	return 0;
+}
+
+static int
+parse_remote(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	struct in6_addr in6;
+	const char *port = NULL;
+	uint16_t p = CONF_DEFAULT_PORT;
+	bool v6 = false;
+
+	(void)d;
+	if (conf_hostport(av[0], c->remote_host, sizeof(c->remote_host),
+	    &port, &v6, err, errlen) == -1)
+		return -1;
+	if (v6 && inet_pton(AF_INET6, c->remote_host, &in6) != 1)
+		return conf_fail(err, errlen, "'%s' is not an IPv6 address",
+		    c->remote_host);
+	if (!v6 && !conf_hostname_ok(c->remote_host))
+		return conf_fail(err, errlen, "'%s' is not a host name",
+		    c->remote_host);
+	if (port != NULL && conf_port(port, &p, err, errlen) == -1)
+		return -1;
+	c->remote_port = p;
+	return 0;
+}
+
+static int
+conf_apply(struct conf *c, const struct directive *d, char **av,
+    const struct src *src, char *err, size_t errlen)
+{
+	char msg[CONF_MSG_MAX];
+
+	if (conf_types[d->type].parse(c, d, av, msg, sizeof(msg)) == -1)
+		return conf_error(err, errlen, src, d, "%s", msg);
+	return 0;
+}
+
+/* Splits line at blanks into at most max words; a word starting with '#'
+ * ends the line. */
+static int
+conf_split(char *line, char **av, int max)
+{
+	char *p = line;
+	int n = 0;
+
+	while (n < max) {
+		p += strspn(p, " \t");
+		if (*p == '\0' || *p == '#')
+			break;
+		av[n++] = p;
+		p += strcspn(p, " \t");
+		if (*p != '\0')
+			*p++ = '\0';
+	}
+	return n;
+}
+
+/* Running the defaults through the parsers keeps them and --help's
+ * "(default: ...)" the same text. */
+static int
+conf_defaults(struct conf *c, enum conf_role role, char *err, size_t errlen)
+{
+	const struct src src = { "default", 0 };
+	char buf[64], *av[CONF_ARGS_MAX];
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->role = role;
+	for (i = 0; i < CONF_NDIRS; i++) {
+		if (!(directives[i].roles & role) || directives[i].def == NULL)
+			continue;
+		snprintf(buf, sizeof(buf), "%s", directives[i].def);
+		conf_split(buf, av, CONF_ARGS_MAX);
+		if (conf_apply(c, &directives[i], av, &src, err, errlen) == -1)
+			return -1;
+	}
+	/* only an explicit keepalive overrides the one a server pushes */
+	c->keepalive_set = false;
+	return 0;
+}
+
+/* What the file and the command line share: the directive is valid for
+ * this role, has exactly its arguments, and is not given twice. */
+static int
+conf_use(const struct conf *c, const struct directive *d, char **av,
+    int nav, const struct src *src, unsigned *seen, char *err,
+    size_t errlen)
+{
+	int nargs = conf_types[d->type].nargs;
+	unsigned *s = &seen[d - directives];
+
+	if (!(d->roles & c->role))
+		return conf_error(err, errlen, src, d, "'%s' is not a %s "
+		    "directive", d->name, conf_role_name(c->role));
+	if (nav < nargs)
+		return conf_error(err, errlen, src, d, "expects %s", d->args);
+	if (nav > nargs)
+		return conf_error(err, errlen, src, d,
+		    "unexpected argument '%s'", av[nargs]);
+	if (conf_types[d->type].repeatable)
+		return 0;
+	if (*s != 0 && src->file != NULL)
+		return conf_error(err, errlen, src, d, "already given on line "
+		    "%u", *s);
+	if (*s != 0)
+		return conf_error(err, errlen, src, d, "given twice");
+	*s = src->file != NULL ? src->line : 1;
+	return 0;
+}
+
+static int
+conf_line(struct conf *c, char *line, const struct src *src, unsigned *seen,
+    char *err, size_t errlen)
+{
+	/* one word more than the widest directive, to name a trailing one */
+	char *av[1 + CONF_ARGS_MAX + 1];
+	const struct directive *d;
+	int ac;
+
+	if ((ac = conf_split(line, av, 1 + CONF_ARGS_MAX + 1)) == 0)
+		return 0;
+	if ((d = conf_lookup(av[0])) == NULL)
+		return conf_error(err, errlen, src, NULL,
+		    "unknown directive '%s'", av[0]);
+	if (conf_use(c, d, av + 1, ac - 1, src, seen, err, errlen) == -1)
+		return -1;
+	return conf_apply(c, d, av + 1, src, err, errlen);
+}
+
+/* Reads one line into buf without its newline: 1 for a line, 0 at the end
+ * of the file or on a read error (see ferror), -1 for a line that cannot
+ * be config text. Reading by character keeps memory bounded whatever the
+ * file holds. */
+static int
+conf_getline(FILE *f, char *buf, size_t cap, char *err, size_t errlen)
+{
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (ch == '\0')
+			return conf_fail(err, errlen, "NUL byte in line");
+		if (n + 1 >= cap)
+			return conf_fail(err, errlen, "line longer than %zu "
+			    "characters", cap - 1);
+		buf[n++] = (char)ch;
+	}
+	if (ch == EOF && (n == 0 || ferror(f)))
+		return 0;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	return 1;
+}
+
+static int
+conf_read(struct conf *c, FILE *f, struct src *src, char *err,
+    size_t errlen)
+{
+	char line[CONF_LINE_MAX + 1], msg[CONF_MSG_MAX];
+	unsigned seen[CONF_NDIRS] = { 0 };
+	int r;
+
+	for (;;) {
+		src->line++;
+		if ((r = conf_getline(f, line, sizeof(line), msg,
+		    sizeof(msg))) == -1)
+			return conf_error(err, errlen, src, NULL, "%s", msg);
+		if (r == 0)
+			break;
+		if (conf_line(c, line, src, seen, err, errlen) == -1)
+			return -1;
+	}
+	if (ferror(f)) {
+		src->line = 0;
+		return conf_error(err, errlen, src, NULL, "%s",
+		    strerror(errno));
+	}
+	return 0;
+}
+
+static int
+conf_file(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	struct src src = { path, 0 };
+	FILE *f;
+	int r;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return conf_error(err, errlen, &src, NULL, "%s",
+		    strerror(errno));
+	r = conf_read(c, f, &src, err, errlen);
+	fclose(f);
+	return r;
+}
+
+/* Arguments of a flag run up to the next word starting with "--"; one more
+ * than any directive takes is enough to name a trailing one. */
+static int
+conf_argv_words(int argc, char **argv)
+{
+	int n = 0;
+
+	while (n < argc && n <= CONF_ARGS_MAX &&
+	    strncmp(argv[n], "--", 2) != 0)
+		n++;
+	return n;
+}
+
+static int
+conf_argv_config(char **av, int nav, const char **file, char *err,
+    size_t errlen)
+{
+	if (nav != 1)
+		return conf_fail(err, errlen, "--config: expects FILE");
+	if (*file != NULL)
+		return conf_fail(err, errlen, "--config: given twice");
+	*file = av[0];
+	return 0;
+}
+
+/* Walks the arguments after the subcommand (main passes argv + 2). The
+ * first pass (apply false) checks every flag and finds --config; the
+ * second applies the flags on top of the file. */
+static int
+conf_argv(struct conf *c, int argc, char **argv, bool apply,
+    const char **file, char *err, size_t errlen)
+{
+	unsigned seen[CONF_NDIRS] = { 0 };
+	const struct src src = { NULL, 0 };
+	const struct directive *d;
+	int i, nav;
+
+	for (i = 0; i < argc; i += 1 + nav) {
+		if (strncmp(argv[i], "--", 2) != 0)
+			return conf_fail(err, errlen,
+			    "unexpected argument '%s'", argv[i]);
+		nav = conf_argv_words(argc - i - 1, argv + i + 1);
+		if (strcmp(argv[i], "--config") == 0) {
+			if (!apply && conf_argv_config(argv + i + 1, nav,
+			    file, err, errlen) == -1)
+				return -1;
+			continue;
+		}
+		if ((d = conf_lookup(argv[i] + 2)) == NULL)
+			return conf_fail(err, errlen, "unknown option '%s'",
+			    argv[i]);
+		if (conf_use(c, d, argv + i + 1, nav, &src, seen, err,
+		    errlen) == -1)
+			return -1;
+		if (apply && conf_apply(c, d, argv + i + 1, &src, err,
+		    errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+conf_load(struct conf *c, enum conf_role role, int argc, char **argv,
+    char *err, size_t errlen)
+{
+	const char *file = NULL;
+
+	if (conf_defaults(c, role, err, errlen) == -1 ||
+	    conf_argv(c, argc, argv, false, &file, err, errlen) == -1 ||
+	    (file != NULL && conf_file(c, file, err, errlen) == -1) ||
+	    conf_argv(c, argc, argv, true, &file, err, errlen) == -1) {
+		conf_free(c);
+		return -1;
+	}
+	if (role == CONF_CLIENT && c->server_name[0] == '\0')
+		memcpy(c->server_name, c->remote_host,
+		    sizeof(c->server_name));
+	return 0;
+}
+
+static bool
+conf_is_set(const struct conf *c, const struct directive *d)
+{
+	switch (d->type) {
+	case T_STRING:
+	case T_PATH:
+		return *(const char *)conf_cfield(c, d->off) != '\0';
+	case T_CIDR:
+		return *(const uint8_t *)conf_cfield(c, d->off2) != 0;
+	case T_REMOTE:
+		return c->remote_host[0] != '\0';
+	default:
+		return true;
+	}
+}
+
+/* Opening the files now turns a typo or a permission problem into a
+ * startup error instead of a failed handshake later. */
+static int
+conf_check_file(const char *name, const char *path, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1)
+		return conf_fail(err, errlen, "%s: %s: %s", name, path,
+		    strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return conf_fail(err, errlen, "%s: %s: not a regular file",
+		    name, path);
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+conf_check_directives(const struct conf *c, char *err, size_t errlen)
+{
+	const struct directive *d;
+	size_t i;
+
+	for (i = 0; i < CONF_NDIRS; i++) {
+		d = &directives[i];
+		if (!(d->roles & c->role))
+			continue;
+		if ((d->required & c->role) && !conf_is_set(c, d))
+			return conf_fail(err, errlen, "%s needs '%s'",
+			    conf_role_name(c->role), d->name);
+		if (d->type == T_PATH && conf_is_set(c, d) &&
+		    conf_check_file(d->name, conf_cfield(c, d->off), err,
+		    errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *
+conf_ntoa(uint32_t addr, char buf[INET_ADDRSTRLEN])
+{
+	struct in_addr in = { .s_addr = htonl(addr) };
+
+	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+}
+
+/* Same test as pool_contains: neither network, server nor broadcast. */
+static bool
+conf_in_pool(const struct conf *c, uint32_t addr)
+{
+	uint32_t i = addr - c->pool_addr;
+
+	return i >= 2 && i < ((uint32_t)1 << (32 - c->pool_prefix)) - 1;
+}
+
+static int
+conf_check_fixed(const struct conf *c, const struct conf_fixed *f,
+    char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN], p[INET_ADDRSTRLEN];
+	const struct conf_fixed *g;
+
+	if (!conf_in_pool(c, f->addr))
+		return conf_fail(err, errlen, "fixed-address: %s of '%s' is "
+		    "not a client address of pool %s/%u", conf_ntoa(f->addr,
+		    a), f->cn, conf_ntoa(c->pool_addr, p), c->pool_prefix);
+	for (g = c->fixed; g < f; g++)
+		if (g->addr == f->addr)
+			return conf_fail(err, errlen, "fixed-address: %s is "
+			    "given to both '%s' and '%s'", conf_ntoa(f->addr,
+			    a), g->cn, f->cn);
+	return 0;
+}
+
+static int
+conf_check_pool(const struct conf *c, char *err, size_t errlen)
+{
+	unsigned i;
+
+	/* Beyond /30 nothing is left once the network, the server and the
+	 * broadcast address are taken. */
+	if (c->pool_prefix < 8 || c->pool_prefix > 30)
+		return conf_fail(err, errlen, "pool: /%u leaves no room for "
+		    "clients (prefix 8..30)", c->pool_prefix);
+	for (i = 0; i < c->nfixed; i++)
+		if (conf_check_fixed(c, &c->fixed[i], err, errlen) == -1)
+			return -1;
+	return 0;
+}
+
+int
+conf_check(const struct conf *c, char *err, size_t errlen)
+{
+	if (conf_check_directives(c, err, errlen) == -1)
+		return -1;
+	if (c->user[0] != '\0' && getpwnam(c->user) == NULL)
+		return conf_fail(err, errlen, "user: '%s' does not exist",
+		    c->user);
+	if (c->role == CONF_SERVER && conf_check_pool(c, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+conf_help_width(enum conf_role role)
+{
+	size_t i, n, w = strlen("config FILE");
+
+	for (i = 0; i < CONF_NDIRS; i++) {
+		if (!(directives[i].roles & role))
+			continue;
+		n = strlen(directives[i].name) + 1 + strlen(directives[i].args);
+		if (n > w)
+			w = n;
+	}
+	return (int)w;
+}
+
+static void
+conf_help_line(FILE *out, const struct directive *d, enum conf_role role,
+    int width)
+{
+	char syn[128];
+
+	snprintf(syn, sizeof(syn), "%s %s", d->name, d->args);
+	fprintf(out, "  --%-*s  %s", width, syn, d->help);
+	if (d->required & role)
+		fprintf(out, " (required)");
+	else if (d->def != NULL)
+		fprintf(out, " (default: %s)", d->def);
+	fputc('\n', out);
+}
+
+void
+conf_help(FILE *out, enum conf_role role)
+{
+	int width = conf_help_width(role), g;
+	bool heading;
+	size_t i;
+
+	/* main prints the usage and says how flags and file lines relate */
+	fprintf(out, "  --%-*s  %s\n", width, "config FILE",
+	    "read FILE first; the other options override it");
+	for (g = 0; g < G_COUNT; g++) {
+		heading = false;
+		for (i = 0; i < CONF_NDIRS; i++) {
+			if (directives[i].group != (enum conf_group)g ||
+			    !(directives[i].roles & role))
+				continue;
+			if (!heading)
+				fprintf(out, "\n%s:\n", conf_group_names[g]);
+			heading = true;
+			conf_help_line(out, &directives[i], role, width);
+		}
+	}
+}
+
+void
+conf_free(struct conf *c)
+{
+	free(c->fixed);
+	c->fixed = NULL;
+	c->nfixed = 0;
+}

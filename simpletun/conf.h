@@ -1,0 +1,90 @@
+/* Configuration: one table of directives feeds the config file, the command
+ * line (--directive value, which wins) and --help. */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+enum conf_role {
+	CONF_SERVER = 1,
+	CONF_CLIENT = 2,
+	CONF_STATUS = 4,
+};
+
+enum conf_dup_cn {
+	CONF_DUP_REPLACE,	/* a new session for a live CN ends the old one */
+	CONF_DUP_REFUSE,	/* a new session for a live CN is refused */
+};
+
+struct conf_route {
+	uint32_t addr;		/* host byte order, host bits zero */
+	uint8_t prefix;
+};
+
+struct conf_fixed {
+	char cn[65];
+	uint32_t addr;		/* host byte order */
+};
+
+#define CONF_ROUTES_MAX 64
+#define CONF_FIXED_MAX 1024
+#define CONF_PATH_MAX 4096
+
+struct conf {
+	enum conf_role role;
+
+	/* both */
+	char dev[IFNAMSIZ];
+	char ca[CONF_PATH_MAX];
+	char cert[CONF_PATH_MAX];
+	char key[CONF_PATH_MAX];
+	char crl[CONF_PATH_MAX];		/* "" if none */
+	char user[64];				/* "" keeps root */
+	char status_socket[108];		/* "" if none */
+	unsigned keepalive_interval;		/* seconds */
+	unsigned keepalive_timeout;		/* seconds */
+	bool keepalive_set;			/* given explicitly */
+	unsigned handshake_timeout;		/* seconds */
+	unsigned mtu;
+	unsigned verbose;			/* 0: events, 1: debug */
+
+	/* server */
+	struct sockaddr_storage listen;
+	socklen_t listen_len;
+	uint32_t pool_addr;			/* host order, network address */
+	uint8_t pool_prefix;			/* 0: no pool configured */
+	bool client_to_client;
+	unsigned max_clients;
+	enum conf_dup_cn duplicate_cn;
+	unsigned reneg_sec;			/* 0: no time-based rekey */
+	struct conf_route routes[CONF_ROUTES_MAX];	/* push-route */
+	unsigned nroutes;
+	struct conf_fixed *fixed;		/* fixed-address, heap */
+	unsigned nfixed;
+
+	/* client */
+	char remote_host[256];
+	uint16_t remote_port;
+	char server_name[256];
+	unsigned connect_retry;			/* first backoff, seconds */
+	unsigned connect_retry_max;		/* backoff cap, seconds */
+};
+
+/* argv holds only the words after the subcommand. Fills c with defaults
+ * for role, then applies --config FILE (if any) and
+ * then the other --directive arguments. On error returns -1 and writes one
+ * line naming the problem (file:line: or --flag:) into err. */
+int conf_load(struct conf *c, enum conf_role role, int argc, char **argv,
+    char *err, size_t errlen);
+/* Checks the loaded configuration as a whole (required directives, files
+ * readable, pool large enough, fixed addresses inside the pool). */
+int conf_check(const struct conf *c, char *err, size_t errlen);
+/* Writes the directives of role, with their arguments, defaults and help. */
+void conf_help(FILE *out, enum conf_role role);
+void conf_free(struct conf *c);
+
+#endif

@@ -1,0 +1,99 @@
+/* simpletun: parse the command line and the configuration, then start the
+ * role asked for. Exit codes: 0 clean end, 1 bad command line or
+ * configuration, 2 could not start (certificates, tun, sockets),
+ * 3 failed while running. */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "roles.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: simpletun server [--config FILE] [--DIRECTIVE ARG...]\n"
+	    "       simpletun client [--config FILE] [--DIRECTIVE ARG...]\n"
+	    "       simpletun status --status-socket PATH\n"
+	    "       simpletun [server|client|status] --help\n");
+}
+
+static void
+help(enum conf_role role)
+{
+	usage(stdout);
+	printf("\nEvery directive may stand in the configuration file as "
+	    "\"DIRECTIVE ARG...\"\nor on the command line as "
+	    "\"--DIRECTIVE ARG...\"; the command line wins.\n");
+	if (role & CONF_SERVER) {
+		printf("\nserver directives:\n");
+		conf_help(stdout, CONF_SERVER);
+	}
+	if (role & CONF_CLIENT) {
+		printf("\nclient directives:\n");
+		conf_help(stdout, CONF_CLIENT);
+	}
+	if (role & CONF_STATUS) {
+		printf("\nstatus directives:\n");
+		conf_help(stdout, CONF_STATUS);
+	}
+	printf("\nexit codes: 0 clean end, 1 bad command line or "
+	    "configuration,\n2 could not start, 3 failed while running\n");
+}
+
+static bool
+wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct conf c;
+	enum conf_role role;
+	char err[1024];
+	int r;
+
+	if (argc < 2 || (argc == 2 && wants_help(argc, argv))) {
+		if (argc < 2) {
+			usage(stderr);
+			return 1;
+		}
+		help(CONF_SERVER | CONF_CLIENT | CONF_STATUS);
+		return 0;
+	}
+	if (strcmp(argv[1], "server") == 0)
+		role = CONF_SERVER;
+	else if (strcmp(argv[1], "client") == 0)
+		role = CONF_CLIENT;
+	else if (strcmp(argv[1], "status") == 0)
+		role = CONF_STATUS;
+	else {
+		fprintf(stderr, "simpletun: unknown command '%s' (expected "
+		    "server, client or status)\n", argv[1]);
+		return 1;
+	}
+	if (wants_help(argc - 1, argv + 1)) {
+		help(role);
+		return 0;
+	}
+	if (conf_load(&c, role, argc - 2, argv + 2, err, sizeof(err)) == -1 ||
+	    conf_check(&c, err, sizeof(err)) == -1) {
+		fprintf(stderr, "simpletun: %s\n", err);
+		return 1;
+	}
+	log_init(argv[1], (int)c.verbose);
+	if (role == CONF_SERVER)
+		r = server_main(&c);
+	else if (role == CONF_CLIENT)
+		r = client_main(&c);
+	else
+		r = status_main(&c);
+	conf_free(&c);
+	return r;
+}

@@ -1,0 +1,93 @@
+/* Both ends of the status socket: the daemons' listener and
+ * `simpletun status`, which prints what the daemon says. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "msg.h"
+#include "roles.h"
+#include "status.h"
+
+static int
+status_addr(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun->sun_path, path, strlen(path));
+	return 0;
+}
+
+int
+status_listen(const char *path)
+{
+	struct sockaddr_un sun;
+	mode_t old;
+	int fd, r;
+
+	if (status_addr(path, &sun) == -1)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	unlink(path);
+	old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (r == -1 || listen(fd, 8) == -1) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+void
+status_reply(int fd, const char *line)
+{
+	uint8_t buf[MSG_MAX_LEN];
+	ssize_t n;
+
+	n = msg_build(buf, sizeof(buf), MSG_STATUS_REPLY, line, strlen(line));
+	if (n > 0)
+		send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+int
+status_main(struct conf *c)
+{
+	uint8_t buf[MSG_MAX_LEN];
+	struct sockaddr_un sun;
+	struct msg m;
+	int fd, r;
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd == -1 || status_addr(c->status_socket, &sun) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		fprintf(stderr, "simpletun: status socket %s: %s\n",
+		    c->status_socket, strerror(errno));
+		return 2;
+	}
+	while ((r = msg_recv(fd, buf, sizeof(buf), &m)) == 1) {
+		if (m.type != MSG_STATUS_REPLY)
+			break;
+		printf("%.*s\n", (int)m.len, (const char *)m.payload);
+	}
+	close(fd);
+	if (r != 0) {
+		fprintf(stderr, "simpletun: status socket %s: bad reply\n",
+		    c->status_socket);
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,129 @@
+/* tun setup through ioctl(2) only: no shell-outs, so it works the same in
+ * every namespace and after the caller has closed everything else. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tun.h"
+
+int
+tun_open(char *name, size_t namelen)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) == -1)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	snprintf(name, namelen, "%s", ifr.ifr_name);
+	return fd;
+}
+
+static void
+sin_set(struct sockaddr *sa, uint32_t addr)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(addr);
+}
+
+static uint32_t
+prefix_mask(uint8_t prefix)
+{
+	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+}
+
+static int
+tun_ioctl(unsigned long req, struct ifreq *ifr)
+{
+	int s, r, e;
+
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	r = ioctl(s, req, ifr);
+	e = errno;
+	close(s);
+	errno = e;
+	return r;
+}
+
+int
+tun_configure(const char *name, uint32_t addr, uint8_t prefix, unsigned mtu)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	sin_set(&ifr.ifr_addr, addr);
+	if (tun_ioctl(SIOCSIFADDR, &ifr) == -1)
+		return -1;
+	sin_set(&ifr.ifr_netmask, prefix_mask(prefix));
+	if (tun_ioctl(SIOCSIFNETMASK, &ifr) == -1)
+		return -1;
+	ifr.ifr_mtu = (int)mtu;
+	if (tun_ioctl(SIOCSIFMTU, &ifr) == -1)
+		return -1;
+	if (tun_ioctl(SIOCGIFFLAGS, &ifr) == -1)
+		return -1;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	return tun_ioctl(SIOCSIFFLAGS, &ifr);
+}
+
+int
+tun_add_route(const char *name, uint32_t net, uint8_t prefix)
+{
+	struct rtentry rt;
+	char dev[IFNAMSIZ];
+	int s, r, e;
+
+	memset(&rt, 0, sizeof(rt));
+	sin_set(&rt.rt_dst, net);
+	sin_set(&rt.rt_genmask, prefix_mask(prefix));
+	snprintf(dev, sizeof(dev), "%s", name);
+	rt.rt_dev = dev;
+	rt.rt_flags = RTF_UP;
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	r = ioctl(s, SIOCADDRT, &rt);
+	e = errno;
+	close(s);
+	if (r == -1 && e == EEXIST)
+		return 0;
+	errno = e;
+	return r;
+}
+
+int
+tun_set_forwarding(const char *name, bool on)
+{
+	char path[128];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding",
+	    name);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = write(fd, on ? "1\n" : "0\n", 2);
+	close(fd);
+	return n == 2 ? 0 : -1;
+}

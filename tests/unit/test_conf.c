@@ -1,0 +1,963 @@
+/* Unit test of configuration loading: defaults, every directive's good and
+ * bad values, config files against the command line, error texts, and
+ * conf_check. Temporary files live in one directory removed at the end. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+static int failures;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
+		    __LINE__, #cond);					\
+		failures++;						\
+	}								\
+} while (0)
+
+#define ERRLEN 1024
+#define ARGS_MAX 160
+#define FILES_MAX 64
+
+static char tmpdir[] = "/tmp/test_conf.XXXXXX";
+static char *files[FILES_MAX];
+static int nfiles;
+
+static char *
+tmp_path(const char *name)
+{
+	char *p;
+
+	if (nfiles == FILES_MAX || asprintf(&p, "%s/%s", tmpdir, name) == -1) {
+		fprintf(stderr, "tmp_path: out of room\n");
+		exit(1);
+	}
+	files[nfiles++] = p;
+	return p;
+}
+
+static char *
+write_file(const char *name, const char *text, size_t len)
+{
+	char *path = tmp_path(name);
+	FILE *f;
+
+	if ((f = fopen(path, "w")) == NULL ||
+	    fwrite(text, 1, len, f) != len || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+	return path;
+}
+
+static char *
+write_conf(const char *name, const char *text)
+{
+	return write_file(name, text, strlen(text));
+}
+
+static void
+cleanup(void)
+{
+	while (nfiles > 0) {
+		unlink(files[--nfiles]);
+		free(files[nfiles]);
+	}
+	rmdir(tmpdir);
+}
+
+/* The arguments after the subcommand, as main passes them (argv + 2); the
+ * list ends with NULL. */
+static int
+vload(struct conf *c, enum conf_role role, char *err, va_list ap)
+{
+	char *argv[ARGS_MAX + 1];
+	int argc = 0;
+
+	while (argc <= ARGS_MAX && (argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return conf_load(c, role, argc, argv, err, ERRLEN);
+}
+
+static int
+load_ok_at(int line, struct conf *c, enum conf_role role, ...)
+{
+	char err[ERRLEN];
+	va_list ap;
+	int r;
+
+	va_start(ap, role);
+	r = vload(c, role, err, ap);
+	va_end(ap);
+	if (r != 0) {
+		fprintf(stderr, "%s:%d: conf_load failed: %s\n", __FILE__,
+		    line, err);
+		failures++;
+	}
+	return r;
+}
+
+/* want is a substring of the error, or the whole of it if it starts
+ * with '='. */
+static void
+load_err_at(int line, enum conf_role role, const char *want, ...)
+{
+	char err[ERRLEN];
+	struct conf c;
+	va_list ap;
+	int r, match;
+
+	va_start(ap, want);
+	r = vload(&c, role, err, ap);
+	va_end(ap);
+	if (want[0] == '=')
+		match = strcmp(err, want + 1) == 0;
+	else
+		match = strstr(err, want) != NULL;
+	if (r != -1 || !match || strchr(err, '\n') != NULL) {
+		fprintf(stderr, "%s:%d: want error \"%s\", got %d \"%s\"\n",
+		    __FILE__, line, want, r, err);
+		failures++;
+	}
+	if (r == 0)
+		conf_free(&c);
+	else
+		CHECK(c.fixed == NULL);
+}
+
+#define LOAD_OK(c, role, ...) load_ok_at(__LINE__, c, role, __VA_ARGS__, NULL)
+#define LOAD_ERR(role, want, ...)					\
+	load_err_at(__LINE__, role, want, __VA_ARGS__, NULL)
+
+static void
+check_err_at(int line, const struct conf *c, const char *want)
+{
+	char err[ERRLEN] = "";
+	int r = conf_check(c, err, sizeof(err));
+	bool match;
+
+	match = want == NULL ? r == 0 : (r == -1 && (want[0] == '=' ?
+	    strcmp(err, want + 1) == 0 : strstr(err, want) != NULL));
+	if (!match) {
+		fprintf(stderr, "%s:%d: conf_check: want \"%s\", got %d "
+		    "\"%s\"\n", __FILE__, line, want ? want : "success", r, err);
+		failures++;
+	}
+}
+
+#define CHECK_CONF(c, want) check_err_at(__LINE__, c, want)
+
+static uint32_t
+ip(const char *s)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, s, &in) != 1)
+		abort();
+	return ntohl(in.s_addr);
+}
+
+static void
+test_defaults(void)
+{
+	const struct sockaddr_in *sin;
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_SERVER, NULL) != 0)
+		return;
+	CHECK(c.role == CONF_SERVER);
+	CHECK(strcmp(c.dev, "stun0") == 0);
+	CHECK(c.ca[0] == '\0' && c.cert[0] == '\0' && c.key[0] == '\0');
+	CHECK(c.crl[0] == '\0');
+	CHECK(strcmp(c.user, "nobody") == 0);
+	CHECK(c.status_socket[0] == '\0');
+	CHECK(c.keepalive_interval == 10 && c.keepalive_timeout == 60);
+	CHECK(!c.keepalive_set);
+	CHECK(c.handshake_timeout == 10);
+	CHECK(c.mtu == 1420);
+	CHECK(c.verbose == 1);
+	sin = (const struct sockaddr_in *)&c.listen;
+	CHECK(c.listen_len == sizeof(*sin));
+	CHECK(sin->sin_family == AF_INET && ntohs(sin->sin_port) == 1194 &&
+	    sin->sin_addr.s_addr == htonl(INADDR_ANY));
+	CHECK(c.pool_prefix == 0);
+	CHECK(c.client_to_client);
+	CHECK(c.max_clients == 64);
+	CHECK(c.duplicate_cn == CONF_DUP_REPLACE);
+	CHECK(c.reneg_sec == 3600);
+	CHECK(c.nroutes == 0 && c.nfixed == 0 && c.fixed == NULL);
+	conf_free(&c);
+
+	if (LOAD_OK(&c, CONF_CLIENT, NULL) != 0)
+		return;
+	CHECK(c.role == CONF_CLIENT);
+	CHECK(strcmp(c.dev, "stun0") == 0);
+	CHECK(c.connect_retry == 1 && c.connect_retry_max == 60);
+	CHECK(c.keepalive_interval == 10 && !c.keepalive_set);
+	CHECK(c.remote_host[0] == '\0' && c.server_name[0] == '\0');
+	CHECK(c.mtu == 0);	/* a server directive: no default here */
+	conf_free(&c);
+
+	if (LOAD_OK(&c, CONF_STATUS, NULL) != 0)
+		return;
+	CHECK(c.status_socket[0] == '\0' && c.dev[0] == '\0');
+	conf_free(&c);
+}
+
+static void
+test_strings(void)
+{
+	char longname[5000];
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_SERVER, "--dev", "tun7", "--ca", "/a",
+	    "--cert", "/b", "--key", "/c", "--crl", "/d", "--user", "daemon",
+	    "--status-socket", "/run/st.sock") == 0) {
+		CHECK(strcmp(c.dev, "tun7") == 0);
+		CHECK(strcmp(c.ca, "/a") == 0 && strcmp(c.cert, "/b") == 0);
+		CHECK(strcmp(c.key, "/c") == 0 && strcmp(c.crl, "/d") == 0);
+		CHECK(strcmp(c.user, "daemon") == 0);
+		CHECK(strcmp(c.status_socket, "/run/st.sock") == 0);
+		conf_free(&c);
+	}
+	/* IFNAMSIZ leaves 15 characters */
+	if (LOAD_OK(&c, CONF_SERVER, "--dev", "abcdefghijklmno") == 0)
+		conf_free(&c);
+	LOAD_ERR(CONF_SERVER, "=--dev: 'abcdefghijklmnop' is too long (at "
+	    "most 15 characters)", "--dev", "abcdefghijklmnop");
+	LOAD_ERR(CONF_SERVER, "=--dev: empty value", "--dev", "");
+	memset(longname, 'k', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	LOAD_ERR(CONF_SERVER, "--key: '", "--key", longname);
+	LOAD_ERR(CONF_CLIENT, "too long", "--server-name", longname);
+	longname[sizeof(c.user)] = '\0';
+	LOAD_ERR(CONF_CLIENT, "at most 63 characters", "--user", longname);
+	memset(longname, 'k', sizeof(c.status_socket) - 1);
+	longname[sizeof(c.status_socket) - 1] = '\0';
+	if (LOAD_OK(&c, CONF_STATUS, "--status-socket", longname) == 0)
+		conf_free(&c);
+	longname[sizeof(c.status_socket) - 1] = 'k';
+	longname[sizeof(c.status_socket)] = '\0';
+	LOAD_ERR(CONF_STATUS, "at most 107", "--status-socket", longname);
+}
+
+static void
+test_uints(void)
+{
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_SERVER, "--handshake-timeout", "1", "--mtu",
+	    "576", "--verb", "0", "--max-clients", "1", "--reneg-sec",
+	    "0") == 0) {
+		CHECK(c.handshake_timeout == 1 && c.mtu == 576);
+		CHECK(c.verbose == 0 && c.max_clients == 1 && c.reneg_sec == 0);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--handshake-timeout", "300", "--mtu",
+	    "9000", "--verb", "4", "--max-clients", "1024", "--reneg-sec",
+	    "604800") == 0) {
+		CHECK(c.handshake_timeout == 300 && c.mtu == 9000);
+		CHECK(c.verbose == 4 && c.max_clients == 1024);
+		CHECK(c.reneg_sec == 604800);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--handshake-timeout: '0' is out of range "
+	    "(1..300)", "--handshake-timeout", "0");
+	LOAD_ERR(CONF_SERVER, "out of range", "--handshake-timeout", "301");
+	LOAD_ERR(CONF_SERVER, "=--mtu: '575' is out of range (576..9000)",
+	    "--mtu", "575");
+	LOAD_ERR(CONF_SERVER, "out of range", "--mtu", "9001");
+	LOAD_ERR(CONF_SERVER, "out of range", "--verb", "5");
+	LOAD_ERR(CONF_SERVER, "out of range", "--max-clients", "0");
+	LOAD_ERR(CONF_SERVER, "out of range", "--max-clients", "1025");
+	LOAD_ERR(CONF_SERVER, "out of range", "--reneg-sec", "604801");
+	LOAD_ERR(CONF_SERVER, "out of range", "--mtu",
+	    "99999999999999999999999999");
+	LOAD_ERR(CONF_SERVER, "=--mtu: '1400x' is not a number", "--mtu",
+	    "1400x");
+	LOAD_ERR(CONF_SERVER, "not a number", "--mtu", "-1400");
+	LOAD_ERR(CONF_SERVER, "not a number", "--mtu", "+1400");
+	LOAD_ERR(CONF_SERVER, "not a number", "--mtu", " 1400");
+	LOAD_ERR(CONF_SERVER, "not a number", "--mtu", "0x500");
+	LOAD_ERR(CONF_SERVER, "not a number", "--mtu", "");
+}
+
+static void
+test_bool_enum(void)
+{
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_SERVER, "--client-to-client", "no",
+	    "--duplicate-cn", "refuse") == 0) {
+		CHECK(!c.client_to_client);
+		CHECK(c.duplicate_cn == CONF_DUP_REFUSE);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--client-to-client", "yes",
+	    "--duplicate-cn", "replace") == 0) {
+		CHECK(c.client_to_client);
+		CHECK(c.duplicate_cn == CONF_DUP_REPLACE);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--client-to-client: 'true' is not yes or no",
+	    "--client-to-client", "true");
+	LOAD_ERR(CONF_SERVER, "not yes or no", "--client-to-client", "YES");
+	LOAD_ERR(CONF_SERVER, "=--duplicate-cn: 'kill' is not one of "
+	    "replace|refuse", "--duplicate-cn", "kill");
+}
+
+static void
+test_pairs(void)
+{
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_CLIENT, "--keepalive", "1", "2",
+	    "--connect-retry", "5", "5") == 0) {
+		CHECK(c.keepalive_interval == 1 && c.keepalive_timeout == 2);
+		CHECK(c.keepalive_set);
+		CHECK(c.connect_retry == 5 && c.connect_retry_max == 5);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, "--connect-retry", "1", "3600",
+	    "--keepalive", "3599", "3600") == 0) {
+		CHECK(c.connect_retry_max == 3600);
+		CHECK(c.keepalive_interval == 3599);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--keepalive: TIMEOUT 10 must be greater than "
+	    "INTERVAL 10", "--keepalive", "10", "10");
+	LOAD_ERR(CONF_SERVER, "must be greater", "--keepalive", "10", "9");
+	LOAD_ERR(CONF_SERVER, "out of range", "--keepalive", "0", "5");
+	LOAD_ERR(CONF_SERVER, "out of range", "--keepalive", "10", "3601");
+	LOAD_ERR(CONF_SERVER, "not a number", "--keepalive", "10", "x");
+	LOAD_ERR(CONF_CLIENT, "=--connect-retry: 1 is less than 5; expects "
+	    "INITIAL MAX", "--connect-retry", "5", "1");
+	LOAD_ERR(CONF_CLIENT, "out of range", "--connect-retry", "0", "5");
+	LOAD_ERR(CONF_CLIENT, "out of range", "--connect-retry", "1", "3601");
+	/* missing arguments, also when the next flag follows at once */
+	LOAD_ERR(CONF_SERVER, "=--keepalive: expects INTERVAL TIMEOUT",
+	    "--keepalive", "10");
+	LOAD_ERR(CONF_SERVER, "=--keepalive: expects INTERVAL TIMEOUT",
+	    "--keepalive", "10", "--mtu", "1400");
+	LOAD_ERR(CONF_SERVER, "=--mtu: expects N", "--mtu");
+	LOAD_ERR(CONF_SERVER, "=--mtu: unexpected argument '2'", "--mtu",
+	    "1400", "2");
+}
+
+static void
+test_listen(void)
+{
+	const struct sockaddr_in6 *sin6;
+	const struct sockaddr_in *sin;
+	struct in6_addr lo6 = IN6ADDR_LOOPBACK_INIT;
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_SERVER, "--listen", "192.0.2.1:443") == 0) {
+		sin = (const struct sockaddr_in *)&c.listen;
+		CHECK(c.listen_len == sizeof(*sin) && sin->sin_family ==
+		    AF_INET);
+		CHECK(ntohl(sin->sin_addr.s_addr) == ip("192.0.2.1"));
+		CHECK(ntohs(sin->sin_port) == 443);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--listen", "[::1]:65535") == 0) {
+		sin6 = (const struct sockaddr_in6 *)&c.listen;
+		CHECK(c.listen_len == sizeof(*sin6));
+		CHECK(sin6->sin6_family == AF_INET6);
+		CHECK(memcmp(&sin6->sin6_addr, &lo6, sizeof(lo6)) == 0);
+		CHECK(ntohs(sin6->sin6_port) == 65535);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--listen: '0.0.0.0' is not ADDR:PORT",
+	    "--listen", "0.0.0.0");
+	LOAD_ERR(CONF_SERVER, "out of range", "--listen", "192.0.2.1:0");
+	LOAD_ERR(CONF_SERVER, "out of range", "--listen", "192.0.2.1:65536");
+	LOAD_ERR(CONF_SERVER, "not a number", "--listen", "192.0.2.1:");
+	LOAD_ERR(CONF_SERVER, "not an IPv4 address", "--listen",
+	    "vpn.example:443");
+	LOAD_ERR(CONF_SERVER, "not an IPv4 address", "--listen",
+	    "192.0.2.256:443");
+	LOAD_ERR(CONF_SERVER, "[ADDR]:PORT", "--listen", "::1:443");
+	LOAD_ERR(CONF_SERVER, "not ADDR:PORT", "--listen", "[::1]");
+	LOAD_ERR(CONF_SERVER, "not an IPv6 address", "--listen",
+	    "[192.0.2.1]:443");
+	LOAD_ERR(CONF_SERVER, "missing ']'", "--listen", "[::1:443");
+	LOAD_ERR(CONF_SERVER, "junk after ']'", "--listen", "[::1]443");
+	LOAD_ERR(CONF_SERVER, "no host", "--listen", ":443");
+	LOAD_ERR(CONF_SERVER, "no host", "--listen", "[]:443");
+}
+
+static void
+test_cidr(void)
+{
+	struct conf c;
+	char *argv[2 * 65], names[65][32];
+	int i;
+
+	if (LOAD_OK(&c, CONF_SERVER, "--pool", "198.18.0.0/15") == 0) {
+		CHECK(c.pool_addr == ip("198.18.0.0") && c.pool_prefix == 15);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--pool", "10.0.0.0/8") == 0)
+		conf_free(&c);
+	if (LOAD_OK(&c, CONF_SERVER, "--pool", "198.18.0.4/30") == 0)
+		conf_free(&c);
+	LOAD_ERR(CONF_SERVER, "=--pool: '10.0.0.1/24' has host bits set",
+	    "--pool", "10.0.0.1/24");
+	LOAD_ERR(CONF_SERVER, "=--pool: '10.0.0.0/7': prefix must be 8..30",
+	    "--pool", "10.0.0.0/7");
+	LOAD_ERR(CONF_SERVER, "prefix must be 8..30", "--pool", "10.0.0.0/31");
+	LOAD_ERR(CONF_SERVER, "prefix must be 8..30", "--pool", "10.0.0.0/");
+	LOAD_ERR(CONF_SERVER, "prefix must be 8..30", "--pool",
+	    "10.0.0.0/24x");
+	LOAD_ERR(CONF_SERVER, "not ADDR/PREFIX", "--pool", "10.0.0.0");
+	LOAD_ERR(CONF_SERVER, "not an IPv4 address", "--pool", "10.0.0/24");
+	LOAD_ERR(CONF_SERVER, "not an IPv4 address", "--pool", "/24");
+	LOAD_ERR(CONF_SERVER, "not an IPv4", "--pool",
+	    "2001:db8:1:2:3:4:5:6/24");
+
+	if (LOAD_OK(&c, CONF_SERVER, "--push-route", "0.0.0.0/0",
+	    "--push-route", "203.0.113.0/24", "--push-route",
+	    "192.0.2.7/32") == 0) {
+		CHECK(c.nroutes == 3);
+		CHECK(c.routes[0].addr == 0 && c.routes[0].prefix == 0);
+		CHECK(c.routes[1].addr == ip("203.0.113.0"));
+		CHECK(c.routes[1].prefix == 24);
+		CHECK(c.routes[2].addr == ip("192.0.2.7"));
+		CHECK(c.routes[2].prefix == 32);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "host bits", "--push-route", "10.0.0.1/8");
+	LOAD_ERR(CONF_SERVER, "prefix must be 0..32", "--push-route",
+	    "10.0.0.0/33");
+	LOAD_ERR(CONF_SERVER, "=--push-route: '10.0.0.0/8' given twice",
+	    "--push-route", "10.0.0.0/8", "--push-route", "10.0.0.0/8");
+
+	/* at most 64 routes */
+	for (i = 0; i < 65; i++) {
+		snprintf(names[i], sizeof(names[i]), "10.%d.0.0/16", i);
+		argv[2 * i] = "--push-route";
+		argv[2 * i + 1] = names[i];
+	}
+	{
+		char err[ERRLEN];
+
+		CHECK(conf_load(&c, CONF_SERVER, 2 * 64, argv, err,
+		    sizeof(err)) == 0 && c.nroutes == 64);
+		conf_free(&c);
+		CHECK(conf_load(&c, CONF_SERVER, 2 * 65, argv, err,
+		    sizeof(err)) == -1);
+		CHECK(strcmp(err, "--push-route: more than 64 routes") == 0);
+	}
+}
+
+static void
+test_fixed(void)
+{
+	char cn64[65], cn65[66];
+	struct conf c;
+
+	memset(cn64, 'c', 64);
+	cn64[64] = '\0';
+	memset(cn65, 'c', 65);
+	cn65[65] = '\0';
+	if (LOAD_OK(&c, CONF_SERVER, "--fixed-address", "alice",
+	    "198.18.0.10", "--fixed-address", cn64, "198.18.0.11",
+	    "--fixed-address", "bob@example.net", "198.18.0.12") == 0) {
+		CHECK(c.nfixed == 3 && c.fixed != NULL);
+		CHECK(strcmp(c.fixed[0].cn, "alice") == 0);
+		CHECK(c.fixed[0].addr == ip("198.18.0.10"));
+		CHECK(strcmp(c.fixed[1].cn, cn64) == 0);
+		CHECK(strcmp(c.fixed[2].cn, "bob@example.net") == 0);
+		CHECK(c.fixed[2].addr == ip("198.18.0.12"));
+		conf_free(&c);
+		CHECK(c.fixed == NULL && c.nfixed == 0);
+	}
+	LOAD_ERR(CONF_SERVER, "=--fixed-address: duplicate CN 'alice'",
+	    "--fixed-address", "alice", "198.18.0.10",
+	    "--fixed-address", "alice", "198.18.0.11");
+	LOAD_ERR(CONF_SERVER, "is not a CN", "--fixed-address", cn65,
+	    "198.18.0.10");
+	LOAD_ERR(CONF_SERVER, "is not a CN", "--fixed-address", "",
+	    "198.18.0.10");
+	LOAD_ERR(CONF_SERVER, "is not a CN", "--fixed-address", "al ice",
+	    "198.18.0.10");
+	LOAD_ERR(CONF_SERVER, "is not a CN", "--fixed-address", "al\x01ice",
+	    "198.18.0.10");
+	LOAD_ERR(CONF_SERVER, "is not a CN", "--fixed-address", "\xc3\xa9t\xc3"
+	    "\xa9", "198.18.0.10");
+	LOAD_ERR(CONF_SERVER, "=--fixed-address: '198.18.0.300' is not an "
+	    "IPv4 address", "--fixed-address", "alice", "198.18.0.300");
+	LOAD_ERR(CONF_SERVER, "=--fixed-address: expects CN ADDR",
+	    "--fixed-address", "alice");
+}
+
+static void
+test_remote(void)
+{
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_CLIENT, "--remote", "vpn.example.net:443") == 0) {
+		CHECK(strcmp(c.remote_host, "vpn.example.net") == 0);
+		CHECK(c.remote_port == 443);
+		CHECK(strcmp(c.server_name, "vpn.example.net") == 0);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, "--remote", "192.0.2.1") == 0) {
+		CHECK(strcmp(c.remote_host, "192.0.2.1") == 0);
+		CHECK(c.remote_port == 1194);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, "--remote", "[2001:db8::1]:1195",
+	    "--server-name", "vpn.example.net") == 0) {
+		CHECK(strcmp(c.remote_host, "2001:db8::1") == 0);
+		CHECK(c.remote_port == 1195);
+		CHECK(strcmp(c.server_name, "vpn.example.net") == 0);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, "--remote", "[::1]") == 0) {
+		CHECK(strcmp(c.remote_host, "::1") == 0);
+		CHECK(c.remote_port == 1194);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_CLIENT, "[ADDR]:PORT", "--remote", "2001:db8::1");
+	LOAD_ERR(CONF_CLIENT, "out of range", "--remote", "vpn:0");
+	LOAD_ERR(CONF_CLIENT, "out of range", "--remote", "vpn:70000");
+	LOAD_ERR(CONF_CLIENT, "=--remote: 'vpn/x' is not a host name",
+	    "--remote", "vpn/x");
+	LOAD_ERR(CONF_CLIENT, "missing ']'", "--remote", "[::1");
+	LOAD_ERR(CONF_CLIENT, "not an IPv6 address", "--remote", "[zz]:1");
+	LOAD_ERR(CONF_CLIENT, "no host", "--remote", ":443");
+}
+
+static void
+test_roles(void)
+{
+	LOAD_ERR(CONF_CLIENT, "=--pool: 'pool' is not a client directive",
+	    "--pool", "10.0.0.0/24");
+	LOAD_ERR(CONF_SERVER, "=--remote: 'remote' is not a server directive",
+	    "--remote", "vpn");
+	LOAD_ERR(CONF_STATUS, "=--dev: 'dev' is not a status directive",
+	    "--dev", "x");
+	LOAD_ERR(CONF_CLIENT, "not a client directive", "--mtu", "1400");
+	LOAD_ERR(CONF_SERVER, "not a server directive", "--connect-retry",
+	    "1", "2");
+}
+
+static void
+test_argv(void)
+{
+	struct conf c;
+
+	LOAD_ERR(CONF_SERVER, "=unexpected argument 'foo'", "foo");
+	LOAD_ERR(CONF_SERVER, "=--verb: unexpected argument 'foo'", "--mtu",
+	    "1400", "--verb", "2", "foo", "bar", "baz");
+	LOAD_ERR(CONF_SERVER, "=unknown option '--pol'", "--pol", "x");
+	LOAD_ERR(CONF_SERVER, "=unknown option '--'", "--");
+	LOAD_ERR(CONF_SERVER, "=unknown option '--mtu=1400'", "--mtu=1400");
+	LOAD_ERR(CONF_SERVER, "=--mtu: given twice", "--mtu", "1400",
+	    "--mtu", "1300");
+	LOAD_ERR(CONF_SERVER, "=--config: expects FILE", "--config");
+	LOAD_ERR(CONF_SERVER, "=--config: expects FILE", "--config",
+	    "--mtu", "1400");
+	LOAD_ERR(CONF_SERVER, "=--config: given twice", "--config", "/a",
+	    "--config", "/b");
+	LOAD_ERR(CONF_SERVER, "=/nonexistent/x.conf: No such file or "
+	    "directory", "--config", "/nonexistent/x.conf");
+	LOAD_ERR(CONF_SERVER, "Is a directory", "--config", tmpdir);
+	/* control characters never reach the one-line error */
+	LOAD_ERR(CONF_SERVER, "=--mtu: '1?2' is not a number", "--mtu",
+	    "1\n2");
+	if (LOAD_OK(&c, CONF_SERVER, "--mtu", "1400", "--verb", "3") == 0) {
+		CHECK(c.mtu == 1400 && c.verbose == 3);
+		conf_free(&c);
+	}
+	{
+		char *argv[] = { "--mtu", "1", NULL };
+		char err[8];
+
+		/* argc 0: nothing to read, even with words in argv */
+		CHECK(conf_load(&c, CONF_SERVER, 0, argv, err,
+		    sizeof(err)) == 0);
+		conf_free(&c);
+		/* a tiny error buffer only cuts the text short */
+		CHECK(conf_load(&c, CONF_SERVER, 2, argv, err,
+		    sizeof(err)) == -1);
+		CHECK(strcmp(err, "--mtu: ") == 0);
+		/* the first word is a flag like any other */
+		argv[1] = "1400";
+		CHECK(conf_load(&c, CONF_SERVER, 2, argv, err,
+		    sizeof(err)) == 0 && c.mtu == 1400);
+		conf_free(&c);
+	}
+}
+
+static void
+test_file(void)
+{
+	struct conf c;
+	char *p;
+
+	p = write_conf("good.conf",
+	    "# a comment\n"
+	    "\n"
+	    "   \t\n"
+	    "  # indented comment\n"
+	    "dev\tstun3\n"
+	    "pool 198.18.0.0/24   # trailing comment\n"
+	    "keepalive  5 \t 30\n"
+	    "mtu 1400\n"
+	    "fixed-address alice 198.18.0.9\n"
+	    "push-route 203.0.113.0/24\n"
+	    "ca /x#y\n"
+	    "verb 2\r\n"
+	    "user daemon");		/* no newline at the end */
+	if (LOAD_OK(&c, CONF_SERVER, "--config", p) == 0) {
+		CHECK(strcmp(c.dev, "stun3") == 0);
+		CHECK(c.pool_addr == ip("198.18.0.0") && c.pool_prefix == 24);
+		CHECK(c.keepalive_interval == 5 && c.keepalive_timeout == 30);
+		CHECK(c.keepalive_set);
+		CHECK(c.mtu == 1400 && c.verbose == 2);
+		CHECK(c.nfixed == 1 && c.nroutes == 1);
+		CHECK(strcmp(c.ca, "/x#y") == 0);
+		CHECK(strcmp(c.user, "daemon") == 0);
+		conf_free(&c);
+	}
+
+	/* the command line wins wherever --config stands, and repeatable
+	 * directives append */
+	if (LOAD_OK(&c, CONF_SERVER, "--mtu", "1300", "--config", p,
+	    "--push-route", "192.0.2.0/24", "--fixed-address", "bob",
+	    "198.18.0.8", "--dev", "stun9") == 0) {
+		CHECK(c.mtu == 1300);
+		CHECK(strcmp(c.dev, "stun9") == 0);
+		CHECK(c.verbose == 2);
+		CHECK(c.nroutes == 2);
+		CHECK(c.routes[0].addr == ip("203.0.113.0"));
+		CHECK(c.routes[1].addr == ip("192.0.2.0"));
+		CHECK(c.nfixed == 2 && strcmp(c.fixed[1].cn, "bob") == 0);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--fixed-address: duplicate CN 'alice'",
+	    "--config", p, "--fixed-address", "alice", "198.18.0.8");
+	/* a bad flag is found before the file is read */
+	LOAD_ERR(CONF_SERVER, "=unknown option '--bad'", "--config",
+	    "/nonexistent", "--bad");
+	/* a client reading a server's file */
+	LOAD_ERR(CONF_CLIENT, ":6: pool: 'pool' is not a client directive",
+	    "--config", p);
+}
+
+static void
+test_file_errors(void)
+{
+	char *p, *big;
+	size_t i;
+
+	p = write_conf("unknown.conf", "dev x\n\n# c\n\n\n\n\n\n\n\n\npol "
+	    "10.0.0.0/24\n");
+	{
+		char want[256];
+
+		snprintf(want, sizeof(want), "=%s:12: unknown directive "
+		    "'pol'", p);
+		LOAD_ERR(CONF_SERVER, want, "--config", p);
+
+		p = write_conf("hostbits.conf", "dev x\n\npool 10.0.0.1/24\n");
+		snprintf(want, sizeof(want), "=%s:3: pool: '10.0.0.1/24' has "
+		    "host bits set", p);
+		LOAD_ERR(CONF_SERVER, want, "--config", p);
+
+		p = write_conf("trailing.conf", "mtu 1400 x\n");
+		snprintf(want, sizeof(want), "=%s:1: mtu: unexpected argument "
+		    "'x'", p);
+		LOAD_ERR(CONF_SERVER, want, "--config", p);
+
+		p = write_conf("missing.conf", "keepalive 10 # 60\n");
+		snprintf(want, sizeof(want), "=%s:1: keepalive: expects "
+		    "INTERVAL TIMEOUT", p);
+		LOAD_ERR(CONF_SERVER, want, "--config", p);
+
+		p = write_conf("twice.conf", "mtu 1400\nverb 2\nmtu 1300\n");
+		snprintf(want, sizeof(want), "=%s:3: mtu: already given on "
+		    "line 1", p);
+		LOAD_ERR(CONF_SERVER, want, "--config", p);
+
+		p = write_conf("dupcn.conf", "fixed-address a 198.18.0.5\n"
+		    "fixed-address a 198.18.0.6\n");
+		snprintf(want, sizeof(want), "=%s:2: fixed-address: duplicate "
+		    "CN 'a'", p);
+		LOAD_ERR(CONF_SERVER, want, "--config", p);
+
+		p = write_file("nul.conf", "dev x\nmtu 14\0000\n",
+		    sizeof("dev x\nmtu 14\0000\n") - 1);
+		snprintf(want, sizeof(want), "=%s:2: NUL byte in line", p);
+		LOAD_ERR(CONF_SERVER, want, "--config", p);
+
+		p = write_conf("flag.conf", "--mtu 1400\n");
+		LOAD_ERR(CONF_SERVER, "unknown directive '--mtu'", "--config",
+		    p);
+		p = write_conf("config.conf", "config /etc/other.conf\n");
+		LOAD_ERR(CONF_SERVER, "unknown directive 'config'",
+		    "--config", p);
+	}
+
+	/* 4096 characters fit a line, 4097 do not */
+	big = malloc(3 * 5000);
+	memset(big, ' ', 4096);
+	memcpy(big, "# ", 2);
+	big[4096] = '\n';
+	memcpy(big + 4097, "mtu 1400\n", 10);
+	p = write_conf("long-ok.conf", big);
+	{
+		struct conf c;
+
+		if (LOAD_OK(&c, CONF_SERVER, "--config", p) == 0) {
+			CHECK(c.mtu == 1400);
+			conf_free(&c);
+		}
+	}
+	for (i = 0; i < 3 * 5000 - 1; i++)
+		big[i] = i < 9 ? "mtu 1400 "[i] : 'x';
+	big[3 * 5000 - 1] = '\0';
+	p = write_conf("long.conf", big);
+	LOAD_ERR(CONF_SERVER, ":1: line longer than 4096 characters",
+	    "--config", p);
+	free(big);
+}
+
+static void
+test_fixed_max(void)
+{
+	char line[64], *p;
+	size_t len = 0;
+	char *text = malloc(1025 * sizeof(line));
+	char want[64];
+	int i;
+
+	text[0] = '\0';
+	for (i = 0; i < 1025; i++) {
+		snprintf(line, sizeof(line), "fixed-address cn%d 10.0.%d.%d\n",
+		    i, 4 + i / 250, 2 + i % 250);
+		memcpy(text + len, line, strlen(line) + 1);
+		len += strlen(line);
+	}
+	p = write_conf("manyfixed.conf", text);
+	snprintf(want, sizeof(want), ":1025: fixed-address: more than 1024 "
+	    "fixed addresses");
+	LOAD_ERR(CONF_SERVER, want, "--config", p);
+	free(text);
+}
+
+static void
+test_check(void)
+{
+	char *ca, *cert, *key, *nokey;
+	struct conf c;
+
+	ca = write_conf("ca.pem", "ca\n");
+	cert = write_conf("cert.pem", "cert\n");
+	key = write_conf("key.pem", "key\n");
+	nokey = tmp_path("nokey.pem");
+
+#define TLS "--ca", ca, "--cert", cert, "--key", key, "--user", "root"
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--fixed-address", "a", "198.18.0.2", "--fixed-address", "b",
+	    "198.18.0.254") == 0) {
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/30") == 0) {
+		CHECK_CONF(&c, NULL);
+		c.pool_prefix = 31;	/* what the parser cannot produce */
+		CHECK_CONF(&c, "=pool: /31 leaves no room for clients "
+		    "(prefix 8..30)");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--ca", ca, "--cert", cert, "--key",
+	    key, "--pool", "198.18.0.0/24") == 0) {
+		CHECK_CONF(&c, NULL);	/* nobody, the default user */
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS) == 0) {
+		CHECK_CONF(&c, "=server needs 'pool'");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--ca", ca, "--cert", cert, "--pool",
+	    "198.18.0.0/24") == 0) {
+		CHECK_CONF(&c, "=server needs 'key'");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--ca", ca, "--cert", cert, "--key",
+	    nokey, "--pool", "198.18.0.0/24") == 0) {
+		char want[512];
+
+		snprintf(want, sizeof(want), "=key: %s: No such file or "
+		    "directory", nokey);
+		CHECK_CONF(&c, want);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--crl", nokey, "--pool",
+	    "198.18.0.0/24") == 0) {
+		CHECK_CONF(&c, "crl: ");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--crl", tmpdir) == 0) {
+		CHECK_CONF(&c, "not a regular file");
+		conf_free(&c);
+	}
+	if (geteuid() != 0 && chmod(key, 0) == 0) {
+		if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool",
+		    "198.18.0.0/24") == 0) {
+			CHECK_CONF(&c, "Permission denied");
+			conf_free(&c);
+		}
+		chmod(key, 0600);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--ca", ca, "--cert", cert, "--key", key,
+	    "--pool", "198.18.0.0/24", "--user", "no-such-user-st") == 0) {
+		CHECK_CONF(&c, "=user: 'no-such-user-st' does not exist");
+		conf_free(&c);
+	}
+
+	/* fixed addresses: inside the pool, not its network, server or
+	 * broadcast address, and not shared */
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--fixed-address", "a", "198.18.1.5") == 0) {
+		CHECK_CONF(&c, "=fixed-address: 198.18.1.5 of 'a' is not a "
+		    "client address of pool 198.18.0.0/24");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--fixed-address", "a", "198.18.0.0") == 0) {
+		CHECK_CONF(&c, "not a client address");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--fixed-address", "a", "198.18.0.1") == 0) {
+		CHECK_CONF(&c, "not a client address");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--fixed-address", "a", "198.18.0.255") == 0) {
+		CHECK_CONF(&c, "not a client address");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--fixed-address", "a", "198.18.0.7", "--fixed-address", "b",
+	    "198.18.0.7") == 0) {
+		CHECK_CONF(&c, "=fixed-address: 198.18.0.7 is given to both "
+		    "'a' and 'b'");
+		conf_free(&c);
+	}
+
+	/* client and status */
+	if (LOAD_OK(&c, CONF_CLIENT, TLS, "--remote", "vpn.example") == 0) {
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, TLS) == 0) {
+		CHECK_CONF(&c, "=client needs 'remote'");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, "--remote", "vpn") == 0) {
+		CHECK_CONF(&c, "=client needs 'ca'");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_STATUS, NULL) == 0) {
+		CHECK_CONF(&c, "=status needs 'status-socket'");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_STATUS, "--status-socket", "/run/st") == 0) {
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
+#undef TLS
+}
+
+static char *
+help_text(enum conf_role role)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		abort();
+	conf_help(f, role);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_help(void)
+{
+	char *s;
+
+	s = help_text(CONF_SERVER);
+	CHECK(strstr(s, "--config FILE") != NULL);
+	CHECK(strstr(s, "--pool CIDR") != NULL);
+	CHECK(strstr(s, "(default: 1420)") != NULL);
+	CHECK(strstr(s, "(default: 10 60)") != NULL);
+	CHECK(strstr(s, "(default: 0.0.0.0:1194)") != NULL);
+	CHECK(strstr(s, "--fixed-address CN ADDR") != NULL);
+	CHECK(strstr(s, "(required)") != NULL);
+	CHECK(strstr(s, "\nServer:\n") != NULL);
+	CHECK(strstr(s, "--remote") == NULL);
+	CHECK(strstr(s, "Client:") == NULL);
+	free(s);
+
+	s = help_text(CONF_CLIENT);
+	CHECK(strstr(s, "--remote HOST[:PORT]") != NULL);
+	CHECK(strstr(s, "--connect-retry INITIAL MAX") != NULL);
+	CHECK(strstr(s, "--pool") == NULL);
+	CHECK(strstr(s, "--mtu") == NULL);
+	free(s);
+
+	s = help_text(CONF_STATUS);
+	CHECK(strstr(s, "--status-socket PATH") != NULL);
+	CHECK(strstr(s, "--dev") == NULL);
+	free(s);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_defaults();
+	test_strings();
+	test_uints();
+	test_bool_enum();
+	test_pairs();
+	test_listen();
+	test_cidr();
+	test_fixed();
+	test_remote();
+	test_roles();
+	test_argv();
+	test_file();
+	test_file_errors();
+	test_fixed_max();
+	test_check();
+	test_help();
+	cleanup();
+	if (failures > 0) {
+		fprintf(stderr, "test_conf: %d checks failed\n", failures);
+		return 1;
+	}
+	printf("test_conf: ok\n");
+	return 0;
+}

@@ -1,0 +1,170 @@
+/* Unit test of the address pool: server address, lowest free address,
+ * reservations, release and reuse, exhaustion, and the edges of contains. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pool.h"
+
+static int failures;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
+		    __LINE__, #cond);					\
+		failures++;						\
+	}								\
+} while (0)
+
+#define A(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 |	\
+	(uint32_t)(c) << 8 | (uint32_t)(d))
+
+static void
+test_new(void)
+{
+	struct pool *p;
+
+	CHECK(pool_new(A(10, 0, 0, 0), 7) == NULL);
+	CHECK(pool_new(A(10, 8, 0, 0), 31) == NULL);
+	CHECK(pool_new(A(10, 8, 0, 0), 32) == NULL);
+	CHECK(pool_new(A(10, 8, 0, 1), 24) == NULL);	/* host bits */
+	CHECK((p = pool_new(A(10, 0, 0, 0), 8)) != NULL);
+	pool_free(p);
+	pool_free(NULL);
+}
+
+static void
+test_contains(void)
+{
+	struct pool *p = pool_new(A(198, 18, 0, 0), 24);
+
+	CHECK(p != NULL);
+	CHECK(pool_server_addr(p) == A(198, 18, 0, 1));
+	CHECK(!pool_contains(p, A(198, 18, 0, 0)));	/* network */
+	CHECK(!pool_contains(p, A(198, 18, 0, 1)));	/* server */
+	CHECK(pool_contains(p, A(198, 18, 0, 2)));
+	CHECK(pool_contains(p, A(198, 18, 0, 254)));
+	CHECK(!pool_contains(p, A(198, 18, 0, 255)));	/* broadcast */
+	CHECK(!pool_contains(p, A(198, 18, 1, 2)));
+	CHECK(!pool_contains(p, A(198, 17, 255, 255)));
+	CHECK(!pool_contains(p, 0));
+	CHECK(!pool_contains(p, 0xffffffff));
+	pool_free(p);
+
+	/* the top of the address space must not wrap */
+	p = pool_new(A(255, 255, 255, 0), 24);
+	CHECK(p != NULL);
+	CHECK(pool_contains(p, A(255, 255, 255, 254)));
+	CHECK(!pool_contains(p, A(255, 255, 255, 255)));
+	CHECK(!pool_contains(p, A(0, 0, 0, 2)));
+	pool_free(p);
+
+	/* and neither the bottom */
+	p = pool_new(0, 8);
+	CHECK(p != NULL);
+	CHECK(!pool_contains(p, 0));
+	CHECK(!pool_contains(p, 1));
+	CHECK(pool_contains(p, 2));
+	CHECK(pool_contains(p, A(0, 255, 255, 254)));
+	CHECK(!pool_contains(p, A(0, 255, 255, 255)));
+	CHECK(pool_take_lowest(p) == 2);
+	pool_free(p);
+}
+
+static void
+test_lowest_reserve_release(void)
+{
+	struct pool *p = pool_new(A(198, 18, 0, 0), 24);
+
+	CHECK(pool_in_use(p) == 0);
+	CHECK(pool_take_lowest(p) == A(198, 18, 0, 2));
+	CHECK(pool_take_lowest(p) == A(198, 18, 0, 3));
+	CHECK(pool_reserve(p, A(198, 18, 0, 4)) == 0);
+	CHECK(pool_reserve(p, A(198, 18, 0, 4)) == 0);	/* idempotent */
+	CHECK(pool_take_lowest(p) == A(198, 18, 0, 5));
+	CHECK(pool_in_use(p) == 3);
+
+	/* a reserved address is still taken on purpose, once */
+	CHECK(pool_take(p, A(198, 18, 0, 4)) == 0);
+	CHECK(pool_take(p, A(198, 18, 0, 4)) == -1);
+	CHECK(pool_in_use(p) == 4);
+
+	/* released reserved addresses stay out of take_lowest */
+	pool_release(p, A(198, 18, 0, 4));
+	CHECK(pool_take_lowest(p) == A(198, 18, 0, 6));
+
+	pool_release(p, A(198, 18, 0, 3));
+	CHECK(pool_in_use(p) == 3);
+	CHECK(pool_take_lowest(p) == A(198, 18, 0, 3));
+	CHECK(pool_in_use(p) == 4);
+
+	/* releasing what is not taken changes nothing */
+	pool_release(p, A(198, 18, 0, 100));
+	pool_release(p, A(198, 18, 0, 0));
+	pool_release(p, A(10, 0, 0, 2));
+	CHECK(pool_in_use(p) == 4);
+
+	CHECK(pool_reserve(p, A(198, 18, 0, 0)) == -1);
+	CHECK(pool_reserve(p, A(198, 18, 0, 1)) == -1);
+	CHECK(pool_reserve(p, A(198, 18, 0, 255)) == -1);
+	CHECK(pool_reserve(p, A(198, 19, 0, 7)) == -1);
+	CHECK(pool_take(p, A(198, 18, 0, 1)) == -1);
+	CHECK(pool_take(p, A(198, 18, 0, 255)) == -1);
+	CHECK(pool_take(p, A(198, 18, 0, 2)) == -1);	/* taken */
+	pool_free(p);
+}
+
+static void
+test_exhaust(uint8_t prefix, unsigned usable)
+{
+	struct pool *p = pool_new(A(198, 18, 0, 0), prefix);
+	unsigned i;
+
+	for (i = 0; i < usable; i++)
+		CHECK(pool_take_lowest(p) == A(198, 18, 0, 2) + i);
+	CHECK(pool_take_lowest(p) == 0);
+	CHECK(pool_in_use(p) == usable);
+	pool_release(p, A(198, 18, 0, 2) + usable / 2);
+	CHECK(pool_take_lowest(p) == A(198, 18, 0, 2) + usable / 2);
+	CHECK(pool_take_lowest(p) == 0);
+	pool_free(p);
+}
+
+/* Crossing 64-bit words of the bitmaps. */
+static void
+test_words(void)
+{
+	struct pool *p = pool_new(A(198, 18, 0, 0), 16);
+	unsigned i;
+
+	for (i = 0; i < 200; i++)
+		CHECK(pool_take_lowest(p) == A(198, 18, 0, 2) + i);
+	CHECK(pool_reserve(p, A(198, 18, 0, 202)) == 0);
+	CHECK(pool_take_lowest(p) == A(198, 18, 0, 203));
+	pool_release(p, A(198, 18, 0, 64));
+	pool_release(p, A(198, 18, 0, 130));
+	CHECK(pool_take_lowest(p) == A(198, 18, 0, 64));
+	CHECK(pool_take_lowest(p) == A(198, 18, 0, 130));
+	CHECK(pool_take_lowest(p) == A(198, 18, 0, 204));
+	CHECK(pool_take(p, A(198, 18, 255, 254)) == 0);
+	CHECK(pool_take(p, A(198, 18, 255, 255)) == -1);
+	CHECK(pool_in_use(p) == 203);
+	pool_free(p);
+}
+
+int
+main(void)
+{
+	test_new();
+	test_contains();
+	test_lowest_reserve_release();
+	test_exhaust(30, 1);
+	test_exhaust(29, 5);
+	test_exhaust(24, 253);
+	test_words();
+	if (failures > 0) {
+		fprintf(stderr, "test_pool: %d checks failed\n", failures);
+		return 1;
+	}
+	printf("test_pool: ok\n");
+	return 0;
+}

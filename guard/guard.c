@@ -45,31 +45,52 @@ struct guard {
 	uint64_t rx_packets, no_route, queue_full, too_big;
 };
 
-static void
+/* A full queue keeps the batch pending, and the batch keeps growing, so a
+ * busy data process gets fewer, fuller messages; only when the batch is
+ * full too are packets dropped. Returns false if the queue was full. */
+static bool
 guard_flush(struct guard *g, unsigned slot)
 {
 	struct guard_out *o = &g->out[slot];
 
 	if (o->fill == 0)
-		return;
+		return true;
 	if (mq_send(o->q, (const char *)o->buf, o->fill, 0) == -1) {
-		if (errno != EAGAIN)
-			log_warn("queue of slot %u", slot);
+		if (errno == EAGAIN)
+			return false;
+		log_warn("queue of slot %u", slot);
 		g->queue_full += o->npkts;
 	}
 	o->fill = 0;
 	o->npkts = 0;
+	return true;
 }
 
 static void
+guard_mark_dirty(struct guard *g, unsigned slot)
+{
+	struct guard_out *o = &g->out[slot];
+
+	if (o->dirty_next == -2) {
+		o->dirty_next = g->dirty;
+		g->dirty = (int)slot;
+	}
+}
+
+/* Sends every pending batch; those whose queue is full stay pending. */
+static void
 guard_flush_dirty(struct guard *g)
 {
-	while (g->dirty >= 0) {
-		int slot = g->dirty;
+	int slot = g->dirty;
 
-		g->dirty = g->out[slot].dirty_next;
+	g->dirty = -1;
+	while (slot >= 0) {
+		int next = g->out[slot].dirty_next;
+
 		g->out[slot].dirty_next = -2;
-		guard_flush(g, (unsigned)slot);
+		if (!guard_flush(g, (unsigned)slot))
+			guard_mark_dirty(g, (unsigned)slot);
+		slot = next;
 	}
 }
 
@@ -82,16 +103,15 @@ guard_queue(struct guard *g, unsigned slot, const uint8_t *pkt, size_t len)
 		g->too_big++;
 		return;
 	}
-	if (o->fill + 2 + len > (size_t)g->msgsize)
-		guard_flush(g, slot);
+	if (o->fill + 2 + len > (size_t)g->msgsize && !guard_flush(g, slot)) {
+		g->queue_full++;
+		return;
+	}
 	put_u16(o->buf + o->fill, (uint16_t)len);
 	memcpy(o->buf + o->fill + 2, pkt, len);
 	o->fill += 2 + len;
 	o->npkts++;
-	if (o->dirty_next == -2) {
-		o->dirty_next = g->dirty;
-		g->dirty = (int)slot;
-	}
+	guard_mark_dirty(g, slot);
 }
 
 static void
@@ -242,7 +262,10 @@ guard_main(const struct conf *c, int tun, mqd_t inbox, int parent,
 			guard_send_stats(&g);
 			next_stats = now + GUARD_STATS_MS;
 		}
-		if (poll_wait(pfd, P_COUNT, (int)(next_stats - now)) == -1) {
+		/* Pending batches are retried soon: the data process is
+		 * draining its queue. */
+		if (poll_wait(pfd, P_COUNT, g.dirty >= 0 ? 1 :
+		    (int)(next_stats - now)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -253,6 +276,8 @@ guard_main(const struct conf *c, int tun, mqd_t inbox, int parent,
 			guard_dispatch_inbox(&g);
 		if (pfd[P_TUN].revents)
 			guard_dispatch_tun(&g);
+		else if (g.dirty >= 0)
+			guard_flush_dirty(&g);
 		if (pfd[P_PARENT].revents)
 			break;	/* the acceptor is gone or says stop */
 	}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -145,8 +146,11 @@ server_fork(const int *keep, size_t nkeep)
 {
 	pid_t pid = fork();
 
-	if (pid == 0)
+	if (pid == 0) {
 		fd_close_except(keep, nkeep);
+		if (priv_drop_caps() == -1)
+			fatal("drop capabilities");
+	}
 	return pid;
 }
 
@@ -574,7 +578,8 @@ server_listen(const struct conf *c)
 	return fd;
 }
 
-/* Queue sizes an unprivileged process may ask for: the kernel's limits. */
+/* The kernel's limit for queues of unprivileged processes; with
+ * CAP_SYS_RESOURCE the acceptor may exceed it. */
 static long
 mq_limit(const char *file, long want)
 {
@@ -589,6 +594,54 @@ mq_limit(const char *file, long want)
 		fclose(f);
 	}
 	return v > 0 && v < want ? v : want;
+}
+
+/* Deep queues absorb bursts (a TCP window of full packets, 16 KiB
+ * batches); without the capability, what the kernel allows anyone. */
+static void
+server_queue_attr(struct server *sv)
+{
+	struct mq_attr big = { .mq_maxmsg = 128, .mq_msgsize = 16384 };
+	char name[64];
+	mqd_t q;
+
+	snprintf(name, sizeof(name), "/simpletun.%d.probe", (int)sv->self);
+	q = mq_open(name, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &big);
+	if (q != (mqd_t)-1) {
+		mq_close(q);
+		mq_unlink(name);
+		sv->qattr = big;
+		return;
+	}
+	sv->qattr.mq_maxmsg = mq_limit("msg_max", big.mq_maxmsg);
+	sv->qattr.mq_msgsize = mq_limit("msgsize_max", big.mq_msgsize);
+	log_info("queues of %ld messages of %ld bytes (no CAP_SYS_RESOURCE)",
+	    sv->qattr.mq_maxmsg, sv->qattr.mq_msgsize);
+}
+
+/* Says at startup, not at the ninth client, when the queue memory limit
+ * cannot hold a queue for every client. */
+static void
+server_queue_budget(struct server *sv)
+{
+	struct rlimit rl;
+	unsigned long per, fit;
+
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY)
+		return;
+	/* the kernel's charge: the messages plus a pointer and a tree node
+	 * per message */
+	per = (unsigned long)sv->qattr.mq_maxmsg *
+	    ((unsigned long)sv->qattr.mq_msgsize + 64);
+	fit = rl.rlim_cur / per;
+	if (fit < (unsigned long)sv->c->max_clients + 1)
+		log_warnx("the message queue memory limit (RLIMIT_MSGQUEUE %lu "
+		    "bytes, shared by all processes of user %s) holds queues "
+		    "for at most %lu clients, not max-clients %u: raise it "
+		    "(ulimit -q) or run with CAP_SYS_RESOURCE",
+		    (unsigned long)rl.rlim_cur, sv->c->user[0] ? sv->c->user :
+		    "root", fit > 0 ? fit - 1 : 0, sv->c->max_clients);
 }
 
 static void
@@ -681,10 +734,6 @@ server_init(struct server *sv, const struct conf *c)
 		sv->pfd[i] = (struct pollfd){ .fd = -1, .events = POLLIN };
 	for (unsigned i = 0; i < c->max_clients; i++)
 		sv->s[i].ctl = sv->s[i].data = sv->s[i].data_end = -1;
-	/* Batches of packets per message; never more than the kernel lets
-	 * an unprivileged process ask for. */
-	sv->qattr.mq_maxmsg = mq_limit("msg_max", 64);
-	sv->qattr.mq_msgsize = mq_limit("msgsize_max", 65536);
 }
 
 static void
@@ -725,10 +774,12 @@ server_main(struct conf *c)
 	server_open(&sv);
 	priv_raise_mq_limit();
 	sig_setup();
-	if (priv_drop(c->user) == -1)
+	if (priv_drop_keep_resource(c->user) == -1)
 		fatal("drop privileges to %s", c->user);
 	server_exiting = &sv;
 	atexit(server_cleanup);
+	server_queue_attr(&sv);
+	server_queue_budget(&sv);
 	server_start_guard(&sv);
 	sv.pfd[P_LISTEN].fd = sv.listen;
 	sv.pfd[P_GUARD].fd = sv.guard;
@@ -736,5 +787,7 @@ server_main(struct conf *c)
 	log_set_exit_code(3);
 	server_loop(&sv);
 	log_info("shutting down");
+	server_cleanup();
+	server_exiting = NULL;
 	return 0;
 }

@@ -27,7 +27,7 @@
 #include "util.h"
 
 #define DATA_BATCH 32		/* datagrams per recvmmsg/sendmmsg */
-#define DATA_ROUNDS 4		/* batches per input per wake-up */
+#define DATA_ROUNDS 8		/* batches per direction per wake-up */
 #define DATA_STATS_MS 1000
 #define DATA_GRACE_MS 60000	/* an old key still opens packets this long */
 #define DATA_SEQ_LIMIT (1ULL << 62)	/* far below wrap: end, never reuse */
@@ -263,29 +263,27 @@ data_rx_one(struct data *d, uint8_t *buf, size_t len,
 	}
 }
 
-static void
+/* One batch; true if there may be more. */
+static bool
 data_dispatch_udp(struct data *d)
 {
-	for (int round = 0; round < DATA_ROUNDS; round++) {
-		int n;
+	int n;
 
-		for (int i = 0; i < DATA_BATCH; i++) {
-			d->rx_msg[i].msg_hdr.msg_namelen = sizeof(d->rx_from[i]);
-			d->rx_msg[i].msg_hdr.msg_flags = 0;
-		}
-		n = recvmmsg(d->udp, d->rx_msg, DATA_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
-			return;
-		for (int i = 0; i < n; i++) {
-			if (d->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC)
-				d->st.malformed++;
-			else
-				data_rx_one(d, d->rx_iov[i].iov_base,
-				    d->rx_msg[i].msg_len, &d->rx_from[i]);
-		}
-		if (n < DATA_BATCH)
-			return;
+	for (int i = 0; i < DATA_BATCH; i++) {
+		d->rx_msg[i].msg_hdr.msg_namelen = sizeof(d->rx_from[i]);
+		d->rx_msg[i].msg_hdr.msg_flags = 0;
 	}
+	n = recvmmsg(d->udp, d->rx_msg, DATA_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return false;
+	for (int i = 0; i < n; i++) {
+		if (d->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC)
+			d->st.malformed++;
+		else
+			data_rx_one(d, d->rx_iov[i].iov_base,
+			    d->rx_msg[i].msg_len, &d->rx_from[i]);
+	}
+	return n == DATA_BATCH;
 }
 
 /* --- send: tun or queue -> UDP --- */
@@ -360,10 +358,14 @@ data_tx_queue_msg(struct data *d, const uint8_t *p, size_t len)
 	}
 }
 
-static void
+/* One batch: a queue message on the server, DATA_BATCH tun reads on the
+ * client; true if there may be more. */
+static bool
 data_dispatch_input(struct data *d)
 {
-	for (int i = 0; i < DATA_ROUNDS * DATA_BATCH; i++) {
+	int reads = d->server ? 1 : DATA_BATCH, i;
+
+	for (i = 0; i < reads; i++) {
 		ssize_t n;
 
 		if (d->server)
@@ -382,6 +384,7 @@ data_dispatch_input(struct data *d)
 			data_tx(d, PKT_DATA, d->in_buf, (size_t)n);
 	}
 	data_tx_flush(d);
+	return i == reads;
 }
 
 /* --- the control process --- */
@@ -613,10 +616,18 @@ data_loop(struct data *d)
 		if (poll_wait(pfd, P_COUNT, data_timeout(d)) <= 0)
 			continue;
 		d->now = now_ms();
-		if (pfd[P_UDP].revents)
-			data_dispatch_udp(d);
-		if (pfd[P_INPUT].revents)
-			data_dispatch_input(d);
+		/* Alternate batches of both directions, so that neither
+		 * starves the other (or overflows the guard's queue). */
+		for (int round = 0; round < DATA_ROUNDS; round++) {
+			bool more = false;
+
+			if (pfd[P_UDP].revents)
+				more |= data_dispatch_udp(d);
+			if (pfd[P_INPUT].revents)
+				more |= data_dispatch_input(d);
+			if (!more)
+				break;
+		}
 		if (pfd[P_CTL].revents)
 			data_dispatch_ctl(d);
 		if (pfd[P_PARENT].revents)

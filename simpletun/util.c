@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,18 +99,36 @@ sa_str(const struct sockaddr *sa, char *buf, size_t len)
 	return buf;
 }
 
-/* Every queue counts against the owner's RLIMIT_MSGQUEUE; the default 800 KiB
- * would cap an unprivileged server at a few clients. */
+/* Every queue counts against its creator's RLIMIT_MSGQUEUE; the default
+ * 800 KiB would hold queues for a handful of clients. Raising the hard
+ * limit needs CAP_SYS_RESOURCE; without it the soft limit goes up to the
+ * hard one. */
 void
 priv_raise_mq_limit(void)
 {
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 
+	if (setrlimit(RLIMIT_MSGQUEUE, &rl) == 0 ||
+	    getrlimit(RLIMIT_MSGQUEUE, &rl) == -1)
+		return;
+	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_MSGQUEUE, &rl);
 }
 
+static int
+caps_set(uint32_t caps)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	d[0].permitted = d[0].effective = caps;
+	return (int)syscall(SYS_capset, &h, d);
+}
+
 int
-priv_drop(const char *user)
+priv_drop_keep_resource(const char *user)
 {
 	struct passwd *pw;
 
@@ -117,11 +138,32 @@ priv_drop(const char *user)
 		errno = ENOENT;
 		return -1;
 	}
-	if (setgroups(1, &pw->pw_gid) == -1 ||
+	if (prctl(PR_SET_KEEPCAPS, 1) == -1 ||
+	    setgroups(1, &pw->pw_gid) == -1 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1 ||
+	    prctl(PR_SET_KEEPCAPS, 0) == -1)
 		return -1;
+	/* Where root itself lacks it (a container), keep nothing. */
+	if (caps_set(1u << CAP_SYS_RESOURCE) == -1)
+		return caps_set(0);
 	return 0;
+}
+
+int
+priv_drop(const char *user)
+{
+	if (priv_drop_keep_resource(user) == -1)
+		return -1;
+	return priv_drop_caps();
+}
+
+int
+priv_drop_caps(void)
+{
+	if (getuid() == 0)
+		return 0;	/* user root: nothing was dropped */
+	return caps_set(0);
 }
 
 static void

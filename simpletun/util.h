@@ -25,6 +25,11 @@ const char *sa_str(const struct sockaddr *sa, char *buf, size_t len);
 void priv_raise_mq_limit(void);
 /* Drops to user (no-op for "" or "root"); 0 or -1 with errno. */
 int priv_drop(const char *user);
+/* The same, but keeps CAP_SYS_RESOURCE: the acceptor needs it to create
+ * message queues deeper than an unprivileged process may. */
+int priv_drop_keep_resource(const char *user);
+/* Drops every capability (after fork, in the acceptor's children). */
+int priv_drop_caps(void);
 /* SIGCHLD/SIGTERM/SIGINT/SIGHUP handlers that only set flags. The signals
  * stay blocked except inside poll_wait(), so none is lost between a check of
  * the flags and the next wait. */

@@ -12,6 +12,8 @@
 
 #include "tls.h"
 
+#define TLS_WHAT_MAX 8300	/* two paths and some words */
+
 static void
 tls_error(SSL *ssl, const char *what, char *err, size_t errlen)
 {
@@ -51,23 +53,23 @@ static int
 tls_ctx_setup(SSL_CTX *ctx, bool server, const char *ca, const char *cert,
     const char *key, const char *crl, char *err, size_t errlen)
 {
-	const char *what;
+	char what[TLS_WHAT_MAX];
 
+	what[0] = '\0';
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1)
-		what = "TLS 1.3";
+		snprintf(what, sizeof(what), "TLS 1.3");
 	else if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
-		what = ca;
+		snprintf(what, sizeof(what), "ca %s", ca);
 	else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
-		what = cert;
+		snprintf(what, sizeof(what), "cert %s", cert);
 	else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
-		what = key;
+		snprintf(what, sizeof(what), "key %s", key);
 	else if (SSL_CTX_check_private_key(ctx) != 1)
-		what = "key does not match certificate";
+		snprintf(what, sizeof(what), "key %s does not belong to cert %s",
+		    key, cert);
 	else if (crl[0] != '\0' && tls_load_crl(ctx, crl) == -1)
-		what = crl;
-	else
-		what = NULL;
-	if (what != NULL) {
+		snprintf(what, sizeof(what), "crl %s", crl);
+	if (what[0] != '\0') {
 		tls_error(NULL, what, err, errlen);
 		return -1;
 	}

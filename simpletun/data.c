@@ -102,6 +102,8 @@ data_tx_switch(struct data *d, int k)
 		d->keys[d->tx].expires = d->now + DATA_GRACE_MS;
 	d->tx = k;
 	d->keys[k].pending = false;
+	d->st.rekeys += d->st.tx_epoch != d->keys[k].epoch;
+	d->st.tx_epoch = d->keys[k].epoch;
 }
 
 static void

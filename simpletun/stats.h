@@ -19,7 +19,9 @@
 	X(bad_inner)	\
 	X(bad_source)	\
 	X(blocked)	\
-	X(no_endpoint)
+	X(no_endpoint)	\
+	X(tx_epoch)	\
+	X(rekeys)
 
 struct data_stats {
 #define X(f) uint64_t f;

@@ -3,14 +3,17 @@
  * UDP payloads (optionally with one bit flipped) or sends random garbage.
  *
  *   pkt_inject replay PCAP DSTIP DSTPORT [--flip-bit N] [--count N] [--pace US]
- *   pkt_inject garbage DSTIP DSTPORT COUNT [--seed S] [--pace US]
+ *   pkt_inject garbage DSTIP DSTPORT COUNT [--seed S] [--prefix HEX] [--pace US]
  *
  * replay reads a classic pcap file (either byte order, micro- or nanosecond
  * timestamps; link types EN10MB, LINUX_SLL, LINUX_SLL2 and RAW), takes the
  * unfragmented IPv4/UDP packets whose destination port is DSTPORT and sends
  * each payload from one new UDP socket to DSTIP:DSTPORT. Bit 0 is the most
- * significant bit of payload byte 0. --pace waits between datagrams so that a
- * burst is not lost in the receiver's socket buffer.
+ * significant bit of payload byte 0. garbage sends COUNT datagrams of random
+ * length (1..1500) and random bytes; --prefix makes each start with the given
+ * bytes (and be at least that long), e.g. a plausible packet header. --pace
+ * waits between datagrams so that a burst is not lost in the receiver's
+ * socket buffer.
  * Both modes print "sent N" and exit 0 only if N > 0.
  */
 #ifndef _GNU_SOURCE
@@ -64,7 +67,7 @@ usage(void)
 	    "usage: pkt_inject replay PCAP DSTIP DSTPORT [--flip-bit N] "
 	    "[--count N] [--pace US]\n"
 	    "       pkt_inject garbage DSTIP DSTPORT COUNT [--seed S] "
-	    "[--pace US]\n");
+	    "[--prefix HEX] [--pace US]\n");
 	exit(2);
 }
 
@@ -420,6 +423,38 @@ cmd_replay(int argc, char **argv)
 	return target_finish(&t);
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Even-length hex, at most max bytes; false for anything else. */
+static bool
+parse_hex(const char *s, uint8_t *out, size_t max, size_t *lenp)
+{
+	size_t	n = strlen(s), i;
+	int	hi, lo;
+
+	if (n == 0 || n % 2 != 0 || n / 2 > max)
+		return false;
+	for (i = 0; i < n / 2; i++) {
+		hi = hexval(s[2 * i]);
+		lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*lenp = n / 2;
+	return true;
+}
+
 /* splitmix64: small, seedable, good enough for garbage. */
 static uint64_t
 rng_next(uint64_t *state)
@@ -436,8 +471,8 @@ cmd_garbage(int argc, char **argv)
 {
 	unsigned long	 count, pace_us = 0, seed, n, j;
 	uint64_t	 state, r;
-	uint8_t		 buf[GARBAGE_MAX];
-	size_t		 len;
+	uint8_t		 buf[GARBAGE_MAX], prefix[64];
+	size_t		 len, plen = 0;
 	struct target	 t;
 	struct timespec	 now;
 	int		 i;
@@ -455,17 +490,28 @@ cmd_garbage(int argc, char **argv)
 			seed = number_arg("seed", argv[i + 1], 0, ULONG_MAX);
 		else if (strcmp(argv[i], "--pace") == 0)
 			pace_us = number_arg("pace", argv[i + 1], 0, 10000000);
-		else
+		else if (strcmp(argv[i], "--prefix") == 0) {
+			if (!parse_hex(argv[i + 1], prefix, sizeof(prefix),
+			    &plen)) {
+				fprintf(stderr, "pkt_inject: bad prefix '%s' "
+				    "(hex, at most %zu bytes)\n", argv[i + 1],
+				    sizeof(prefix));
+				exit(2);
+			}
+		} else
 			usage();
 	}
 	target_open(&t, argv[1], argv[2], pace_us);
 	state = seed;
 	for (n = 0; n < count; n++) {
 		len = 1 + (size_t)(rng_next(&state) % GARBAGE_MAX);
+		if (len < plen)
+			len = plen;
 		for (j = 0; j < len; j += 8) {
 			r = rng_next(&state);
 			memcpy(buf + j, &r, len - j < 8 ? len - j : 8);
 		}
+		memcpy(buf, prefix, plen);
 		target_send(&t, buf, len);
 	}
 	return target_finish(&t);

@@ -95,11 +95,18 @@ client_fork_data(struct client *cl)
 	fd_nonblock(cl->data);
 }
 
-/* The server's CONFIG, already checked by the control process. */
+/* The server's CONFIG, as the control process passed it on. */
 static int
-client_tun_config(struct client *cl, const uint8_t *p)
+client_tun_config(struct client *cl, const uint8_t *p, size_t len)
 {
+	const char *why;
 	char a[16];
+
+	/* Checked by the control process too; we are root and it is not. */
+	if ((why = msg_config_check(p, len, 0)) != NULL) {
+		log_warnx("bad TUN_CONFIG from the control process: %s", why);
+		return -1;
+	}
 
 	cl->vaddr = get_u32(p);
 	cl->prefix = p[4];
@@ -130,7 +137,7 @@ client_dispatch_control(struct client *cl)
 	if (r == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (r == 1 && m.type == MSG_TUN_CONFIG && cl->data_pid == 0) {
-		if (client_tun_config(cl, m.payload) == 0) {
+		if (client_tun_config(cl, m.payload, m.len) == 0) {
 			client_fork_data(cl);
 			cl->connected = true;
 			return;

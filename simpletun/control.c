@@ -500,43 +500,6 @@ ctl_connect(struct control *ct, struct sockaddr_storage *peer)
 	return fd;
 }
 
-static uint32_t
-prefix_mask(uint8_t prefix)
-{
-	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
-}
-
-/* What the server pushes is checked before the parent puts it on tun. */
-static const char *
-ctl_config_check(const struct msg *m, const struct sockaddr_storage *peer)
-{
-	const uint8_t *p = m->payload;
-	uint32_t vaddr = get_u32(p), server = get_u32(p + 5), mask;
-	uint32_t under = 0;
-
-	if (p[4] < 8 || p[4] > 30)
-		return "bad prefix";
-	mask = prefix_mask(p[4]);
-	if ((vaddr & mask) != (server & mask) || vaddr == server)
-		return "bad addresses";
-	if (get_u16(p + 9) < 576 || get_u16(p + 9) > 9000)
-		return "bad mtu";
-	if (get_u16(p + 11) == 0 || get_u16(p + 13) == 0 ||
-	    get_u16(p + 15) <= get_u16(p + 13))
-		return "bad port or keepalive";
-	if (peer->ss_family == AF_INET)
-		under = ntohl(((const struct sockaddr_in *)peer)->sin_addr.s_addr);
-	for (unsigned i = 0; i < p[17]; i++) {
-		const uint8_t *r = p + MSG_CONFIG_MIN + 5 * i;
-
-		if (r[4] > 32 || (get_u32(r) & ~prefix_mask(r[4])) != 0)
-			return "bad pushed route";
-		if (under != 0 && (under & prefix_mask(r[4])) == get_u32(r))
-			return "a pushed route covers the server's own address";
-	}
-	return NULL;
-}
-
 /* HELLO, then CONFIG. In TLS 1.3 the server judges our certificate after
  * our side of the handshake is done, so its refusal arrives here. */
 static size_t
@@ -565,7 +528,9 @@ ctl_client_config(struct control *ct, const struct sockaddr_storage *peer,
 	if (m.type != MSG_CONFIG)
 		why = "expected CONFIG";
 	else
-		why = ctl_config_check(&m, peer);
+		why = msg_config_check(m.payload, m.len, peer->ss_family ==
+		    AF_INET ? ntohl(((const struct sockaddr_in *)peer)->sin_addr.
+		    s_addr) : 0);
 	if (why != NULL) {
 		log_warnx("bad CONFIG from %s: %s", ct->peer, why);
 		ctl_bye(ct, "bad CONFIG");

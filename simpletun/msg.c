@@ -163,3 +163,40 @@ msg_name(uint16_t type)
 
 	return (s = msg_spec(type)) == NULL ? "unknown" : s->name;
 }
+
+static uint32_t
+prefix_mask(uint8_t prefix)
+{
+	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+}
+
+const char *
+msg_config_check(const uint8_t *p, size_t len, uint32_t server)
+{
+	uint32_t vaddr, svaddr, mask;
+
+	if (len < MSG_CONFIG_MIN || len != MSG_CONFIG_MIN + 5 * (size_t)p[17])
+		return "bad length";
+	vaddr = get_u32(p);
+	svaddr = get_u32(p + 5);
+	if (p[4] < 8 || p[4] > 30)
+		return "bad prefix";
+	mask = prefix_mask(p[4]);
+	if ((vaddr & mask) != (svaddr & mask) || vaddr == svaddr ||
+	    (vaddr & ~mask) == 0 || (vaddr & ~mask) == ~mask)
+		return "bad addresses";
+	if (get_u16(p + 9) < 576 || get_u16(p + 9) > 9000)
+		return "bad mtu";
+	if (get_u16(p + 11) == 0 || get_u16(p + 13) == 0 ||
+	    get_u16(p + 15) <= get_u16(p + 13))
+		return "bad port or keepalive";
+	for (unsigned i = 0; i < p[17]; i++) {
+		const uint8_t *r = p + MSG_CONFIG_MIN + 5 * i;
+
+		if (r[4] > 32 || (get_u32(r) & ~prefix_mask(r[4])) != 0)
+			return "bad pushed route";
+		if (server != 0 && (server & prefix_mask(r[4])) == get_u32(r))
+			return "a pushed route covers the server's own address";
+	}
+	return NULL;
+}

@@ -86,6 +86,11 @@ int msg_send(int fd, uint16_t type, const void *payload, size_t len);
  * (EBADMSG for a malformed message, EAGAIN if nothing is there). */
 int msg_recv(int fd, uint8_t *buf, size_t cap, struct msg *m);
 const char *msg_name(uint16_t type);
+/* Checks a CONFIG (or TUN_CONFIG) payload that msg_parse accepted: prefix
+ * 8..30, both addresses in it, MTU 576..9000, port and keepalive set, routes
+ * without host bits and, if server (host order) is not 0, none covering
+ * the server's own address. NULL if fine, else what is wrong. */
+const char *msg_config_check(const uint8_t *p, size_t len, uint32_t server);
 
 static inline void
 put_u16(uint8_t *p, uint16_t v)

@@ -385,6 +385,64 @@ test_random(void)
 	CHECK(ok > 1000);
 }
 
+/* A CONFIG as a server sends it: 198.18.0.2/24, server 198.18.0.1, mtu
+ * 1420, port 40000, keepalive 10 60, one route 203.0.113.0/24. */
+static size_t
+good_config(uint8_t *p)
+{
+	memset(p, 0, MSG_CONFIG_MAX);
+	put_u32(p, 0xc6120002);
+	p[4] = 24;
+	put_u32(p + 5, 0xc6120001);
+	put_u16(p + 9, 1420);
+	put_u16(p + 11, 40000);
+	put_u16(p + 13, 10);
+	put_u16(p + 15, 60);
+	p[17] = 1;
+	put_u32(p + 18, 0xcb007100);
+	p[22] = 24;
+	return MSG_CONFIG_MIN + 5;
+}
+
+static void
+test_config_check(void)
+{
+	uint8_t p[MSG_CONFIG_MAX];
+	size_t len = good_config(p);
+
+	CHECK(msg_config_check(p, len, 0) == NULL);
+	CHECK(msg_config_check(p, len, 0xc0000201) == NULL);
+	CHECK(msg_config_check(p, len - 1, 0) != NULL);
+	len = good_config(p), p[4] = 31;
+	CHECK(msg_config_check(p, len, 0) != NULL);
+	len = good_config(p), p[4] = 7;
+	CHECK(msg_config_check(p, len, 0) != NULL);
+	len = good_config(p), put_u32(p, 0xc6120101);	/* other subnet */
+	CHECK(msg_config_check(p, len, 0) != NULL);
+	len = good_config(p), put_u32(p, 0xc6120001);	/* the server's */
+	CHECK(msg_config_check(p, len, 0) != NULL);
+	len = good_config(p), put_u32(p, 0xc61200ff);	/* broadcast */
+	CHECK(msg_config_check(p, len, 0) != NULL);
+	len = good_config(p), put_u16(p + 9, 575);
+	CHECK(msg_config_check(p, len, 0) != NULL);
+	len = good_config(p), put_u16(p + 9, 9001);
+	CHECK(msg_config_check(p, len, 0) != NULL);
+	len = good_config(p), put_u16(p + 11, 0);
+	CHECK(msg_config_check(p, len, 0) != NULL);
+	len = good_config(p), put_u16(p + 15, 10);	/* timeout = interval */
+	CHECK(msg_config_check(p, len, 0) != NULL);
+	len = good_config(p), p[22] = 33;
+	CHECK(msg_config_check(p, len, 0) != NULL);
+	len = good_config(p), put_u32(p + 18, 0xcb007101);	/* host bits */
+	CHECK(msg_config_check(p, len, 0) != NULL);
+	/* a route over the server's own underlay address would loop */
+	len = good_config(p);
+	CHECK(msg_config_check(p, len, 0xcb007105) != NULL);
+	put_u32(p + 18, 0), p[22] = 0;			/* default route */
+	CHECK(msg_config_check(p, len, 0xc0000201) != NULL);
+	CHECK(msg_config_check(p, len, 0) == NULL);
+}
+
 int
 main(void)
 {
@@ -392,6 +450,7 @@ main(void)
 	test_unknown();
 	test_partial();
 	test_config();
+	test_config_check();
 	test_build();
 	test_socket();
 	test_random();

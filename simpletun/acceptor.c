@@ -138,7 +138,10 @@ session_evict(struct server *sv, unsigned slot)
 	session_unregister(sv, slot);
 	pool_release(sv->pool, s->vaddr);
 	s->vaddr = 0;
-	session_kill(s);
+	/* STOP lets the control process tell its client why it ends; the
+	 * data process ends with it. */
+	if (s->ctl == -1 || msg_send(s->ctl, MSG_STOP, NULL, 0) == -1)
+		session_kill(s);
 }
 
 static pid_t

@@ -71,17 +71,21 @@ ctl_bye(struct control *ct, const char *reason)
 	ctl_exit(ct, 0);
 }
 
-/* Reads what TLS has into ct->in; -1 (reason in err) if the peer is gone. */
+/* Reads what TLS has into ct->in; -1 (reason in err) if the peer is gone
+ * and nothing was read. A BYE and the close that follows it often arrive
+ * together: what came first is parsed before the close is reported, which
+ * the next call does. */
 static int
 ctl_tls_fill(struct control *ct, char *err, size_t errlen)
 {
+	size_t before = ct->inlen;
 	ssize_t n;
 
 	while (ct->inlen < sizeof(ct->in)) {
 		n = tls_read(ct->ssl, ct->in + ct->inlen,
 		    sizeof(ct->in) - ct->inlen, err, errlen);
 		if (n < 0)
-			return -1;
+			return ct->inlen > before ? 0 : -1;
 		if (n == 0)
 			break;
 		ct->inlen += (size_t)n;
@@ -240,8 +244,9 @@ ctl_dispatch_parent(struct control *ct)
 
 	if (r == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (r == 1 && m.type == MSG_STOP)
-		ctl_bye(ct, "shutting down");
+	/* Only the acceptor sends STOP: a newer session of this CN. */
+	if (r == 1 && m.type == MSG_STOP && ct->server)
+		ctl_bye(ct, "replaced by a newer session of this certificate");
 	if (r == 1)
 		fatalx("unexpected %s from the parent", msg_name(m.type));
 	ctl_bye(ct, "shutting down");

@@ -402,8 +402,6 @@ data_dispatch_ctl(struct data *d)
 		return;
 	if (r == 1 && m.type == MSG_KEYS)
 		data_install_keys(d, m.payload);
-	else if (r == 1 && m.type == MSG_STOP)
-		data_exit(d, 0);
 	else if (r == 1)
 		fatalx("unexpected %s from the control process",
 		    msg_name(m.type));

@@ -19,7 +19,7 @@ enum msg_type {
 				   rx keymat */
 	MSG_PEER_DEAD,		/* data -> control: empty */
 	MSG_STATS,		/* data -> parent: u64 counters */
-	MSG_STOP,		/* parent -> child: empty */
+	MSG_STOP,		/* acceptor -> control: replaced, say BYE; empty */
 	MSG_ADDRESS_REQUEST,	/* control -> acceptor: CN (1..64 bytes) */
 	MSG_ADDRESS_GRANT,	/* acceptor -> control: u32 addr | u8 prefix | u32 server */
 	MSG_ADDRESS_DENY,	/* acceptor -> control: reason text */

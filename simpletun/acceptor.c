@@ -394,23 +394,16 @@ static void
 session_dispatch_data(struct server *sv, unsigned slot)
 {
 	struct session *s = &sv->s[slot];
-	uint8_t buf[MSG_MAX_LEN];
-	struct msg m;
-	int r;
 
-	while ((r = msg_recv(s->data, buf, sizeof(buf), &m)) == 1)
-		if (m.type != MSG_STATS ||
-		    stats_decode(m.payload, m.len, &s->stats) == -1)
-			break;
-	if (r == -1 && errno == EAGAIN)
+	if (stats_drain(s->data, &s->stats) == 0)
 		return;
-	if (r != 0)
-		log_warnx("bad message from the data process of %s", s->cn);
 	close(s->data);
 	s->data = -1;
 	sv->pfd[P_SESSIONS + 2 * slot + 1].fd = -1;
-	if (r != 0)
+	if (errno != 0) {
+		log_warn("from the data process of %s", s->cn);
 		session_kill(s);
+	}
 }
 
 static void
@@ -516,8 +509,10 @@ server_status(struct server *sv)
 static struct server *server_exiting;
 
 static void
-server_signal_all(struct server *sv, int sig)
+server_signal_all(void *arg, int sig)
 {
+	struct server *sv = arg;
+
 	for (unsigned i = 0; i < sv->c->max_clients; i++) {
 		if (sv->s[i].control_pid > 0)
 			kill(sv->s[i].control_pid, sig);
@@ -535,20 +530,10 @@ server_cleanup(void)
 {
 	struct server *sv = server_exiting;
 	char name[64];
-	uint64_t deadline = now_ms() + 3000;
 
 	if (sv == NULL || getpid() != sv->self)
 		return;
-	server_signal_all(sv, SIGTERM);
-	while (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD) {
-		if (now_ms() > deadline) {
-			server_signal_all(sv, SIGKILL);
-			while (waitpid(-1, NULL, 0) > 0)
-				;
-			break;
-		}
-		usleep(10000);
-	}
+	children_end(server_signal_all, sv, 3000);
 	for (unsigned i = 0; i < sv->c->max_clients; i++) {
 		queue_name(sv, i, name, sizeof(name));
 		if (sv->s[i].queue)

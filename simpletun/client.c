@@ -46,6 +46,17 @@ client_close(int *fd)
 }
 
 static void
+client_signal(void *arg, int sig)
+{
+	struct client *cl = arg;
+
+	if (cl->control_pid > 0)
+		kill(cl->control_pid, sig);
+	if (cl->data_pid > 0)
+		kill(cl->data_pid, sig);
+}
+
+static void
 client_start(struct client *cl)
 {
 	int pc[2], cd[2];
@@ -154,16 +165,12 @@ client_dispatch_control(struct client *cl)
 static void
 client_dispatch_data(struct client *cl)
 {
-	uint8_t buf[MSG_MAX_LEN];
-	struct msg m;
-	int r;
-
-	while ((r = msg_recv(cl->data, buf, sizeof(buf), &m)) == 1)
-		if (m.type != MSG_STATS ||
-		    stats_decode(m.payload, m.len, &cl->stats) == -1)
-			break;
-	if (r == -1 && errno == EAGAIN)
+	if (stats_drain(cl->data, &cl->stats) == 0)
 		return;
+	if (errno != 0) {
+		log_warn("from the data process");
+		kill(cl->data_pid, SIGTERM);
+	}
 	client_close(&cl->data);
 }
 
@@ -203,10 +210,7 @@ client_reap(struct client *cl)
 		if (WIFSIGNALED(status))
 			log_info("a session process ended by signal %d",
 			    WTERMSIG(status));
-		if (cl->control_pid > 0)
-			kill(cl->control_pid, SIGTERM);
-		if (cl->data_pid > 0)
-			kill(cl->data_pid, SIGTERM);
+		client_signal(cl, SIGTERM);
 		if (cl->control_pid == 0 && cl->data_pid == 0)
 			client_session_over(cl);
 	}
@@ -240,24 +244,7 @@ client_status(struct client *cl)
 static void
 client_stop(struct client *cl)
 {
-	uint64_t deadline = now_ms() + 3000;
-
-	if (cl->control_pid > 0)
-		kill(cl->control_pid, SIGTERM);
-	if (cl->data_pid > 0)
-		kill(cl->data_pid, SIGTERM);
-	while (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD) {
-		if (now_ms() > deadline) {
-			if (cl->control_pid > 0)
-				kill(cl->control_pid, SIGKILL);
-			if (cl->data_pid > 0)
-				kill(cl->data_pid, SIGKILL);
-			while (waitpid(-1, NULL, 0) > 0)
-				;
-			break;
-		}
-		usleep(10000);
-	}
+	children_end(client_signal, cl, 3000);
 	if (cl->c->status_socket[0] != '\0')
 		unlink(cl->c->status_socket);
 }

@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,4 +93,24 @@ stats_format(const struct data_stats *s, char *buf, size_t len)
 		    (unsigned long long)s->f);
 	STATS_FIELDS(X)
 #undef X
+}
+
+int
+stats_drain(int fd, struct data_stats *s)
+{
+	uint8_t buf[MSG_MAX_LEN];
+	struct msg m;
+	int r;
+
+	while ((r = msg_recv(fd, buf, sizeof(buf), &m)) == 1)
+		if (m.type != MSG_STATS ||
+		    stats_decode(m.payload, m.len, s) == -1) {
+			errno = EBADMSG;
+			return -1;
+		}
+	if (r == -1 && errno == EAGAIN)
+		return 0;
+	if (r == 0)
+		errno = 0;
+	return -1;
 }

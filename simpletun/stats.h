@@ -34,6 +34,10 @@ struct data_stats {
 /* STATS payload: u16 udp port | u8 family | 16 address | u16 port | u64s. */
 size_t stats_encode(const struct data_stats *s, uint8_t *out, size_t cap);
 int stats_decode(const uint8_t *p, size_t len, struct data_stats *s);
+/* Reads every STATS message waiting on fd (non-blocking) into s: 0 when
+ * drained, -1 when the sender is gone (errno 0) or sent something else
+ * (errno EBADMSG). */
+int stats_drain(int fd, struct data_stats *s);
 /* Appends " udp_port=.. endpoint=.. rx_packets=.. ..." to buf. */
 void stats_format(const struct data_stats *s, char *buf, size_t len);
 

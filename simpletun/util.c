@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +59,23 @@ fd_close_except(const int *keep, size_t nkeep)
 			from = (unsigned int)sorted[i] + 1;
 	}
 	close_range(from, ~0U, 0);
+}
+
+void
+children_end(void (*signal_all)(void *arg, int sig), void *arg, int ms)
+{
+	uint64_t deadline = now_ms() + (uint64_t)ms;
+
+	signal_all(arg, SIGTERM);
+	while (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD) {
+		if (now_ms() > deadline) {
+			signal_all(arg, SIGKILL);
+			while (waitpid(-1, NULL, 0) > 0)
+				;
+			return;
+		}
+		usleep(10000);
+	}
 }
 
 uint64_t

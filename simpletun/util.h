@@ -15,6 +15,9 @@ struct conf;
 int fd_nonblock(int fd);
 /* Closes every fd >= 3 except those listed (-1 entries are ignored). */
 void fd_close_except(const int *keep, size_t nkeep);
+/* Ends every child: signal(arg, SIGTERM), waits up to ms for all to be
+ * reaped, then signal(arg, SIGKILL) and waits for the rest. */
+void children_end(void (*signal_all)(void *arg, int sig), void *arg, int ms);
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t now_ms(void);
 /* Dotted quad of a host-order IPv4 address into a static-free buffer. */

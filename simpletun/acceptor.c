@@ -126,7 +126,7 @@ session_free(struct server *sv, unsigned slot)
 }
 
 /* A replaced session gives up its address and route at once, so that its
- * successor can take them; its processes end on SIGTERM. */
+ * successor can take them; its processes end after telling their client. */
 static void
 session_evict(struct server *sv, unsigned slot)
 {

@@ -1,5 +1,6 @@
 /* Configuration: the directive table below is the one source of the config
- * file syntax, the command line flags, the defaults and --help. */
+ * file syntax, the command line flags, the defaults, --help and the man
+ * page. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -162,8 +163,8 @@ static const struct directive directives[] = {
 	  .off = OFF(status_socket), .size = SIZE(status_socket) },
 	{ .name = "verb", .args = "N", .type = T_UINT, .roles = SRV | CLI,
 	  .def = "1", .group = G_PROCESS,
-	  .help = "log verbosity (0..4)",
-	  .off = OFF(verbose), .min = 0, .max = 4 },
+	  .help = "log verbosity: 0 warnings only, 1 events, 2 debug",
+	  .off = OFF(verbose), .min = 0, .max = 2 },
 	{ .name = "listen", .args = "ADDR:PORT", .type = T_ADDRPORT,
 	  .roles = SRV, .def = "0.0.0.0:1194", .group = G_SERVER,
 	  .help = "TCP address to accept clients on ([IPv6]:PORT for IPv6)",
@@ -1042,6 +1043,9 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+static const char conf_config_help[] =
+    "read FILE first; the other options override it";
+
 static int
 conf_help_width(enum conf_role role)
 {
@@ -1080,8 +1084,7 @@ conf_help(FILE *out, enum conf_role role)
 	size_t i;
 
 	/* main prints the usage and says how flags and file lines relate */
-	fprintf(out, "  --%-*s  %s\n", width, "config FILE",
-	    "read FILE first; the other options override it");
+	fprintf(out, "  --%-*s  %s\n", width, "config FILE", conf_config_help);
 	for (g = 0; g < G_COUNT; g++) {
 		heading = false;
 		for (i = 0; i < CONF_NDIRS; i++) {
@@ -1094,6 +1097,389 @@ conf_help(FILE *out, enum conf_role role)
 			conf_help_line(out, &directives[i], role, width);
 		}
 	}
+}
+
+/* The man page: the fixed prose below, and everything about directives
+ * written from the table, so the page and --help cannot disagree. */
+static const char conf_man_head[] =
+    ".TH SIMPLETUN 8 \"\" \"simpletun\" \"System Manager's Manual\"\n"
+    ".SH NAME\n"
+    "simpletun \\- certificate\\-authenticated VPN over TLS 1.3 and UDP\n"
+    ".SH SYNOPSIS\n"
+    ".B simpletun server\n"
+    "[\\fB\\-\\-config\\fP \\fIFILE\\fP] "
+    "[\\fB\\-\\-\\fP\\fIDIRECTIVE ARG\\fP ...]\n"
+    ".br\n"
+    ".B simpletun client\n"
+    "[\\fB\\-\\-config\\fP \\fIFILE\\fP] "
+    "[\\fB\\-\\-\\fP\\fIDIRECTIVE ARG\\fP ...]\n"
+    ".br\n"
+    ".B simpletun status\n"
+    "\\fB\\-\\-status\\-socket\\fP \\fIPATH\\fP\n"
+    ".br\n"
+    ".B simpletun\n"
+    "[\\fBserver\\fP | \\fBclient\\fP | \\fBstatus\\fP] \\fB\\-\\-help\\fP\n"
+    ".SH DESCRIPTION\n"
+    ".B simpletun\n"
+    "is a certificate\\-authenticated VPN for Linux.\n"
+    "Clients and server authenticate each other over TLS 1.3 with\n"
+    "certificates from one CA; the data channel runs over UDP with\n"
+    "AES\\-256\\-CTR and HMAC\\-SHA256 (encrypt\\-then\\-MAC), keys exported\n"
+    "from the TLS session, 64\\-bit sequence numbers and a replay window of\n"
+    "8128 packets.\n"
+    "Every job runs in its own process, so a client that misbehaves ends\n"
+    "only its own session.\n"
+    ".PP\n"
+    ".B simpletun server\n"
+    "accepts clients with TLS on a TCP address, gives each client a\n"
+    "virtual address from its pool and exchanges data packets with it over\n"
+    "UDP on the same address.\n"
+    ".B simpletun client\n"
+    "connects to a server, sets up its tun device with what the server\n"
+    "pushes (address, MTU, routes) and reconnects when the session ends.\n"
+    ".B simpletun status\n"
+    "asks a running server or client over its status socket and prints\n"
+    "its sessions and counters, including every dropped packet by reason.\n"
+    ".PP\n"
+    "The client checks that the server's certificate carries\n"
+    "\\fB\\%server\\-name\\fP (as a DNS name in its subjectAltName, or as its\n"
+    "CN when it has none); the server takes a client's identity from the\n"
+    "CN of its certificate.\n"
+    ".SS Processes\n"
+    "A server runs these processes:\n"
+    ".TP\n"
+    ".B acceptor\n"
+    "the main process: owns the listening TCP socket, the address pool,\n"
+    "the session table and the status socket, forks the others and reaps\n"
+    "them.\n"
+    "It never speaks TLS.\n"
+    ".TP\n"
+    ".B guard\n"
+    "the only reader of the tun device: passes each packet to the data\n"
+    "process of its destination over a POSIX message queue.\n"
+    ".TP\n"
+    ".B control\n"
+    "one per connection: runs the TLS handshake within\n"
+    "\\fB\\%handshake\\-timeout\\fP, asks the acceptor for an address for the\n"
+    "certificate's CN and hands the data keys to its data process.\n"
+    ".TP\n"
+    ".B data\n"
+    "one per authenticated client, forked only once it has an address:\n"
+    "owns its UDP socket and its message queue, and writes the client's\n"
+    "packets to the tun device.\n"
+    ".PP\n"
+    "A client runs a parent, which stays root to configure the tun device\n"
+    "and owns the status socket, and a control and a data process, which\n"
+    "drop to \\fBuser\\fP.\n"
+    "The server opens the tun device, binds its sockets and loads the\n"
+    "certificates as root, then drops to \\fBuser\\fP before it forks\n"
+    "anything.\n"
+    ".PP\n"
+    "With \\fB\\%client\\-to\\-client yes\\fP the server turns on IPv4\n"
+    "forwarding for its tun device only.\n"
+    "Reaching networks behind the server needs\n"
+    "\\fB\\%net.ipv4.ip_forward=1\\fP, which simpletun leaves to the\n"
+    "administrator.\n";
+
+static const char conf_man_options[] =
+    ".SH OPTIONS\n"
+    "Every directive below is also valid in a configuration file as\n"
+    "\\(lq\\fIdirective arguments\\fP\\(rq, without the leading\n"
+    "\\fB\\-\\-\\fP; the command line wins.\n"
+    "Each subcommand accepts the directives listed for it, grouped as\n"
+    "\\fB\\-\\-help\\fP shows them.\n"
+    ".TP\n"
+    ".BR \\-\\-help \", \" \\-h\n"
+    "print the usage and the directives of the subcommand (of every\n"
+    "subcommand without one) and exit\n";
+
+static const char conf_man_file[] =
+    ".SH CONFIGURATION FILE\n"
+    "The file given with \\fB\\-\\-config\\fP holds one directive per line:\n"
+    "its name and its arguments, separated by blanks, as in OPTIONS but\n"
+    "without the leading \\fB\\-\\-\\fP.\n"
+    "A word that starts with \\fB#\\fP begins a comment, which runs to the\n"
+    "end of the line; empty lines are ignored.\n"
+    "There is no quoting: an argument cannot contain blanks.\n";
+
+static const char conf_man_tail[] =
+    ".SH EXIT STATUS\n"
+    ".TP\n"
+    ".B 0\n"
+    "clean end (SIGTERM or SIGINT), or \\fB\\-\\-help\\fP\n"
+    ".TP\n"
+    ".B 1\n"
+    "bad command line or configuration\n"
+    ".TP\n"
+    ".B 2\n"
+    "could not start (certificates, tun device, sockets)\n"
+    ".TP\n"
+    ".B 3\n"
+    "failed while running\n"
+    ".SH SIGNALS\n"
+    ".TP\n"
+    ".BR SIGTERM \", \" SIGINT\n"
+    "end simpletun cleanly: the server ends every process it started and\n"
+    "removes every message queue it made, and the exit status is 0.\n"
+    ".TP\n"
+    ".B SIGHUP\n"
+    "does the same; simpletun does not read its configuration again.\n"
+    ".SH FILES\n"
+    ".TP\n"
+    ".I /dev/net/tun\n"
+    "through which the tun device (\\fBdev\\fP) is created.\n"
+    ".TP\n"
+    "\\fB/dev/mqueue/simpletun.\\fP\\fIPID\\fP\\fB.*\\fP\n"
+    "the POSIX message queues of the server with process id \\fIPID\\fP:\n"
+    "\\fB.guard\\fP for the guard and one per client, mode 0600 and owned\n"
+    "by \\fBuser\\fP; they show here where the mqueue file system is\n"
+    "mounted, and the server removes them when it ends.\n"
+    ".SH DIAGNOSTICS\n"
+    "simpletun logs one line per event to standard error:\n"
+    "\\fBsimpletun[\\fP\\fIPID\\fP\\fB]\\fP \\fIprocess\\fP\n"
+    "[\\fBcn=\\fP\\fICN\\fP] [\\fBvaddr=\\fP\\fIADDRESS\\fP]\\fB:\\fP\n"
+    "\\fImessage\\fP.\n"
+    "With \\fBverb 0\\fP only warnings and errors are logged, with\n"
+    "\\fBverb 1\\fP also events, and with \\fBverb 2\\fP debug lines.\n";
+
+static const char conf_man_see_also[] =
+    ".SH SEE ALSO\n"
+    ".BR openssl (1)\n"
+    ".PP\n"
+    "README.md in the source tree describes the protocol, the keys and the\n"
+    "processes in detail; \\fBcerts/mkcerts\\fP there makes a CA, server and\n"
+    "client certificates and revocation lists.\n";
+
+/* "NAME ARGS" pairs of the examples, as a file and as a command line. */
+static const char *const conf_man_server_example[][2] = {
+	{ "listen", "0.0.0.0:1194" },
+	{ "dev", "stun0" },
+	{ "ca", "/etc/simpletun/pki/ca.crt" },
+	{ "cert", "/etc/simpletun/pki/server.crt" },
+	{ "key", "/etc/simpletun/pki/server.key" },
+	{ "crl", "/etc/simpletun/pki/crl.pem" },
+	{ "pool", "10.8.0.0/24" },
+	{ "push-route", "192.168.10.0/24" },
+	{ "keepalive", "10 60" },
+	{ "status-socket", "/run/simpletun.sock" },
+	{ NULL, NULL },
+};
+
+static const char *const conf_man_client_example[][2] = {
+	{ "remote", "vpn.example.org:1194" },
+	{ "server-name", "server" },
+	{ "ca", "ca.crt" },
+	{ "cert", "alice.crt" },
+	{ "key", "alice.key" },
+	{ NULL, NULL },
+};
+
+/* Table text is plain. In roff a backslash starts an escape, '-' prints as
+ * a hyphen that cannot be pasted into a shell, '"' ends a macro argument,
+ * and a '.' or '\'' that starts a line makes it a request. */
+static void
+conf_man_text(FILE *out, const char *s, bool bol)
+{
+	for (; *s != '\0'; s++) {
+		if (bol && (*s == '.' || *s == '\''))
+			fputs("\\&", out);
+		bol = *s == '\n';
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else if (*s == '"')
+			fputs("\\(dq", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+/* ".TP" with "--NAME ARGS" in bold and italics, then the help text. */
+static void
+conf_man_tag(FILE *out, const char *name, const char *args, const char *help)
+{
+	fputs(".TP\n.BI \\-\\-", out);
+	conf_man_text(out, name, false);
+	fputs(" \" ", out);
+	conf_man_text(out, args, false);
+	fputs("\"\n", out);
+	conf_man_text(out, help, true);
+}
+
+static void
+conf_man_directive(FILE *out, const struct directive *d,
+    enum conf_role role)
+{
+	conf_man_tag(out, d->name, d->args, d->help);
+	if (d->required & role) {
+		fputs("\n(required)", out);
+	} else if (d->def != NULL) {
+		fputs("\n(default: \\fB", out);
+		conf_man_text(out, d->def, false);
+		fputs("\\fP)", out);
+	}
+	fputc('\n', out);
+}
+
+/* One subsection per role, groups in --help's order and with its names. */
+static void
+conf_man_role(FILE *out, enum conf_role role, const char *title)
+{
+	const struct directive *d;
+	bool heading;
+	int g;
+
+	fprintf(out, ".SS \"%s\"\n", title);
+	for (g = 0; g < G_COUNT; g++) {
+		heading = false;
+		for (d = directives; d < directives + CONF_NDIRS; d++) {
+			if (d->group != (enum conf_group)g || !(d->roles & role))
+				continue;
+			if (!heading)
+				fprintf(out, ".PP\n.I %s\n", conf_group_names[g]);
+			heading = true;
+			conf_man_directive(out, d, role);
+		}
+	}
+}
+
+static bool
+conf_man_repeatable(const struct directive *d)
+{
+	return conf_types[d->type].repeatable;
+}
+
+static bool
+conf_man_path(const struct directive *d)
+{
+	return d->type == T_PATH;
+}
+
+/* The names of the directives that keep accepts, as "a, b and c". */
+static void
+conf_man_names(FILE *out, bool (*keep)(const struct directive *))
+{
+	size_t i, n = 0, total = 0;
+
+	for (i = 0; i < CONF_NDIRS; i++)
+		total += keep(&directives[i]);
+	for (i = 0; i < CONF_NDIRS; i++) {
+		if (!keep(&directives[i]))
+			continue;
+		if (n > 0)
+			fputs(n + 1 == total ? " and " : ", ", out);
+		fputs("\\fB\\%", out);
+		conf_man_text(out, directives[i].name, false);
+		fputs("\\fP", out);
+		n++;
+	}
+}
+
+static void
+conf_man_file_rules(FILE *out)
+{
+	fputs(conf_man_file, out);
+	fprintf(out, "A line holds at most %d characters.\n", CONF_LINE_MAX);
+	fputs("The file is read first, then the options on the command line\n"
+	    "replace what it says; the repeatable directives (", out);
+	conf_man_names(out, conf_man_repeatable);
+	fputs(")\nadd to those of the file instead.\n"
+	    ".PP\n"
+	    "An unknown directive, one that is not valid for the subcommand,\n"
+	    "a missing or extra argument, a value out of range, a directive\n"
+	    "given twice (other than a repeatable one) and a file (", out);
+	conf_man_names(out, conf_man_path);
+	fputs(")\nthat cannot be opened are errors: simpletun prints one line\n"
+	    "naming the file, the line and the problem, and exits with\n"
+	    "status 1.\n", out);
+}
+
+/* An example block: the command (roff already) and its "--NAME ARGS"
+ * lines, if ex is not NULL. */
+static void
+conf_man_command(FILE *out, const char *cmd, const char *const ex[][2])
+{
+	size_t i;
+
+	fprintf(out, ".PP\n.RS 4\n.nf\n%s", cmd);
+	for (i = 0; ex != NULL && ex[i][0] != NULL; i++) {
+		fputs(" \\e\n    \\-\\-", out);
+		conf_man_text(out, ex[i][0], false);
+		fputc(' ', out);
+		conf_man_text(out, ex[i][1], false);
+	}
+	fputs("\n.fi\n.RE\n", out);
+}
+
+static void
+conf_man_config(FILE *out, const char *const ex[][2])
+{
+	size_t i;
+
+	fputs(".PP\n.RS 4\n.nf\n", out);
+	for (i = 0; ex[i][0] != NULL; i++) {
+		conf_man_text(out, ex[i][0], true);
+		fputc(' ', out);
+		conf_man_text(out, ex[i][1], false);
+		fputc('\n', out);
+	}
+	fputs(".fi\n.RE\n", out);
+}
+
+static void
+conf_man_examples(FILE *out)
+{
+	fputs(".SH EXAMPLES\n"
+	    "Make a CA, a server certificate, certificates for alice and bob\n"
+	    "and an empty revocation list:\n", out);
+	conf_man_command(out, "certs/mkcerts /etc/simpletun/pki alice bob",
+	    NULL);
+	conf_man_command(out, "certs/mkcerts \\-\\-crl /etc/simpletun/pki",
+	    NULL);
+	fputs(".PP\nA server, with this in\n"
+	    ".IR /etc/simpletun/server.conf :\n", out);
+	conf_man_config(out, conf_man_server_example);
+	conf_man_command(out, "simpletun server \\-\\-config "
+	    "/etc/simpletun/server.conf", NULL);
+	fputs(".PP\nThe same server, on the command line alone:\n", out);
+	conf_man_command(out, "simpletun server", conf_man_server_example);
+	fputs(".PP\nA client, and the server's status:\n", out);
+	conf_man_command(out, "simpletun client", conf_man_client_example);
+	conf_man_command(out, "simpletun status \\-\\-status\\-socket "
+	    "/run/simpletun.sock", NULL);
+	fputs(".PP\nRevoke bob's certificate:\n", out);
+	conf_man_command(out, "certs/mkcerts \\-\\-revoke bob "
+	    "/etc/simpletun/pki", NULL);
+	fputs(".PP\n"
+	    "A server reads its \\fBcrl\\fP when it starts, so restart it.\n"
+	    "The lists that mkcerts writes are valid for 30 days: write a new\n"
+	    "one with \\fB\\-\\-crl\\fP, and restart, before then.\n", out);
+}
+
+void
+conf_man(FILE *out)
+{
+	static const struct {
+		enum conf_role role;
+		const char *title;
+	} roles[] = {
+		{ CONF_SERVER, "Server directives" },
+		{ CONF_CLIENT, "Client directives" },
+		{ CONF_STATUS, "Status directives" },
+	};
+	size_t i;
+
+	fputs(conf_man_head, out);
+	fputs(conf_man_options, out);
+	conf_man_tag(out, "config", "FILE", conf_config_help);
+	fputc('\n', out);
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		conf_man_role(out, roles[i].role, roles[i].title);
+	conf_man_file_rules(out);
+	fputs(conf_man_tail, out);
+	conf_man_examples(out);
+	fputs(conf_man_see_also, out);
 }
 
 void

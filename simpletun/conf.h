@@ -1,5 +1,5 @@
 /* Configuration: one table of directives feeds the config file, the command
- * line (--directive value, which wins) and --help. */
+ * line (--directive value, which wins), --help and the man page. */
 #ifndef CONF_H
 #define CONF_H
 
@@ -50,7 +50,7 @@ struct conf {
 	bool keepalive_set;			/* given explicitly */
 	unsigned handshake_timeout;		/* seconds */
 	unsigned mtu;
-	unsigned verbose;			/* 0: events, 1: debug */
+	unsigned verbose;			/* 0 warnings, 1 events, 2 debug */
 
 	/* server */
 	struct sockaddr_storage listen;
@@ -85,6 +85,9 @@ int conf_load(struct conf *c, enum conf_role role, int argc, char **argv,
 int conf_check(const struct conf *c, char *err, size_t errlen);
 /* Writes the directives of role, with their arguments, defaults and help. */
 void conf_help(FILE *out, enum conf_role role);
+/* Writes the man page simpletun(8) in roff: fixed prose, and every
+ * directive of every role from the same table as conf_help. */
+void conf_man(FILE *out);
 void conf_free(struct conf *c);
 
 #endif

@@ -2,10 +2,12 @@
 # Certificates: a good client connects; a TLS client without a certificate, a
 # client whose certificate comes from another CA, a client that trusts
 # another CA and a client expecting another server name are all refused, with
-# the reason in the logs; the server keeps serving the good client.
+# the reason in the logs; the server keeps serving the good client. With a
+# revocation list (crl) the server refuses a revoked client and a client
+# refuses a revoked server.
 . "$(dirname "$0")/lib.sh"
 
-topo_up A
+topo_up A B
 certs_make "$TMP/other"		# a second CA, with its own alice and server
 C=$TMP/certs
 O=$TMP/other
@@ -84,4 +86,77 @@ client_start a2 A 192.0.2.1 alice
 wait_connected a2
 ping_ok A 198.18.0.1 || fail "(e) no ping through a new session"
 pass "(e) the server keeps serving: the session survived and alice reconnects"
+
+# mkcerts_do ARGS...: certs/mkcerts on this run's certificates.
+mkcerts_do() {
+	"$MKCERTS" "$@" >>"$TMP/mkcerts.log" 2>&1 ||
+	    fail "mkcerts $* failed: $(tail -n 5 "$TMP/mkcerts.log")"
+}
+
+# revoked_by_crl CRT: openssl itself finds CRT revoked by $C/crl.pem.
+revoked_by_crl() {
+	! openssl verify -crl_check_all -CAfile "$C/ca.crt" \
+	    -CRLfile "$C/crl.pem" "$1" >"$TMP/verify.log" 2>&1 &&
+	    grep -q -i 'certificate revoked' "$TMP/verify.log"
+}
+valid_by_crl() {
+	openssl verify -crl_check_all -CAfile "$C/ca.crt" -CRLfile "$C/crl.pem" \
+	    "$1" >/dev/null 2>&1
+}
+
+# The servers below read a crl at start, so each list gets a new server.
+stop_bg a2 || fail "(f) alice did not exit cleanly on SIGTERM"
+stop_bg server || fail "(f) the server did not exit cleanly on SIGTERM"
+
+# (f0) positive control: with an empty list bob connects, so the refusal in
+# (f) comes from his revocation, not from checking a list at all.
+mkcerts_do --crl "$C"
+valid_by_crl "$C/bob.crt" || fail "(f0) the empty list does not pass bob"
+server_start crl0 -- --crl "$C/crl.pem"
+client_b
+wait_connected b
+ping_ok B 198.18.0.1 || fail "(f0) no ping from bob with an empty crl"
+stop_bg b || fail "(f0) bob did not exit cleanly on SIGTERM"
+stop_bg crl0 || fail "(f0) the server did not exit cleanly on SIGTERM"
+pass "(f0) with an empty crl bob connects and pings 198.18.0.1"
+
+# (f) bob revoked: the server refuses him and keeps serving alice.
+mkcerts_do --revoke bob "$C"
+revoked_by_crl "$C/bob.crt" || fail "(f) openssl does not find bob revoked"
+valid_by_crl "$C/alice.crt" || fail "(f) openssl finds alice revoked"
+server_start crl -- --crl "$C/crl.pem"
+client_start b2 B 198.51.100.1 bob
+revoked_re='TLS handshake failed.*verify failed.*certificate revoked'
+wait_until 30 log_has crl "$revoked_re" ||
+    fail "(f) the server did not refuse bob's revoked certificate"
+wait_until 30 log_has b2 'TLS handshake failed' ||
+    fail "(f) bob's client did not log its refusal"
+never_connected b2
+stop_bg b2 || true
+pass "(f) the server refuses revoked bob:" \
+    "$(grep -i 'certificate revoked' "$TMP/crl.log" | tail -n 1)"
+client_start a3 A 192.0.2.1 alice
+wait_connected a3
+ping_ok A 198.18.0.1 || fail "(f) no ping from alice through the crl server"
+alive "${PID[crl]}" || fail "(f) the crl server is gone"
+stop_bg a3 || fail "(f) alice did not exit cleanly on SIGTERM"
+pass "(f) alice, not revoked, connects and pings through the same server"
+
+# (g) a client with a crl refuses a revoked server; first, as a control,
+# the same client accepts the server while it is not revoked.
+client_start g0 A 192.0.2.1 alice --crl "$C/crl.pem"
+wait_connected g0
+ping_ok A 198.18.0.1 || fail "(g) no ping from a client with a crl"
+stop_bg g0 || fail "(g) the client did not exit cleanly on SIGTERM"
+mkcerts_do --revoke server "$C"
+revoked_by_crl "$C/server.crt" ||
+    fail "(g) openssl does not find the server revoked"
+client_start g A 192.0.2.1 alice --crl "$C/crl.pem"
+wait_until 30 log_has g "$revoked_re" ||
+    fail "(g) the client did not refuse the revoked server"
+never_connected g
+stop_bg g || true
+pass "(g) a client with a crl refuses the revoked server:" \
+    "$(grep -i 'certificate revoked' "$TMP/g.log" | tail -n 1)"
+stop_bg crl || fail "(g) the server did not exit cleanly on SIGTERM"
 check_logs

@@ -263,10 +263,10 @@ test_uints(void)
 		conf_free(&c);
 	}
 	if (LOAD_OK(&c, CONF_SERVER, "--handshake-timeout", "300", "--mtu",
-	    "9000", "--verb", "4", "--max-clients", "1024", "--reneg-sec",
+	    "9000", "--verb", "2", "--max-clients", "1024", "--reneg-sec",
 	    "604800") == 0) {
 		CHECK(c.handshake_timeout == 300 && c.mtu == 9000);
-		CHECK(c.verbose == 4 && c.max_clients == 1024);
+		CHECK(c.verbose == 2 && c.max_clients == 1024);
 		CHECK(c.reneg_sec == 604800);
 		conf_free(&c);
 	}
@@ -276,7 +276,7 @@ test_uints(void)
 	LOAD_ERR(CONF_SERVER, "=--mtu: '575' is out of range (576..9000)",
 	    "--mtu", "575");
 	LOAD_ERR(CONF_SERVER, "out of range", "--mtu", "9001");
-	LOAD_ERR(CONF_SERVER, "out of range", "--verb", "5");
+	LOAD_ERR(CONF_SERVER, "out of range", "--verb", "3");
 	LOAD_ERR(CONF_SERVER, "out of range", "--max-clients", "0");
 	LOAD_ERR(CONF_SERVER, "out of range", "--max-clients", "1025");
 	LOAD_ERR(CONF_SERVER, "out of range", "--reneg-sec", "604801");
@@ -577,8 +577,8 @@ test_argv(void)
 	/* control characters never reach the one-line error */
 	LOAD_ERR(CONF_SERVER, "=--mtu: '1?2' is not a number", "--mtu",
 	    "1\n2");
-	if (LOAD_OK(&c, CONF_SERVER, "--mtu", "1400", "--verb", "3") == 0) {
-		CHECK(c.mtu == 1400 && c.verbose == 3);
+	if (LOAD_OK(&c, CONF_SERVER, "--mtu", "1400", "--verb", "2") == 0) {
+		CHECK(c.mtu == 1400 && c.verbose == 2);
 		conf_free(&c);
 	}
 	{

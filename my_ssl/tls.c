@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "tls.h"
@@ -35,16 +36,40 @@ tls_error(SSL *ssl, const char *what, char *err, size_t errlen)
 	    vr != X509_V_OK ? ")" : "");
 }
 
+/* Adds every CRL in the file. One that is past its next update would make
+ * every handshake fail as "CRL has expired": say so now instead. On error
+ * the reason goes to err. */
 static int
-tls_load_crl(SSL_CTX *ctx, const char *crl)
+tls_load_crl(SSL_CTX *ctx, const char *crl, char *err, size_t errlen)
 {
 	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-	X509_LOOKUP *lookup;
+	BIO *bio = BIO_new_file(crl, "r");
+	char what[TLS_WHAT_MAX];
+	X509_CRL *x;
+	int n = 0, expired = 0, bad = 0;
 
-	if ((lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file())) == NULL)
+	while (bio != NULL && !expired && !bad &&
+	    (x = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
+		const ASN1_TIME *next = X509_CRL_get0_nextUpdate(x);
+
+		if (next != NULL && X509_cmp_current_time(next) < 0)
+			expired = 1;
+		else if (X509_STORE_add_crl(store, x) != 1)
+			bad = 1;
+		X509_CRL_free(x);
+		n++;
+	}
+	BIO_free(bio);
+	if (expired) {
+		snprintf(err, errlen, "crl %s has expired: renew it", crl);
 		return -1;
-	if (X509_load_crl_file(lookup, crl, X509_FILETYPE_PEM) <= 0)
+	}
+	if (bio == NULL || bad || n == 0) {
+		snprintf(what, sizeof(what), "crl %s", crl);
+		tls_error(NULL, what, err, errlen);
 		return -1;
+	}
+	ERR_clear_error();	/* PEM reading ends on an error at the end */
 	return X509_STORE_set_flags(store,
 	    X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL) == 1 ? 0 : -1;
 }
@@ -67,8 +92,8 @@ tls_ctx_setup(SSL_CTX *ctx, bool server, const char *ca, const char *cert,
 	else if (SSL_CTX_check_private_key(ctx) != 1)
 		snprintf(what, sizeof(what), "key %s does not belong to cert %s",
 		    key, cert);
-	else if (crl[0] != '\0' && tls_load_crl(ctx, crl) == -1)
-		snprintf(what, sizeof(what), "crl %s", crl);
+	else if (crl[0] != '\0' && tls_load_crl(ctx, crl, err, errlen) == -1)
+		return -1;
 	if (what[0] != '\0') {
 		tls_error(NULL, what, err, errlen);
 		return -1;

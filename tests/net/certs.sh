@@ -159,4 +159,22 @@ stop_bg g || true
 pass "(g) a client with a crl refuses the revoked server:" \
     "$(grep -i 'certificate revoked' "$TMP/g.log" | tail -n 1)"
 stop_bg crl || fail "(g) the server did not exit cleanly on SIGTERM"
+
+# (h) a list past its next update would fail every handshake: the server
+# refuses to start with it, in one line, and exits 2.
+( cd "$C/ca.db" && openssl ca -config openssl.cnf -batch -gencrl -crlsec 1 \
+    -out ../expired-crl.pem ) >"$TMP/gencrl.log" 2>&1 ||
+    fail "(h) cannot make a short-lived crl: $(cat "$TMP/gencrl.log")"
+sleep 2	# let it expire; not an assertion
+start_bg expired S "$SIMPLETUN" server --pool 198.18.0.0/24 --dev stun9 \
+    --ca "$C/ca.crt" --cert "$C/server.crt" --key "$C/server.key" \
+    --listen 0.0.0.0:1195 --crl "$C/expired-crl.pem"
+rc=0
+wait_bg expired 30 || rc=$?
+[[ $rc -eq 2 ]] || fail "(h) the server exited $rc with an expired crl, want 2"
+log_has expired "crl .*expired-crl.pem has expired" ||
+    fail "(h) the server did not say the crl expired: $(cat "$TMP/expired.log")"
+[[ $(wc -l <"$TMP/expired.log") -eq 1 ]] ||
+    fail "(h) want one line: $(cat "$TMP/expired.log")"
+pass "(h) an expired crl stops the server at startup: $(cat "$TMP/expired.log")"
 check_logs

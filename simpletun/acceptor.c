@@ -39,6 +39,7 @@ struct session {
 	uint32_t vaddr;		/* 0 until granted, or after eviction */
 	char cn[MSG_CN_MAX + 1];
 	char peer[64];
+	struct sockaddr_storage local;	/* our end of its TCP connection */
 	struct data_stats stats;
 };
 
@@ -158,7 +159,8 @@ server_fork(const int *keep, size_t nkeep)
 }
 
 static void
-session_start(struct server *sv, int fd, const struct sockaddr *sa)
+session_start(struct server *sv, int fd, const struct sockaddr *sa,
+    const struct sockaddr_storage *local)
 {
 	unsigned slot;
 	int ac[2], cd[2];
@@ -195,6 +197,7 @@ session_start(struct server *sv, int fd, const struct sockaddr *sa)
 	fd_nonblock(ac[0]);
 	sv->s[slot] = (struct session){ .used = true, .control_pid = pid,
 	    .ctl = ac[0], .data = -1, .data_end = cd[1] };
+	sv->s[slot].local = *local;
 	snprintf(sv->s[slot].peer, sizeof(sv->s[slot].peer), "%s", peer);
 	sv->pfd[P_SESSIONS + 2 * slot].fd = ac[0];
 	log_debug("connection from %s in slot %u", peer, slot);
@@ -204,7 +207,7 @@ static void
 server_accept(struct server *sv)
 {
 	for (int i = 0; i < 16; i++) {
-		struct sockaddr_storage ss;
+		struct sockaddr_storage ss, local;
 		socklen_t sl = sizeof(ss);
 		int fd;
 
@@ -217,7 +220,15 @@ server_accept(struct server *sv)
 				log_warn("accept");
 			return;
 		}
-		session_start(sv, fd, (struct sockaddr *)&ss);
+		/* Replies must come from the address the client reached,
+		 * or its connected UDP socket drops them. */
+		sl = sizeof(local);
+		if (getsockname(fd, (struct sockaddr *)&local, &sl) == -1) {
+			log_warn("getsockname");
+			close(fd);
+			continue;
+		}
+		session_start(sv, fd, (struct sockaddr *)&ss, &local);
 	}
 }
 
@@ -285,8 +296,8 @@ session_fork_data(struct server *sv, unsigned slot)
 		mq_close(q);
 		return -1;
 	}
-	fds = (struct data_fds){ .ctl = s->data_end, .parent = pd[1],
-	    .tun = sv->tun, .queue = q, .guard = sv->guard_q,
+	fds = (struct data_fds){ .local = s->local, .ctl = s->data_end,
+	    .parent = pd[1], .tun = sv->tun, .queue = q, .guard = sv->guard_q,
 	    .slot = (uint16_t)slot };
 	pid = server_fork((int[]){ fds.ctl, fds.parent, fds.tun, (int)q,
 	    (int)sv->guard_q }, 5);

@@ -484,7 +484,10 @@ ctl_connect_one(const struct addrinfo *ai, int timeout_ms)
 static int
 ctl_connect(struct control *ct, struct sockaddr_storage *peer)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	/* IPv4 only, for now: the data channel's SESSION carries an IPv4
+	 * server address. */
+	struct addrinfo hints = { .ai_family = AF_INET,
+	    .ai_socktype = SOCK_STREAM }, *res, *ai;
 	char port[8];
 	int fd = -1, r;
 
@@ -561,6 +564,7 @@ control_client_main(const struct conf *c, SSL_CTX *ctx, int parent, int data)
 	    c->remote_port);
 	if ((ct.sock = ctl_connect(&ct, &peer)) == -1)
 		exit(1);
+
 	sa_str((struct sockaddr *)&peer, ct.peer, sizeof(ct.peer));
 	ct.ssl = tls_connect(ctx, ct.sock, c->server_name,
 	    (int)c->handshake_timeout * 1000, err, sizeof(err));

@@ -519,10 +519,10 @@ data_buffers(struct data *d, long msgsize)
 }
 
 static void
-data_udp(struct data *d)
+data_udp(struct data *d, const struct sockaddr_storage *local)
 {
 	struct sockaddr_storage ss;
-	int family = d->server ? d->c->listen.ss_family : AF_INET;
+	int family = d->server ? local->ss_family : AF_INET;
 	int buf = 4 << 20;
 	uint8_t port[MSG_PORT_LEN];
 
@@ -537,10 +537,13 @@ data_udp(struct data *d)
 	    sizeof(buf)) == -1)
 		setsockopt(d->udp, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	if (d->server) {
-		/* The address the client reached us on, with a fresh port. */
-		ss = d->c->listen;
+		/* The address the client reached us on, with a fresh port
+		 * (sin_port and sin6_port are at the same place). */
+		ss = *local;
 		((struct sockaddr_in *)&ss)->sin_port = 0;
-		if (bind(d->udp, (struct sockaddr *)&ss, d->c->listen_len) == -1)
+		if (bind(d->udp, (struct sockaddr *)&ss, family == AF_INET ?
+		    sizeof(struct sockaddr_in) :
+		    sizeof(struct sockaddr_in6)) == -1)
 			fatal("bind UDP");
 	}
 	d->st.udp_port = data_local_port(d);
@@ -647,7 +650,7 @@ data_main(const struct conf *c, const struct data_fds *fds)
 	if (d.server && mq_getattr(d.queue, &qa) == -1)
 		fatal("queue attributes");
 	data_keys_new(&d);
-	data_udp(&d);
+	data_udp(&d, &fds->local);
 	data_setup(&d);
 	data_buffers(&d, qa.mq_msgsize);
 	if (d.server)

@@ -3,6 +3,7 @@
 #define ROLES_H
 
 #include <mqueue.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
 
@@ -13,6 +14,8 @@ struct conf;
 /* What a data process is given at fork; the rest comes from its control
  * process as SESSION and KEYS. */
 struct data_fds {
+	struct sockaddr_storage local;	/* server: the address the client
+					   reached; the UDP socket binds it */
 	int ctl;		/* socketpair to the control process */
 	int parent;		/* socketpair to the acceptor / client parent */
 	int tun;		/* written only, on the server */

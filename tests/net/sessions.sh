@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sessions per certificate: a second session of a CN replaces the first by
 # default and is refused with duplicate-cn refuse; fixed-address gives a CN
-# its address; max-clients turns further clients away with a clear line.
+# its address; max-clients turns further clients away with a clear line; a
+# server reached at its second address answers from that address.
 . "$(dirname "$0")/lib.sh"
 
 topo_up A B
@@ -71,4 +72,20 @@ wait_until 20 log_has b3 "TLS handshake failed|cannot connect" ||
 client_connected b3 && fail "bob is connected past max-clients 1"
 ping_ok A 198.18.0.1 || fail "alice lost her session"
 pass "max-clients 1 turns bob away, alice keeps on"
+stop_bg b3 || true
+stop_bg a || fail "client a did not exit cleanly"
+stop_bg one || fail "server did not exit cleanly"
+
+# --- a second address ---------------------------------------------------------
+
+# Routing would send replies to A from 192.0.2.1, the primary address; the
+# client's UDP socket, connected to 192.0.2.10, would drop them.
+ipn S addr add 192.0.2.10/24 dev ea
+server_start second
+client_start a4 A 192.0.2.10 alice
+wait_connected a4
+ping_ok A 198.18.0.1 || fail "no ping through a server reached at 192.0.2.10"
+wait_until 10 num -gt 0 stat_get "$TMP/a4.sock" session "" rx_packets ||
+    fail "the client opened nothing from the server"
+pass "a server reached at its second address answers from it"
 check_logs

@@ -210,12 +210,13 @@ guard_dispatch_inbox(struct guard *g)
 static void
 guard_send_stats(struct guard *g)
 {
-	uint8_t p[32];
+	uint8_t p[GUARD_STATS_LEN];
 
 	put_u64(p, g->rx_packets);
 	put_u64(p + 8, g->no_route);
 	put_u64(p + 16, g->queue_full);
 	put_u64(p + 24, g->too_big);
+	put_u64(p + 32, route_count(g->routes));
 	if (msg_send(g->parent, MSG_STATS, p, sizeof(p)) == -1 &&
 	    errno != EAGAIN)
 		fatal("send stats to the acceptor");

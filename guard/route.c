@@ -121,6 +121,12 @@ route_del_slot(struct route_table *t, uint16_t slot)
 		route_add(t, keep[i].family, keep[i].addr, keep[i].slot);
 }
 
+unsigned
+route_count(const struct route_table *t)
+{
+	return t->count;
+}
+
 int
 route_lookup(const struct route_table *t, int family, const uint8_t *addr)
 {

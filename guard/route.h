@@ -14,6 +14,8 @@ int route_add(struct route_table *t, int family, const uint8_t *addr,
     uint16_t slot);
 /* Removes every entry pointing at slot. */
 void route_del_slot(struct route_table *t, uint16_t slot);
+/* How many addresses have a route. */
+unsigned route_count(const struct route_table *t);
 /* The slot for addr, or -1. */
 int route_lookup(const struct route_table *t, int family, const uint8_t *addr);
 

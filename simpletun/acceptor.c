@@ -52,7 +52,7 @@ struct server {
 	struct pool *pool;
 	struct session *s;
 	struct mq_attr qattr;
-	uint64_t guard_stats[4];
+	uint64_t guard_stats[GUARD_STATS_LEN / 8];
 	struct pollfd *pfd;
 	nfds_t npfd;
 };
@@ -425,9 +425,9 @@ server_dispatch_guard(struct server *sv)
 	int r;
 
 	while ((r = msg_recv(sv->guard, buf, sizeof(buf), &m)) == 1) {
-		if (m.type != MSG_STATS || m.len != 32)
+		if (m.type != MSG_STATS || m.len != GUARD_STATS_LEN)
 			fatalx("unexpected %s from the guard", msg_name(m.type));
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < GUARD_STATS_LEN / 8; i++)
 			sv->guard_stats[i] = get_u64(m.payload + 8 * i);
 	}
 	if (r == 0 || errno != EAGAIN)
@@ -496,11 +496,12 @@ server_status(struct server *sv)
 	    pool_in_use(sv->pool));
 	status_reply(fd, line);
 	snprintf(line, sizeof(line), "guard pid=%d rx_packets=%llu "
-	    "no_route=%llu queue_full=%llu too_big=%llu", (int)sv->guard_pid,
-	    (unsigned long long)sv->guard_stats[0],
+	    "no_route=%llu queue_full=%llu too_big=%llu routes=%llu",
+	    (int)sv->guard_pid, (unsigned long long)sv->guard_stats[0],
 	    (unsigned long long)sv->guard_stats[1],
 	    (unsigned long long)sv->guard_stats[2],
-	    (unsigned long long)sv->guard_stats[3]);
+	    (unsigned long long)sv->guard_stats[3],
+	    (unsigned long long)sv->guard_stats[4]);
 	status_reply(fd, line);
 	for (unsigned i = 0; i < sv->c->max_clients; i++) {
 		struct session *s = &sv->s[i];

@@ -24,6 +24,10 @@ struct data_fds {
 	uint16_t slot;
 };
 
+/* The guard's STATS: u64 rx_packets, no_route, queue_full, too_big,
+ * routes. */
+#define GUARD_STATS_LEN 40
+
 int server_main(struct conf *c);
 int client_main(struct conf *c);
 int status_main(struct conf *c);

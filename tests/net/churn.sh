@@ -89,6 +89,8 @@ for ((i = 0; i < ROUNDS; i++)); do
 	    fail "round $i (${what[act]}): pool_used is $(stat_get "$SERVER_SOCK" server "" pool_used)"
 	wait_until 10 num -eq 2 mq_count ||
 	    fail "round $i (${what[act]}): queues: $(mq_list "$SP" | tr '\n' ' ')"
+	wait_until 10 stat_is "$SERVER_SOCK" guard "" routes 1 ||
+	    fail "round $i (${what[act]}): the guard has $(stat_get "$SERVER_SOCK" guard "" routes) routes"
 	ping_ok A 198.18.0.1 || fail "round $i (${what[act]}): no ping afterwards"
 	say "round $i: ${what[act]}: new session $(sget control_pid)/$(sget data_pid)"
 done
@@ -101,10 +103,12 @@ wait_until 10 stat_is "$SERVER_SOCK" server "" pool_used 0 ||
     fail "pool_used is $(stat_get "$SERVER_SOCK" server "" pool_used) with no client"
 wait_until 10 out_is "simpletun.$SP.guard" mq_list "$SP" ||
     fail "/dev/mqueue holds: $(mq_list "$SP" | tr '\n' ' ')"
+wait_until 10 stat_is "$SERVER_SOCK" guard "" routes 0 ||
+    fail "the guard still has $(stat_get "$SERVER_SOCK" guard "" routes) routes"
 no_zombie_child || fail "the server has a zombie child"
 [[ $(children_of "$SP" | wc -l) -eq 1 ]] ||
     fail "the server has children $(children_of "$SP" | tr '\n' ' '), want the guard only"
-pass "no client: clients=0 pool_used=0, only the guard's queue, no zombie"
+pass "no client: clients=0 pool_used=0 routes=0, only the guard's queue, no zombie"
 
 new_client
 [[ $(vaddr "$CUR") == 198.18.0.2 ]] ||

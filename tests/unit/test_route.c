@@ -41,7 +41,9 @@ test_basic(void)
 	/* the same first four bytes in another family are another address */
 	CHECK(route_lookup(t, AF_INET, v6) == -1);
 	CHECK(route_add(t, AF_INET, b, 1) == 0);
+	CHECK(route_count(t) == 3);
 	route_del_slot(t, 9);
+	CHECK(route_count(t) == 1);
 	CHECK(route_lookup(t, AF_INET, a) == -1);
 	CHECK(route_lookup(t, AF_INET6, v6) == -1);
 	CHECK(route_lookup(t, AF_INET, b) == 1);
@@ -103,6 +105,7 @@ test_random(void)
 		}
 		ip4(0xc6120000 + (uint32_t)(rand() % N), a);
 		CHECK(route_lookup(t, AF_INET, a) == ref[(a[2] << 8 | a[3]) % N]);
+		CHECK(route_count(t) == count);
 		if (failures > 10)
 			break;
 	}

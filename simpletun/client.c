@@ -118,7 +118,6 @@ client_tun_config(struct client *cl, const uint8_t *p, size_t len)
 		log_warnx("bad TUN_CONFIG from the control process: %s", why);
 		return -1;
 	}
-
 	cl->vaddr = get_u32(p);
 	cl->prefix = p[4];
 	if (tun_configure(cl->dev, cl->vaddr, cl->prefix, get_u16(p + 9)) ==

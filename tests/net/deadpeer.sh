@@ -25,6 +25,14 @@ pass "both sides logged: $(grep -h -i 'peer dead' "$TMP/server.log" | tail -n 1)
     "/ $(grep -h -i 'peer dead' "$TMP/a.log" | tail -n 1)"
 wait_until 10 stat_is "$SERVER_SOCK" server "" pool_used 0 ||
     fail "the dead client's address is still in use"
+wait_until 10 stat_is "$SERVER_SOCK" guard "" routes 0 ||
+    fail "the guard still routes to the dead client"
+SP=${PID[server]}
+wait_until 10 out_is "simpletun.$SP.guard" mq_list "$SP" ||
+    fail "/dev/mqueue holds: $(mq_list "$SP" | tr '\n' ' ')"
+[[ $(children_of "$SP" | wc -l) -eq 1 ]] ||
+    fail "the server has children $(children_of "$SP" | tr '\n' ' '), want the guard only"
+pass "the dead session's address, route, queue and processes are gone"
 
 ipn A link set eth0 up
 t0=$SECONDS

@@ -126,6 +126,8 @@ msg_send(int fd, uint16_t type, const void *payload, size_t len)
 	do {
 		sent = send(fd, buf, (size_t)n, MSG_NOSIGNAL);
 	} while (sent == -1 && errno == EINTR);
+	/* KEYS pass through here: no copy of them stays on the stack. */
+	explicit_bzero(buf, (size_t)n);
 	if (sent == -1)
 		return -1;
 	/* A datagram socket sends all or nothing; anything else would split

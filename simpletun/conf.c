@@ -135,8 +135,9 @@ static const struct directive directives[] = {
 	  .help = "give up on a TLS handshake after SECONDS (1..300)",
 	  .off = OFF(handshake_timeout), .min = 1, .max = 300 },
 	{ .name = "reneg-sec", .args = "SECONDS", .type = T_UINT,
-	  .roles = SRV | CLI, .def = "3600", .group = G_TLS,
-	  .help = "derive new data keys this often; 0 turns it off",
+	  .roles = CLI, .def = "3600", .group = G_TLS,
+	  .help = "rekey the data channel this often (the client leads); "
+	  "0 turns it off",
 	  .off = OFF(reneg_sec), .min = 0, .max = 7 * 86400 },
 	{ .name = "dev", .args = "NAME", .type = T_STRING, .roles = SRV | CLI,
 	  .def = "stun0", .group = G_TUNNEL,

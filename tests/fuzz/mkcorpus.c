@@ -191,7 +191,6 @@ static const struct {
 	  "key /etc/simpletun/server.key\n"
 	  "crl /etc/simpletun/crl.pem\n"
 	  "handshake-timeout 10\n"
-	  "reneg-sec 3600\n"
 	  "dev stun0\n"
 	  "mtu 1420\n"
 	  "keepalive 10 60\n"

@@ -193,7 +193,6 @@ test_defaults(void)
 	CHECK(c.client_to_client);
 	CHECK(c.max_clients == 64);
 	CHECK(c.duplicate_cn == CONF_DUP_REPLACE);
-	CHECK(c.reneg_sec == 3600);
 	CHECK(c.nroutes == 0 && c.nfixed == 0 && c.fixed == NULL);
 	conf_free(&c);
 
@@ -256,18 +255,31 @@ test_uints(void)
 	struct conf c;
 
 	if (LOAD_OK(&c, CONF_SERVER, "--handshake-timeout", "1", "--mtu",
-	    "576", "--verb", "0", "--max-clients", "1", "--reneg-sec",
-	    "0") == 0) {
+	    "576", "--verb", "0", "--max-clients", "1") == 0) {
 		CHECK(c.handshake_timeout == 1 && c.mtu == 576);
-		CHECK(c.verbose == 0 && c.max_clients == 1 && c.reneg_sec == 0);
+		CHECK(c.verbose == 0 && c.max_clients == 1);
 		conf_free(&c);
 	}
-	if (LOAD_OK(&c, CONF_SERVER, "--handshake-timeout", "300", "--mtu",
-	    "9000", "--verb", "2", "--max-clients", "1024", "--reneg-sec",
+	if (LOAD_OK(&c, CONF_CLIENT, "--remote", "192.0.2.1", "--reneg-sec",
+	    "0") == 0) {
+		CHECK(c.reneg_sec == 0);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, "--remote", "192.0.2.1", "--reneg-sec",
 	    "604800") == 0) {
+		CHECK(c.reneg_sec == 604800);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, "--remote", "192.0.2.1") == 0) {
+		CHECK(c.reneg_sec == 3600);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--reneg-sec: 'reneg-sec' is not a server "
+	    "directive", "--reneg-sec", "60");
+	if (LOAD_OK(&c, CONF_SERVER, "--handshake-timeout", "300", "--mtu",
+	    "9000", "--verb", "2", "--max-clients", "1024") == 0) {
 		CHECK(c.handshake_timeout == 300 && c.mtu == 9000);
 		CHECK(c.verbose == 2 && c.max_clients == 1024);
-		CHECK(c.reneg_sec == 604800);
 		conf_free(&c);
 	}
 	LOAD_ERR(CONF_SERVER, "=--handshake-timeout: '0' is out of range "
@@ -279,7 +291,8 @@ test_uints(void)
 	LOAD_ERR(CONF_SERVER, "out of range", "--verb", "3");
 	LOAD_ERR(CONF_SERVER, "out of range", "--max-clients", "0");
 	LOAD_ERR(CONF_SERVER, "out of range", "--max-clients", "1025");
-	LOAD_ERR(CONF_SERVER, "out of range", "--reneg-sec", "604801");
+	LOAD_ERR(CONF_CLIENT, "out of range", "--remote", "192.0.2.1",
+	    "--reneg-sec", "604801");
 	LOAD_ERR(CONF_SERVER, "out of range", "--mtu",
 	    "99999999999999999999999999");
 	LOAD_ERR(CONF_SERVER, "=--mtu: '1400x' is not a number", "--mtu",

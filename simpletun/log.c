@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
 
 #include "log.h"
 
@@ -105,21 +104,6 @@ void
 log_warnx(const char *fmt, ...)
 {
 	LOG_BODY(NULL);
-}
-
-void
-log_ssl(const char *fmt, ...)
-{
-	char reason[256] = "unknown TLS error";
-	unsigned long e, first = 0;
-
-	while ((e = ERR_get_error()) != 0)
-		if (first == 0)
-			first = e;
-	if (first != 0 && ERR_reason_error_string(first) != NULL)
-		snprintf(reason, sizeof(reason), "%s",
-		    ERR_reason_error_string(first));
-	LOG_BODY(reason);
 }
 
 void

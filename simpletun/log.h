@@ -13,8 +13,6 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* log_warn appends strerror(errno); log_warnx does not. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Logs with the first OpenSSL error's reason and drains the error queue. */
-void log_ssl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* End this one process: with errno text, without. Exit code 3 by default. */
 noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

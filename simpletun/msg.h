@@ -27,8 +27,7 @@ enum msg_type {
 	MSG_UNREGISTER,		/* acceptor -> guard: u16 slot */
 	MSG_TUN_CONFIG,		/* client control -> client parent: CONFIG payload */
 	MSG_REKEY_DUE,		/* data -> control: empty */
-	MSG_STATUS_REQUEST,	/* status client -> daemon: empty */
-	MSG_STATUS_REPLY,	/* daemon -> status client: text */
+	MSG_STATUS_REPLY,	/* daemon -> a status connection: a line of text */
 
 	/* over TLS, client <-> server */
 	MSG_HELLO = 0x100,	/* u16 version | u16 flags */

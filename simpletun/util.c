@@ -228,12 +228,3 @@ poll_wait(struct pollfd *fds, nfds_t n, int timeout_ms)
 	}
 	return ppoll(fds, n, tsp, &sig_waitmask);
 }
-
-/* Children of a role start with their own handlers: none for SIGCHLD. */
-void
-sig_child_defaults(void)
-{
-	signal(SIGCHLD, SIG_DFL);
-	sig_chld = 0;
-	sig_term = 0;
-}

@@ -38,7 +38,6 @@ int priv_drop_caps(void);
  * the flags and the next wait. */
 void sig_setup(void);
 int poll_wait(struct pollfd *fds, nfds_t n, int timeout_ms);
-void sig_child_defaults(void);
 extern volatile sig_atomic_t sig_term, sig_chld;
 
 #endif

@@ -108,7 +108,6 @@ corpus_fixed(void)
 	put_msg("peer-dead", MSG_PEER_DEAD, NULL, 0);
 	put_msg("stop", MSG_STOP, NULL, 0);
 	put_msg("rekey-due", MSG_REKEY_DUE, NULL, 0);
-	put_msg("status-request", MSG_STATUS_REQUEST, NULL, 0);
 	put_u32(p, 0xc6120006);
 	p[4] = 16;
 	put_u32(p + 5, 0xc6120001);

@@ -365,10 +365,12 @@ seal_abs(int ki, uint8_t type, uint64_t seq, uint16_t plen)
 	rec_bytes(pl, plen);
 }
 
+/* Writes the records gathered so far as one seed of target, and starts
+ * afresh. */
 static void
-put_rec(const char *name)
+put_records(const char *target, const char *name)
 {
-	put("packet", name, rbuf, rlen);
+	put(target, name, rbuf, rlen);
 	rlen = 0;
 }
 
@@ -379,22 +381,22 @@ corpus_packet_raw(void)
 	size_t n;
 
 	raw(0, PKT_DATA, 1, 84);
-	put_rec("raw-data");
+	put_records("packet", "raw-data");
 	raw(0, PKT_KEEPALIVE, 1, 0);
-	put_rec("raw-keepalive");
+	put_records("packet", "raw-keepalive");
 	raw(1, PKT_DATA, 1, 40);
-	put_rec("raw-second-key");
+	put_records("packet", "raw-second-key");
 	raw(0, PKT_DATA, 1, 1420);
-	put_rec("raw-mtu");
+	put_records("packet", "raw-mtu");
 	raw(0, PKT_DATA, 7, 20);
 	raw(0, PKT_DATA, 7, 20);
-	put_rec("raw-replayed");
+	put_records("packet", "raw-replayed");
 	raw(0, PKT_DATA, 5, 20);
 	raw(0, PKT_DATA, 3, 20);
 	raw(0, PKT_DATA, 4, 20);
 	raw(0, PKT_DATA, 3, 20);
 	raw(0, PKT_KEEPALIVE, 1, 0);
-	put_rec("raw-reordered");
+	put_records("packet", "raw-reordered");
 	n = sealed(0, PKT_DATA, 2, 20, p);
 	p[n - 1] ^= 1;
 	rec_raw(p, n);
@@ -410,7 +412,7 @@ corpus_packet_raw(void)
 	p[0] = PKT_KEEPALIVE;
 	rec_raw(p, n);
 	rec_raw(p, PKT_OVERHEAD - 1);
-	put_rec("raw-broken");
+	put_records("packet", "raw-broken");
 }
 
 static void
@@ -419,39 +421,39 @@ corpus_packet_seal(void)
 	for (int i = 0; i < 5; i++)
 		seal_delta(0, 1, 20);
 	seal_delta(0, -2, 20);
-	put_rec("seal-in-order");
+	put_records("packet", "seal-in-order");
 	seal_abs(0, PKT_DATA, 10000, 8);
 	seal_delta(0, -REPLAY_WINDOW, 8);
 	seal_delta(0, -REPLAY_WINDOW - 1, 8);
 	seal_delta(0, -REPLAY_WINDOW, 8);
-	put_rec("seal-window-edge");
+	put_records("packet", "seal-window-edge");
 	seal_abs(0, PKT_DATA, 100, 0);
 	seal_delta(0, REPLAY_BITS + 8, 0);
 	seal_delta(0, -REPLAY_WINDOW + 64, 0);
 	seal_abs(0, PKT_DATA, 100, 0);
 	seal_delta(0, 64, 0);
-	put_rec("seal-ring-wrap");
+	put_records("packet", "seal-ring-wrap");
 	seal_abs(0, PKT_DATA, 1, 4);
 	seal_abs(0, PKT_DATA, (uint64_t)1 << 40, 4);
 	seal_abs(0, PKT_DATA, 2, 4);
 	seal_delta(0, 1, 4);
-	put_rec("seal-jump");
+	put_records("packet", "seal-jump");
 	seal_abs(1, PKT_DATA, UINT64_MAX, 4);
 	seal_abs(1, PKT_DATA, UINT64_MAX - 1, 4);
 	seal_abs(1, PKT_KEEPALIVE, UINT64_MAX - 2, 0);
-	put_rec("seal-max-seq");
+	put_records("packet", "seal-max-seq");
 	seal_abs(0, PKT_DATA, 1, 16);
 	seal_abs(1, PKT_DATA, 1, 16);
 	seal_abs(0, PKT_KEEPALIVE, 2, 0);
 	seal_abs(1, PKT_DATA, 1, 16);
-	put_rec("seal-two-keys");
+	put_records("packet", "seal-two-keys");
 	seal_abs(0, PKT_DATA, 0, 4);
 	seal_abs(0, PKT_KEEPALIVE, 5, 4);
-	put_rec("seal-refused");
+	put_records("packet", "seal-refused");
 	raw(0, PKT_DATA, 9, 20);
 	seal_abs(0, PKT_DATA, 9, 20);
 	seal_delta(0, -1, 20);
-	put_rec("raw-then-seal");
+	put_records("packet", "raw-then-seal");
 }
 
 static void
@@ -531,13 +533,6 @@ r_raw(uint8_t op, const char *addr, uint8_t slot)
 }
 
 static void
-put_route(const char *name)
-{
-	put("route", name, rbuf, rlen);
-	rlen = 0;
-}
-
-static void
 corpus_route(void)
 {
 	rec_u8(6);
@@ -546,7 +541,7 @@ corpus_route(void)
 	r_op(R_ADD, 2, 9);
 	for (int i = 0; i < 8; i++)
 		r_op(R_LOOKUP, (uint8_t)i, 0);
-	put_route("full");
+	put_records("route", "full");
 	rec_u8(16);
 	for (int i = 0; i < 8; i++) {
 		r_op(R_ADD, (uint8_t)i, (uint8_t)i);
@@ -557,12 +552,12 @@ corpus_route(void)
 	r_op(R_LOOKUP, 3, 0);
 	r_op(R_LOOKUP | R_V6, 4, 0);
 	r_op(R_ADD, 3, 15);
-	put_route("v4-v6-delete");
+	put_records("route", "v4-v6-delete");
 	rec_u8(0);
 	r_op(R_ADD, 1, 1);
 	r_op(R_LOOKUP, 1, 0);
 	r_op(R_DEL, 0, 1);
-	put_route("capacity-0");
+	put_records("route", "capacity-0");
 	rec_u8(63);
 	r_raw(R_ADD, "198.18.0.6", 1);
 	r_raw(R_ADD, "198.18.255.254", 2);
@@ -573,7 +568,7 @@ corpus_route(void)
 	r_raw(R_LOOKUP, "2001:db8::6", 0);
 	r_op(R_DEL, 0, 2);
 	r_raw(R_LOOKUP, "203.0.113.7", 0);
-	put_route("whole-addresses");
+	put_records("route", "whole-addresses");
 }
 
 int

@@ -225,19 +225,57 @@ tls_connect(SSL_CTX *ctx, int fd, const char *server_name, int timeout_ms,
 	return tls_handshake(ctx, fd, server_name, timeout_ms, err, errlen);
 }
 
+/* One byte per character: in a BMPString or UniversalString, bytes in the
+ * ASCII range could spell a name that is not the certificate's. */
+static bool
+tls_cn_type_ok(int type)
+{
+	switch (type) {
+	case V_ASN1_UTF8STRING:
+	case V_ASN1_PRINTABLESTRING:
+	case V_ASN1_IA5STRING:
+	case V_ASN1_T61STRING:
+	case V_ASN1_VISIBLESTRING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int
+tls_cert_cn(X509 *cert, char *cn, size_t len)
+{
+	const unsigned char *d;
+	const ASN1_STRING *s;
+	X509_NAME *name;
+	int i, n;
+
+	if (len == 0)
+		return -1;
+	cn[0] = '\0';
+	if (cert == NULL || (name = X509_get_subject_name(cert)) == NULL ||
+	    (i = X509_NAME_get_index_by_NID(name, NID_commonName, -1)) < 0 ||
+	    X509_NAME_get_index_by_NID(name, NID_commonName, i) >= 0)
+		return -1;
+	s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+	if (s == NULL || !tls_cn_type_ok(ASN1_STRING_type(s)))
+		return -1;
+	n = ASN1_STRING_length(s);
+	d = ASN1_STRING_get0_data(s);
+	if (n <= 0 || (size_t)n >= len)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (d[i] < 0x20 || d[i] > 0x7e)
+			return -1;
+	memcpy(cn, d, n);
+	cn[n] = '\0';
+	return 0;
+}
+
 int
 tls_peer_cn(SSL *ssl, char *cn, size_t len)
 {
-	X509 *peer = SSL_get0_peer_certificate(ssl);
-	X509_NAME *name;
-	int n;
-
-	if (peer == NULL || (name = X509_get_subject_name(peer)) == NULL)
-		return -1;
-	n = X509_NAME_get_text_by_NID(name, NID_commonName, cn, (int)len);
-	if (n <= 0 || (size_t)n >= len || strlen(cn) != (size_t)n)
-		return -1;
-	return 0;
+	return tls_cert_cn(SSL_get0_peer_certificate(ssl), cn, len);
 }
 
 int

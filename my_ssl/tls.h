@@ -23,7 +23,11 @@ SSL *tls_accept(SSL_CTX *ctx, int fd, int timeout_ms, char *err,
     size_t errlen);
 SSL *tls_connect(SSL_CTX *ctx, int fd, const char *server_name,
     int timeout_ms, char *err, size_t errlen);
-/* The peer certificate's CN; -1 if there is none or it does not fit. */
+/* The certificate's one CN, if it is 1..len-1 bytes of printable ASCII
+ * (0x20..0x7e); -1 for none, two, or anything else: it names a client in
+ * logs, the address table and status output, so it is never truncated. */
+int tls_cert_cn(X509 *cert, char *cn, size_t len);
+/* tls_cert_cn of the peer's certificate. */
 int tls_peer_cn(SSL *ssl, char *cn, size_t len);
 /* len bytes of keying material for key epoch (label TLS_EXPORT_LABEL). */
 int tls_export(SSL *ssl, uint32_t epoch, uint8_t *out, size_t len);

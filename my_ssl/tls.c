@@ -1,11 +1,17 @@
 /* OpenSSL glue for the control channel. Nothing here logs: failures come
  * back as one line of text built from OpenSSL's error queue and the
  * certificate verification result. */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -14,6 +20,13 @@
 #include "tls.h"
 
 #define TLS_WHAT_MAX 8300	/* two paths and some words */
+#define TLS_PEM_MAX (16 << 20)	/* the CRL of a large CA still fits */
+#define TLS_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+static const char *const tls_pem_name[TLS_PEM_COUNT] = {
+	[TLS_CA] = "ca", [TLS_CERT] = "cert", [TLS_KEY] = "key",
+	[TLS_CRL] = "crl",
+};
 
 static void
 tls_error(SSL *ssl, const char *what, char *err, size_t errlen)
@@ -36,19 +49,292 @@ tls_error(SSL *ssl, const char *what, char *err, size_t errlen)
 	    vr != X509_V_OK ? ")" : "");
 }
 
+/* Never ask for a passphrase: no key is typed in (DESIGN.md section 3), and
+ * the processes that load the key have no terminal. */
+static int
+tls_no_passphrase(char *buf, int size, int rwflag, void *asked)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	if (asked != NULL)
+		*(int *)asked = 1;
+	return -1;
+}
+
+/* The key must be a regular file that only its owner may read or write. */
+static int
+tls_key_private(int fd, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "key %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "key %s is not a regular file", path);
+		return -1;
+	}
+	if ((st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "key %s is %s by group or others "
+		    "(mode %04o): chmod 600 %s", path,
+		    (st.st_mode & (S_IRGRP | S_IROTH)) != 0 ? "readable" :
+		    "writable", (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+tls_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t w;
+
+	for (size_t off = 0; off < len; off += w)
+		if ((w = write(fd, buf + off, len - off)) == -1) {
+			if (errno != EINTR)
+				return -1;
+			w = 0;
+		}
+	return 0;
+}
+
+/* Copies in to out through a buffer that is wiped after, as it may have held
+ * the key. -1 with errno set. */
+static int
+tls_copy(int in, int out, size_t *total)
+{
+	char buf[16384];
+	size_t done = 0;
+	ssize_t n;
+	int e = 0;
+
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || done + n > TLS_PEM_MAX ||
+		    tls_write_all(out, buf, n) == -1) {
+			e = n != -1 && done + n > TLS_PEM_MAX ? EFBIG : errno;
+			break;
+		}
+		done += n;
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	*total = done;
+	errno = e;
+	return e == 0 ? 0 : -1;
+}
+
+/* A sealed memfd holding a copy of the file at path; -1 with err. */
+static int
+tls_pem_seal(enum tls_pem_file f, const char *path, char *err, size_t errlen)
+{
+	size_t len = 0;
+	int in, fd = -1, r = 0;
+
+	/* O_NONBLOCK: a FIFO in place of the key must not hang us. */
+	in = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    (f == TLS_KEY ? O_NONBLOCK : 0));
+	if (in == -1) {
+		snprintf(err, errlen, "%s %s: %s", tls_pem_name[f], path,
+		    strerror(errno));
+		return -1;
+	}
+	if (f == TLS_KEY)
+		r = tls_key_private(in, path, err, errlen);
+	if (r == 0 && ((fd = memfd_create(tls_pem_name[f],
+	    MFD_CLOEXEC | MFD_ALLOW_SEALING)) == -1 ||
+	    tls_copy(in, fd, &len) == -1 ||
+	    fcntl(fd, F_ADD_SEALS, TLS_SEALS) == -1)) {
+		snprintf(err, errlen, "%s %s: %s", tls_pem_name[f], path,
+		    strerror(errno));
+		r = -1;
+	} else if (r == 0 && len == 0) {
+		snprintf(err, errlen, "%s %s is empty", tls_pem_name[f], path);
+		r = -1;
+	}
+	close(in);
+	if (r == -1 && fd != -1) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+int
+tls_pem_load(struct tls_pem *p, const char *ca, const char *cert,
+    const char *key, const char *crl, char *err, size_t errlen)
+{
+	const char *path[TLS_PEM_COUNT] = { ca, cert, key, crl };
+
+	for (int f = 0; f < TLS_PEM_COUNT; f++) {
+		p->fd[f] = -1;
+		p->path[f] = path[f];
+	}
+	for (int f = 0; f < TLS_PEM_COUNT; f++) {
+		if (f == TLS_CRL && crl[0] == '\0')
+			continue;
+		if ((p->fd[f] = tls_pem_seal(f, path[f], err, errlen)) == -1) {
+			tls_pem_close(p);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+tls_pem_close(struct tls_pem *p)
+{
+	for (int f = 0; f < TLS_PEM_COUNT; f++) {
+		if (p->fd[f] != -1)
+			close(p->fd[f]);
+		p->fd[f] = -1;
+	}
+}
+
+/* The whole memfd, read with pread from 0: other processes share its file
+ * description, so its offset is never moved. NULL with errno set. */
+static char *
+tls_pem_read(int fd, size_t *len)
+{
+	struct stat st;
+	size_t done = 0;
+	ssize_t n;
+	char *buf;
+
+	if (fstat(fd, &st) == -1)
+		return NULL;
+	if (st.st_size <= 0 || st.st_size > TLS_PEM_MAX) {
+		errno = st.st_size <= 0 ? ENODATA : EFBIG;
+		return NULL;
+	}
+	if ((buf = malloc(st.st_size)) == NULL)
+		return NULL;
+	while (done < (size_t)st.st_size) {
+		n = pread(fd, buf + done, st.st_size - done, done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			OPENSSL_cleanse(buf, done);
+			free(buf);
+			return NULL;
+		}
+		done += n;
+	}
+	*len = done;
+	return buf;
+}
+
+/* Every certificate (and CRL) in the CA file joins the trust store, as
+ * SSL_CTX_load_verify_locations did. */
+static int
+tls_load_ca(SSL_CTX *ctx, BIO *bio, const char *path, char *err,
+    size_t errlen)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	STACK_OF(X509_INFO) *infos;
+	char what[TLS_WHAT_MAX];
+	int n = 0, bad;
+
+	infos = PEM_X509_INFO_read_bio(bio, NULL, tls_no_passphrase, NULL);
+	bad = infos == NULL;
+	for (int i = 0; !bad && i < sk_X509_INFO_num(infos); i++) {
+		X509_INFO *xi = sk_X509_INFO_value(infos, i);
+
+		if (xi->x509 != NULL)
+			bad = X509_STORE_add_cert(store, xi->x509) != 1;
+		if (!bad && xi->crl != NULL)
+			bad = X509_STORE_add_crl(store, xi->crl) != 1;
+		n += (xi->x509 != NULL) + (xi->crl != NULL);
+	}
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	if (!bad && n == 0) {
+		ERR_clear_error();
+		snprintf(err, errlen, "ca %s: no certificate or crl found",
+		    path);
+		return -1;
+	}
+	if (bad) {
+		snprintf(what, sizeof(what), "ca %s", path);
+		tls_error(NULL, what, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/* The first certificate is ours, the rest its chain, as
+ * SSL_CTX_use_certificate_chain_file reads them. */
+static int
+tls_load_cert(SSL_CTX *ctx, BIO *bio, const char *path, char *err,
+    size_t errlen)
+{
+	char what[TLS_WHAT_MAX];
+	unsigned long e;
+	X509 *x;
+	int ok;
+
+	x = PEM_read_bio_X509_AUX(bio, NULL, tls_no_passphrase, NULL);
+	ok = x != NULL && SSL_CTX_use_certificate(ctx, x) == 1 &&
+	    SSL_CTX_clear_chain_certs(ctx) == 1;
+	X509_free(x);
+	while (ok && (x = PEM_read_bio_X509(bio, NULL, tls_no_passphrase,
+	    NULL)) != NULL)
+		if ((ok = SSL_CTX_add0_chain_cert(ctx, x) == 1) == 0)
+			X509_free(x);
+	e = ERR_peek_last_error();
+	if (ok && ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
+		ERR_clear_error();	/* the end of the file */
+	else
+		ok = 0;
+	if (!ok) {
+		snprintf(what, sizeof(what), "cert %s", path);
+		tls_error(NULL, what, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+tls_load_key(SSL_CTX *ctx, BIO *bio, const char *path, char *err,
+    size_t errlen)
+{
+	char what[TLS_WHAT_MAX];
+	EVP_PKEY *pkey;
+	int asked = 0, ok;
+
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, tls_no_passphrase, &asked);
+	ok = pkey != NULL && SSL_CTX_use_PrivateKey(ctx, pkey) == 1;
+	EVP_PKEY_free(pkey);
+	if (ok)
+		return 0;
+	if (asked) {
+		ERR_clear_error();
+		snprintf(err, errlen, "key %s is encrypted: simpletun takes no "
+		    "passphrase (openssl pkey -in %s -out NEW)", path, path);
+		return -1;
+	}
+	snprintf(what, sizeof(what), "key %s", path);
+	tls_error(NULL, what, err, errlen);
+	return -1;
+}
+
 /* Adds every CRL in the file. One that is past its next update would make
  * every handshake fail as "CRL has expired": say so now instead. On error
  * the reason goes to err. */
 static int
-tls_load_crl(SSL_CTX *ctx, const char *crl, char *err, size_t errlen)
+tls_load_crl(SSL_CTX *ctx, BIO *bio, const char *path, char *err,
+    size_t errlen)
 {
 	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-	BIO *bio = BIO_new_file(crl, "r");
 	char what[TLS_WHAT_MAX];
 	X509_CRL *x;
 	int n = 0, expired = 0, bad = 0;
 
-	while (bio != NULL && !expired && !bad &&
+	while (!expired && !bad &&
 	    (x = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
 		const ASN1_TIME *next = X509_CRL_get0_nextUpdate(x);
 
@@ -59,13 +345,12 @@ tls_load_crl(SSL_CTX *ctx, const char *crl, char *err, size_t errlen)
 		X509_CRL_free(x);
 		n++;
 	}
-	BIO_free(bio);
 	if (expired) {
-		snprintf(err, errlen, "crl %s has expired: renew it", crl);
+		snprintf(err, errlen, "crl %s has expired: renew it", path);
 		return -1;
 	}
-	if (bio == NULL || bad || n == 0) {
-		snprintf(what, sizeof(what), "crl %s", crl);
+	if (bad || n == 0) {
+		snprintf(what, sizeof(what), "crl %s", path);
 		tls_error(NULL, what, err, errlen);
 		return -1;
 	}
@@ -74,27 +359,57 @@ tls_load_crl(SSL_CTX *ctx, const char *crl, char *err, size_t errlen)
 	    X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL) == 1 ? 0 : -1;
 }
 
+static int (*const tls_loader[TLS_PEM_COUNT])(SSL_CTX *, BIO *, const char *,
+    char *, size_t) = {
+	[TLS_CA] = tls_load_ca,
+	[TLS_CERT] = tls_load_cert,
+	[TLS_KEY] = tls_load_key,
+	[TLS_CRL] = tls_load_crl,
+};
+
+/* Parses file f from a copy in memory, wiped after: it may be the key. */
 static int
-tls_ctx_setup(SSL_CTX *ctx, bool server, const char *ca, const char *cert,
-    const char *key, const char *crl, char *err, size_t errlen)
+tls_ctx_load(SSL_CTX *ctx, const struct tls_pem *p, enum tls_pem_file f,
+    char *err, size_t errlen)
+{
+	const char *path = p->path[f] != NULL ? p->path[f] : "(unnamed)";
+	size_t len = 0;
+	char *buf = NULL;
+	BIO *bio = NULL;
+	int r = -1;
+
+	if (p->fd[f] == -1 || (buf = tls_pem_read(p->fd[f], &len)) == NULL)
+		snprintf(err, errlen, "%s %s: %s", tls_pem_name[f], path,
+		    p->fd[f] == -1 ? "not loaded" : strerror(errno));
+	else if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		tls_error(NULL, tls_pem_name[f], err, errlen);
+	else
+		r = tls_loader[f](ctx, bio, path, err, errlen);
+	BIO_free(bio);
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+	}
+	return r;
+}
+
+static int
+tls_ctx_setup(SSL_CTX *ctx, bool server, const struct tls_pem *p, char *err,
+    size_t errlen)
 {
 	char what[TLS_WHAT_MAX];
 
-	what[0] = '\0';
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1)
-		snprintf(what, sizeof(what), "TLS 1.3");
-	else if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
-		snprintf(what, sizeof(what), "ca %s", ca);
-	else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
-		snprintf(what, sizeof(what), "cert %s", cert);
-	else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
-		snprintf(what, sizeof(what), "key %s", key);
-	else if (SSL_CTX_check_private_key(ctx) != 1)
-		snprintf(what, sizeof(what), "key %s does not belong to cert %s",
-		    key, cert);
-	else if (crl[0] != '\0' && tls_load_crl(ctx, crl, err, errlen) == -1)
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1) {
+		tls_error(NULL, "TLS 1.3", err, errlen);
 		return -1;
-	if (what[0] != '\0') {
+	}
+	for (int f = 0; f < TLS_PEM_COUNT; f++)
+		if ((f != TLS_CRL || p->fd[f] != -1) &&
+		    tls_ctx_load(ctx, p, f, err, errlen) == -1)
+			return -1;
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(what, sizeof(what), "key %s does not belong to cert %s",
+		    p->path[TLS_KEY], p->path[TLS_CERT]);
 		tls_error(NULL, what, err, errlen);
 		return -1;
 	}
@@ -108,17 +423,17 @@ tls_ctx_setup(SSL_CTX *ctx, bool server, const char *ca, const char *cert,
 }
 
 SSL_CTX *
-tls_ctx_new(bool server, const char *ca, const char *cert, const char *key,
-    const char *crl, char *err, size_t errlen)
+tls_ctx_new(bool server, const struct tls_pem *p, char *err, size_t errlen)
 {
 	SSL_CTX *ctx;
 
+	ERR_clear_error();
 	ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 	if (ctx == NULL) {
 		tls_error(NULL, "TLS context", err, errlen);
 		return NULL;
 	}
-	if (tls_ctx_setup(ctx, server, ca, cert, key, crl, err, errlen) == -1) {
+	if (tls_ctx_setup(ctx, server, p, err, errlen) == -1) {
 		SSL_CTX_free(ctx);
 		return NULL;
 	}

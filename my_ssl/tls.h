@@ -12,10 +12,28 @@
 
 #define TLS_EXPORT_LABEL "EXPORTER-simpletun-data"
 
-/* Loads CA, certificate chain, key and optional CRL (crl may be "").
- * On error returns NULL and a one-line reason in err. */
-SSL_CTX *tls_ctx_new(bool server, const char *ca, const char *cert,
+enum tls_pem_file { TLS_CA, TLS_CERT, TLS_KEY, TLS_CRL, TLS_PEM_COUNT };
+
+/* The PEM files, read once by the privileged parent into sealed memfds that
+ * the processes building an SSL_CTX inherit; they read them with pread, so
+ * the shared offset never moves. fd -1: none (only the CRL is optional).
+ * path: for messages only, owned by the caller. */
+struct tls_pem {
+	int		 fd[TLS_PEM_COUNT];
+	const char	*path[TLS_PEM_COUNT];
+};
+
+/* Reads each file (crl may be "": none) into a sealed close-on-exec memfd.
+ * Refuses a key that is not a regular file or that group or others may
+ * read or write. -1 with one line naming the file in err; p holds no fd
+ * then. */
+int tls_pem_load(struct tls_pem *p, const char *ca, const char *cert,
     const char *key, const char *crl, char *err, size_t errlen);
+void tls_pem_close(struct tls_pem *p);
+/* Builds a TLS 1.3 context for mutual authentication from the memfds.
+ * On error returns NULL and a one-line reason naming the file in err. */
+SSL_CTX *tls_ctx_new(bool server, const struct tls_pem *p, char *err,
+    size_t errlen);
 /* Handshake on the non-blocking socket fd, at most timeout_ms. The client
  * checks the server's certificate against server_name (SAN, then CN).
  * NULL with the reason (OpenSSL's, and the verification result) in err. */

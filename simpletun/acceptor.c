@@ -668,14 +668,17 @@ server_open(struct server *sv)
 {
 	const struct conf *c = sv->c;
 	char err[512], dev[IFNAMSIZ], where[64];
+	struct tls_pem pem;
 
 	if ((sv->pool = pool_new(c->pool_addr, c->pool_prefix)) == NULL)
 		fatalx("pool: cannot use %u-bit prefix", c->pool_prefix);
 	for (unsigned i = 0; i < c->nfixed; i++)
 		pool_reserve(sv->pool, c->fixed[i].addr);
-	if ((sv->ctx = tls_ctx_new(true, c->ca, c->cert, c->key, c->crl, err,
-	    sizeof(err))) == NULL)
+	if (tls_pem_load(&pem, c->ca, c->cert, c->key, c->crl, err,
+	    sizeof(err)) == -1 ||
+	    (sv->ctx = tls_ctx_new(true, &pem, err, sizeof(err))) == NULL)
 		fatalx("cannot load certificates: %s", err);
+	tls_pem_close(&pem);
 	snprintf(dev, sizeof(dev), "%s", c->dev);
 	server_open_tun(sv, dev, sizeof(dev));
 	sa_str((const struct sockaddr *)&c->listen, where, sizeof(where));

@@ -251,11 +251,14 @@ client_stop(struct client *cl)
 static void
 client_open(struct client *cl)
 {
+	struct tls_pem pem;
 	char err[512];
 
-	if ((cl->ctx = tls_ctx_new(false, cl->c->ca, cl->c->cert, cl->c->key,
-	    cl->c->crl, err, sizeof(err))) == NULL)
+	if (tls_pem_load(&pem, cl->c->ca, cl->c->cert, cl->c->key, cl->c->crl,
+	    err, sizeof(err)) == -1 ||
+	    (cl->ctx = tls_ctx_new(false, &pem, err, sizeof(err))) == NULL)
 		fatalx("cannot load certificates: %s", err);
+	tls_pem_close(&pem);
 	snprintf(cl->dev, sizeof(cl->dev), "%s", cl->c->dev);
 	if ((cl->tun = tun_open(cl->dev, sizeof(cl->dev))) == -1)
 		fatal("open tun device %s", cl->c->dev);

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include "log.h"
 
 static char log_role[32] = "simpletun";
@@ -42,11 +41,48 @@ log_set_exit_code(int code)
 	log_exit_code = code;
 }
 
-/* One write() per line so lines of several processes never interleave. */
+/* Every byte outside printable ASCII becomes \xNN and a backslash \\, so
+ * nothing a peer sent (a CN, an error text) can end the line, forge another
+ * or reach a terminal as an escape sequence. Stops where out is full;
+ * returns the length written. */
+static size_t
+log_escape(char *out, size_t cap, const char *in, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = in[i];
+
+		if (c >= 0x20 && c <= 0x7e && c != '\\') {
+			if (n + 1 > cap)
+				break;
+			out[n++] = c;
+		} else if (c == '\\') {
+			if (n + 2 > cap)
+				break;
+			out[n++] = '\\';
+			out[n++] = '\\';
+		} else {
+			if (n + 4 > cap)
+				break;
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 0xf];
+		}
+	}
+	return n;
+}
+
+/* One write() per line, at most PIPE_BUF bytes, so lines of several
+ * processes never interleave. The whole line is escaped here, the one place
+ * every log line passes. */
 static void
 log_vline(const char *suffix, const char *fmt, va_list ap)
 {
-	char line[1024];
+	char line[1024], out[4096];
+	size_t len;
 	int n, m;
 
 	n = snprintf(line, sizeof(line), "simpletun[%d] %s%s: ", (int)getpid(),
@@ -63,10 +99,9 @@ log_vline(const char *suffix, const char *fmt, va_list ap)
 			n = (size_t)(n + m) >= sizeof(line) ?
 			    (int)sizeof(line) - 1 : n + m;
 	}
-	if ((size_t)n >= sizeof(line) - 1)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, n) < 0) {
+	len = log_escape(out, sizeof(out) - 1, line, n);
+	out[len++] = '\n';
+	if (write(STDERR_FILENO, out, len) < 0) {
 		/* nowhere left to report it */
 	}
 }

@@ -1,5 +1,6 @@
 /* One log module: one line per event on stderr, naming the process role and,
- * once known, the client's CN and virtual address. */
+ * once known, the client's CN and virtual address. Lines are escaped here:
+ * a byte outside printable ASCII shows as \xNN, a backslash as \\. */
 #ifndef LOG_H
 #define LOG_H
 

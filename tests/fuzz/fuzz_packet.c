@@ -174,8 +174,8 @@ rec_seal(uint8_t op, const uint8_t **p, size_t *left)
 	ssize_t n;
 
 	CHECK((out = malloc(cap)) != NULL);
-	CHECK(pkt_seal(tx[ki], type, seq, *p, plen, out, cap - 1) == -1);
-	n = pkt_seal(tx[ki], type, seq, *p, plen, out, cap);
+	CHECK(pkt_seal(tx[ki], type, 0, seq, *p, plen, out, cap - 1) == -1);
+	n = pkt_seal(tx[ki], type, 0, seq, *p, plen, out, cap);
 	if (seq == 0 || (type == PKT_KEEPALIVE && plen != 0))
 		CHECK(n == -1);
 	else {

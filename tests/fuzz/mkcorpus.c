@@ -326,7 +326,7 @@ sealed(int ki, uint8_t type, uint64_t seq, size_t plen, uint8_t *out)
 		payload[i] = (uint8_t)(i * 7);
 	if (plen > 0)
 		payload[0] = 0x45;
-	n = pkt_seal(tx[ki], type, seq, payload, plen, out,
+	n = pkt_seal(tx[ki], type, 0, seq, payload, plen, out,
 	    plen + PKT_OVERHEAD);
 	if (n == -1)
 		errx(1, "pkt_seal");

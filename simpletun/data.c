@@ -332,7 +332,8 @@ data_tx(struct data *d, uint8_t type, const uint8_t *pkt, size_t len)
 		return;
 	}
 	out = d->tx_buf + d->ntx * d->slot;
-	n = pkt_seal(k->tx, type, ++k->tx_seq, pkt, len, out, d->slot);
+	/* index 0 until the peer's receiver index reaches the data process */
+	n = pkt_seal(k->tx, type, 0, ++k->tx_seq, pkt, len, out, d->slot);
 	if (n < 0)
 		return;
 	d->tx_iov[d->ntx].iov_base = out;

@@ -18,21 +18,19 @@ struct pkt_key {
 };
 
 static void
-pkt_put_be64(uint8_t *p, uint64_t v)
+pkt_put_be(uint8_t *p, uint64_t v, size_t n)
 {
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = v & 0xff;
+	for (; n > 0; n--, v >>= 8)
+		p[n - 1] = v & 0xff;
 }
 
 static uint64_t
-pkt_get_be64(const uint8_t *p)
+pkt_get_be(const uint8_t *p, size_t n)
 {
 	uint64_t v = 0;
-	int i;
+	size_t i;
 
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < n; i++)
 		v = v << 8 | p[i];
 	return v;
 }
@@ -44,10 +42,10 @@ pkt_counter(const struct pkt_key *k, uint64_t seq, uint8_t ctr[AES_BLOCK_LEN])
 {
 	int i;
 
-	pkt_put_be64(ctr, seq);
+	pkt_put_be(ctr, seq, PKT_SALT_LEN);
 	for (i = 0; i < PKT_SALT_LEN; i++)
 		ctr[i] ^= k->salt[i];
-	memset(ctr + 8, 0, AES_BLOCK_LEN - 8);
+	memset(ctr + PKT_SALT_LEN, 0, AES_BLOCK_LEN - PKT_SALT_LEN);
 }
 
 static int
@@ -116,17 +114,18 @@ pkt_seal_ok(const struct pkt_key *k, uint8_t type, uint64_t seq, size_t plen,
 }
 
 ssize_t
-pkt_seal(struct pkt_key *k, uint8_t type, uint64_t seq,
+pkt_seal(struct pkt_key *k, uint8_t type, uint32_t index, uint64_t seq,
     const uint8_t *payload, size_t plen, uint8_t *out, size_t cap)
 {
 	uint8_t ctr[AES_BLOCK_LEN], tag[MAC_FULL_LEN];
 
 	if (!pkt_seal_ok(k, type, seq, plen, cap))
 		return -1;
-	out[0] = type;
-	out[1] = k->key_id;
-	out[2] = out[3] = 0;
-	pkt_put_be64(out + 4, seq);
+	out[PKT_OFF_TYPE] = type;
+	out[PKT_OFF_KEY_ID] = k->key_id;
+	memset(out + PKT_OFF_RESERVED, 0, PKT_RESERVED_LEN);
+	pkt_put_be(out + PKT_OFF_INDEX, index, sizeof(index));
+	pkt_put_be(out + PKT_OFF_SEQ, seq, sizeof(seq));
 	pkt_counter(k, seq, ctr);
 	if (aes_ctr(k->aes, ctr, payload, out + PKT_HDR_LEN, plen) == -1 ||
 	    mac_compute(k->mac, out, PKT_HDR_LEN + plen, tag) == -1)
@@ -138,12 +137,15 @@ pkt_seal(struct pkt_key *k, uint8_t type, uint64_t seq,
 int
 pkt_parse_hdr(const uint8_t *buf, size_t len, struct pkt_hdr *h)
 {
-	if (len < PKT_OVERHEAD || !pkt_type_ok(buf[0]) ||
-	    buf[2] != 0 || buf[3] != 0)
+	static const uint8_t zero[PKT_RESERVED_LEN];
+
+	if (len < PKT_OVERHEAD || !pkt_type_ok(buf[PKT_OFF_TYPE]) ||
+	    memcmp(buf + PKT_OFF_RESERVED, zero, PKT_RESERVED_LEN) != 0)
 		return -1;
-	h->type = buf[0];
-	h->key_id = buf[1];
-	h->seq = pkt_get_be64(buf + 4);
+	h->type = buf[PKT_OFF_TYPE];
+	h->key_id = buf[PKT_OFF_KEY_ID];
+	h->index = (uint32_t)pkt_get_be(buf + PKT_OFF_INDEX, sizeof(h->index));
+	h->seq = pkt_get_be(buf + PKT_OFF_SEQ, sizeof(h->seq));
 	return 0;
 }
 
@@ -155,13 +157,14 @@ pkt_open(struct pkt_key *k, uint8_t *buf, size_t len)
 
 	/* Longer payloads would run into the next packet's counter blocks. */
 	if (!k->keyed || len < PKT_OVERHEAD ||
-	    len > PKT_MAX_PAYLOAD + PKT_OVERHEAD || buf[1] != k->key_id)
+	    len > PKT_MAX_PAYLOAD + PKT_OVERHEAD ||
+	    buf[PKT_OFF_KEY_ID] != k->key_id)
 		return -1;
 	plen = len - PKT_OVERHEAD;
 	if (mac_verify(k->mac, buf, PKT_HDR_LEN + plen,
 	    buf + PKT_HDR_LEN + plen, PKT_TAG_LEN) != 1)
 		return -1;
-	pkt_counter(k, pkt_get_be64(buf + 4), ctr);
+	pkt_counter(k, pkt_get_be(buf + PKT_OFF_SEQ, sizeof(uint64_t)), ctr);
 	if (aes_ctr(k->aes, ctr, buf + PKT_HDR_LEN, buf + PKT_HDR_LEN,
 	    plen) == -1)
 		return -1;

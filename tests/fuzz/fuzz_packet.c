@@ -7,8 +7,9 @@
  * Record: u8 op, then
  *   op bit 0 clear: u16 length | datagram
  *   op bit 0 set:   seal with key (op >> 1) & 1, KEEPALIVE if op bit 2,
- *                   sequence u64 if op bit 3 else top + (i16), u16 length |
- *                   payload; lengths are cut to what the input holds. */
+ *                   sequence u64 if op bit 3 else top + (i16), receiver
+ *                   index u32 if op bit 4 else 0, u16 length | payload;
+ *                   lengths are cut to what the input holds. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -101,7 +102,10 @@ rx(uint8_t *buf, size_t len)
 	if (pkt_parse_hdr(buf, len, &h) == -1 ||
 	    (h.type == PKT_KEEPALIVE && len != PKT_OVERHEAD))
 		return RX_MALFORMED;
-	CHECK(h.type == buf[0] && h.key_id == buf[1]);
+	CHECK(h.type == buf[PKT_OFF_TYPE] && h.key_id == buf[PKT_OFF_KEY_ID]);
+	CHECK(h.index == ((uint32_t)buf[PKT_OFF_INDEX] << 24 |
+	    (uint32_t)buf[PKT_OFF_INDEX + 1] << 16 |
+	    (uint32_t)buf[PKT_OFF_INDEX + 2] << 8 | buf[PKT_OFF_INDEX + 3]));
 	if ((k = rx_key(h.key_id)) == NULL)
 		return RX_NOKEY;
 	CHECK(replay_check(&k->replay, h.seq) == model_accepts(k, h.seq));
@@ -160,26 +164,45 @@ rec_seq(uint8_t op, const struct rx_key *k, const uint8_t **p, size_t *left)
 	return op & 8 ? seq : k->top + (uint64_t)(int64_t)(int16_t)seq;
 }
 
-/* The round trip: sealed bytes open to the same payload, whenever the
- * window lets them in at all. */
+static uint32_t
+rec_index(uint8_t op, const uint8_t **p, size_t *left)
+{
+	uint32_t index = 0;
+
+	if (!(op & 16) || *left < 4)
+		return 0;
+	for (size_t i = 0; i < 4; i++)
+		index = index << 8 | (*p)[i];
+	*p += 4;
+	*left -= 4;
+	return index;
+}
+
+/* The round trip: sealed bytes open to the same payload and report the
+ * same index, whenever the window lets them in at all. */
 static void
 rec_seal(uint8_t op, const uint8_t **p, size_t *left)
 {
 	int ki = (op >> 1) & 1;
 	uint8_t type = op & 4 ? PKT_KEEPALIVE : PKT_DATA;
 	uint64_t seq = rec_seq(op, &keys[ki], p, left);
+	uint32_t index = rec_index(op, p, left);
 	size_t plen = take_u16(p, left), cap = plen + PKT_OVERHEAD;
 	int accept = model_accepts(&keys[ki], seq);
+	struct pkt_hdr h;
 	uint8_t *out;
 	ssize_t n;
 
 	CHECK((out = malloc(cap)) != NULL);
-	CHECK(pkt_seal(tx[ki], type, seq, *p, plen, out, cap - 1) == -1);
-	n = pkt_seal(tx[ki], type, seq, *p, plen, out, cap);
+	CHECK(pkt_seal(tx[ki], type, index, seq, *p, plen, out, cap - 1) ==
+	    -1);
+	n = pkt_seal(tx[ki], type, index, seq, *p, plen, out, cap);
 	if (seq == 0 || (type == PKT_KEEPALIVE && plen != 0))
 		CHECK(n == -1);
 	else {
 		CHECK(n == (ssize_t)cap);
+		CHECK(pkt_parse_hdr(out, cap, &h) == 0 && h.index == index &&
+		    h.seq == seq);
 		n = rx(out, cap);
 		CHECK(accept ? n == (ssize_t)plen : n == RX_REPLAY);
 		CHECK(!accept || memcmp(out + PKT_HDR_LEN, *p, plen) == 0);

@@ -317,7 +317,8 @@ rec_raw(const uint8_t *pkt, size_t len)
 
 /* A sealed packet of plen bytes of an IPv4 header's worth of pattern. */
 static size_t
-sealed(int ki, uint8_t type, uint64_t seq, size_t plen, uint8_t *out)
+sealed(int ki, uint8_t type, uint32_t index, uint64_t seq, size_t plen,
+    uint8_t *out)
 {
 	uint8_t payload[1500];
 	ssize_t n;
@@ -326,19 +327,23 @@ sealed(int ki, uint8_t type, uint64_t seq, size_t plen, uint8_t *out)
 		payload[i] = (uint8_t)(i * 7);
 	if (plen > 0)
 		payload[0] = 0x45;
-	n = pkt_seal(tx[ki], type, seq, payload, plen, out,
+	n = pkt_seal(tx[ki], type, index, seq, payload, plen, out,
 	    plen + PKT_OVERHEAD);
 	if (n == -1)
 		errx(1, "pkt_seal");
 	return (size_t)n;
 }
 
+/* Raw packets carry receiver index 7, the fuzzer's own seals 0 unless
+ * told otherwise. */
+#define SEED_INDEX 7
+
 static void
 raw(int ki, uint8_t type, uint64_t seq, size_t plen)
 {
 	uint8_t out[1500 + PKT_OVERHEAD];
 
-	rec_raw(out, sealed(ki, type, seq, plen, out));
+	rec_raw(out, sealed(ki, type, SEED_INDEX, seq, plen, out));
 }
 
 /* Sealed by the fuzzer: delta from the key's top, or absolute. */
@@ -361,6 +366,20 @@ seal_abs(int ki, uint8_t type, uint64_t seq, uint16_t plen)
 	rec_u8((uint8_t)(1 | ki << 1 | (type == PKT_KEEPALIVE) << 2 | 8));
 	put_u64(b, seq);
 	rec_bytes(b, 8);
+	rec_u16(plen);
+	rec_bytes(pl, plen);
+}
+
+static void
+seal_index(int ki, uint64_t seq, uint32_t index, uint16_t plen)
+{
+	uint8_t pl[64] = { 0x45 }, b[8];
+
+	rec_u8((uint8_t)(1 | ki << 1 | 8 | 16));
+	put_u64(b, seq);
+	rec_bytes(b, 8);
+	put_u32(b, index);
+	rec_bytes(b, 4);
 	rec_u16(plen);
 	rec_bytes(pl, plen);
 }
@@ -397,19 +416,22 @@ corpus_packet_raw(void)
 	raw(0, PKT_DATA, 3, 20);
 	raw(0, PKT_KEEPALIVE, 1, 0);
 	put_records("packet", "raw-reordered");
-	n = sealed(0, PKT_DATA, 2, 20, p);
+	n = sealed(0, PKT_DATA, SEED_INDEX, 2, 20, p);
 	p[n - 1] ^= 1;
 	rec_raw(p, n);
 	p[n - 1] ^= 1;
-	p[2] = 1;
+	p[PKT_OFF_INDEX + 3] ^= 1;
 	rec_raw(p, n);
-	p[2] = 0;
-	p[1] = 9;
+	p[PKT_OFF_INDEX + 3] ^= 1;
+	p[PKT_OFF_RESERVED] = 1;
 	rec_raw(p, n);
-	p[1] = 1;
-	p[0] = 3;
+	p[PKT_OFF_RESERVED] = 0;
+	p[PKT_OFF_KEY_ID] = 9;
 	rec_raw(p, n);
-	p[0] = PKT_KEEPALIVE;
+	p[PKT_OFF_KEY_ID] = 1;
+	p[PKT_OFF_TYPE] = 3;
+	rec_raw(p, n);
+	p[PKT_OFF_TYPE] = PKT_KEEPALIVE;
 	rec_raw(p, n);
 	rec_raw(p, PKT_OVERHEAD - 1);
 	put_records("packet", "raw-broken");
@@ -454,6 +476,11 @@ corpus_packet_seal(void)
 	seal_abs(0, PKT_DATA, 9, 20);
 	seal_delta(0, -1, 20);
 	put_records("packet", "raw-then-seal");
+	seal_index(0, 1, 1, 20);
+	seal_index(0, 2, 0x80000000, 0);
+	seal_index(1, 1, UINT32_MAX, 20);
+	seal_index(0, 1, 2, 20);
+	put_records("packet", "seal-index");
 }
 
 static void

@@ -1,5 +1,6 @@
-/* Data packets: round trips, a known answer rebuilt with raw OpenSSL,
- * tampering of every bit, wrong keys, header checks, keystream reuse. */
+/* Data packets: round trips, fixed known answers from the openssl command
+ * line, answers rebuilt with raw OpenSSL, tampering of every bit, the
+ * receiver index, wrong keys, header checks, keystream reuse. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +58,8 @@ test_round_trip(struct pkt_key *k)
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		n = sizes[i];
 		fill(payload, n, (uint8_t)i);
-		len = pkt_seal(k, PKT_DATA, 1000 + i, payload, n, pkt,
-		    n + PKT_OVERHEAD);
+		len = pkt_seal(k, PKT_DATA, (uint32_t)i, 1000 + i, payload, n,
+		    pkt, n + PKT_OVERHEAD);
 		check(len == (ssize_t)(n + PKT_OVERHEAD), "seal length", n);
 		check(n < 16 || memcmp(pkt + PKT_HDR_LEN, payload, 16) != 0,
 		    "ciphertext equals plaintext", n);
@@ -66,7 +67,7 @@ test_round_trip(struct pkt_key *k)
 		check(memcmp(pkt + PKT_HDR_LEN, payload, n) == 0,
 		    "round trip payload", n);
 	}
-	len = pkt_seal(k, PKT_KEEPALIVE, 7, NULL, 0, pkt, PKT_OVERHEAD);
+	len = pkt_seal(k, PKT_KEEPALIVE, 7, 7, NULL, 0, pkt, PKT_OVERHEAD);
 	check(len == PKT_OVERHEAD, "keepalive seal", 0);
 	check(pkt_open(k, pkt, PKT_OVERHEAD) == 0, "keepalive open", 0);
 }
@@ -76,57 +77,127 @@ test_seal_rejects(struct pkt_key *k)
 {
 	struct pkt_key *unkeyed;
 
-	check(pkt_seal(k, PKT_DATA, 1, payload, PKT_MAX_PAYLOAD + 1, pkt,
+	check(pkt_seal(k, PKT_DATA, 1, 1, payload, PKT_MAX_PAYLOAD + 1, pkt,
 	    BUF_LEN) == -1, "payload too long", PKT_MAX_PAYLOAD + 1);
-	check(pkt_seal(k, PKT_DATA, 1, payload, 100, pkt,
+	check(pkt_seal(k, PKT_DATA, 1, 1, payload, 100, pkt,
 	    100 + PKT_OVERHEAD - 1) == -1, "cap too small", 100);
-	check(pkt_seal(k, PKT_DATA, 1, NULL, 0, pkt, PKT_OVERHEAD - 1) == -1,
-	    "cap too small for empty", 0);
-	check(pkt_seal(k, 3, 1, payload, 10, pkt, BUF_LEN) == -1,
+	check(pkt_seal(k, PKT_DATA, 1, 1, NULL, 0, pkt, PKT_OVERHEAD - 1) ==
+	    -1, "cap too small for empty", 0);
+	check(pkt_seal(k, 3, 1, 1, payload, 10, pkt, BUF_LEN) == -1,
 	    "unknown type", 3);
-	check(pkt_seal(k, PKT_KEEPALIVE, 1, payload, 1, pkt, BUF_LEN) == -1,
-	    "keepalive with payload", 1);
-	check(pkt_seal(k, PKT_DATA, 0, payload, 10, pkt, BUF_LEN) == -1,
+	check(pkt_seal(k, PKT_KEEPALIVE, 1, 1, payload, 1, pkt, BUF_LEN) ==
+	    -1, "keepalive with payload", 1);
+	check(pkt_seal(k, PKT_DATA, 1, 0, payload, 10, pkt, BUF_LEN) == -1,
 	    "sequence 0", 0);
 	if ((unkeyed = pkt_key_new()) == NULL)
 		exit(1);
-	check(pkt_seal(unkeyed, PKT_DATA, 1, payload, 10, pkt, BUF_LEN) == -1,
-	    "unkeyed seal", 0);
+	check(pkt_seal(unkeyed, PKT_DATA, 1, 1, payload, 10, pkt, BUF_LEN) ==
+	    -1, "unkeyed seal", 0);
 	check(pkt_open(unkeyed, pkt, 10 + PKT_OVERHEAD) == -1, "unkeyed open",
 	    0);
 	pkt_key_free(unkeyed);
 	pkt_key_free(NULL);
 }
 
-/* The expected packet from the format description alone: hand-made header
- * and counter block, raw EVP AES-256-CTR, one-shot HMAC(). */
+/*
+ * Made with this script (OpenSSL 3.0 command line, xxd), its output pasted
+ * below; Python's hmac module agreed on both tags:
+ *
+ *   km=$(for i in $(seq 0 71); do printf '%02x' $(( (0x40 + 7*i) & 0xff ));
+ *       done)		# fill(keymat, 72, 0x40): AES key | MAC key | salt
+ *   aes=${km:0:64}; mac=${km:64:64}; salt=${km:128:16}
+ *   vec() {	# type keyid index(8 hex) seq(16 hex) payload-hex
+ *     hdr=$(printf '%02x%02x0000%s%s' "$1" "$2" "$3" "$4")
+ *     iv=$(printf '%016x' $(( 0x$salt ^ 0x$4 )))0000000000000000
+ *     ct=$(printf '%s' "$5" | xxd -r -p | openssl enc -aes-256-ctr \
+ *         -K "$aes" -iv "$iv" -nosalt | xxd -p | tr -d '\n')
+ *     tag=$(printf '%s%s' "$hdr" "$ct" | xxd -r -p | openssl dgst -sha256 \
+ *         -mac HMAC -macopt "hexkey:$mac" -binary | head -c 16 | xxd -p |
+ *         tr -d '\n')
+ *     echo "$hdr$ct$tag"
+ *   }
+ *   vec 1 165 89abcdef 0102030405060708 \
+ *       $(for i in $(seq 0 32); do printf '%02x' $i; done)
+ *   vec 2 165 00000001 0000000000000001 ""
+ */
+static const uint8_t kat_data[] = {
+	0x01, 0xa5, 0x00, 0x00, 0x89, 0xab, 0xcd, 0xef,
+	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+	0x5b, 0xd4, 0xda, 0x28, 0x90, 0xc0, 0x88, 0xaf,
+	0x35, 0x51, 0x90, 0x16, 0xbf, 0xcc, 0x78, 0x47,
+	0xe0, 0xac, 0xbb, 0x80, 0xe9, 0x16, 0x2d, 0x07,
+	0xde, 0x3a, 0x86, 0x2f, 0x0d, 0x79, 0x9f, 0x1e,
+	0xa5,
+	0xbd, 0x8c, 0xaf, 0x4d, 0xde, 0x8b, 0x8d, 0xc4,
+	0xe0, 0x83, 0x8c, 0x39, 0xbb, 0x87, 0xa5, 0x98,
+};
+static const uint8_t kat_keepalive[] = {
+	0x02, 0xa5, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+	0x6f, 0xbb, 0xf4, 0x2c, 0x1a, 0x95, 0xa7, 0xc0,
+	0x5c, 0x2b, 0xe7, 0xec, 0x77, 0x1f, 0xc0, 0x73,
+};
+
+static void
+test_vectors(struct pkt_key *k)
+{
+	uint8_t plain[33];
+	ssize_t len;
+	size_t i;
+
+	for (i = 0; i < sizeof(plain); i++)
+		plain[i] = (uint8_t)i;
+	len = pkt_seal(k, PKT_DATA, 0x89abcdef, 0x0102030405060708ULL, plain,
+	    sizeof(plain), pkt, BUF_LEN);
+	check(len == sizeof(kat_data) && memcmp(pkt, kat_data, sizeof(kat_data))
+	    == 0, "data vector", sizeof(plain));
+	memcpy(copy, kat_data, sizeof(kat_data));
+	check(pkt_open(k, copy, sizeof(kat_data)) == sizeof(plain) &&
+	    memcmp(copy + PKT_HDR_LEN, plain, sizeof(plain)) == 0,
+	    "data vector opens", sizeof(plain));
+	len = pkt_seal(k, PKT_KEEPALIVE, 1, 1, NULL, 0, pkt, BUF_LEN);
+	check(len == sizeof(kat_keepalive) && memcmp(pkt, kat_keepalive,
+	    sizeof(kat_keepalive)) == 0, "keepalive vector", 0);
+	memcpy(copy, kat_keepalive, sizeof(kat_keepalive));
+	check(pkt_open(k, copy, sizeof(kat_keepalive)) == 0,
+	    "keepalive vector opens", 0);
+}
+
+/* The expected packet from the format description alone: the header
+ * written field after field, the counter block by hand, raw EVP
+ * AES-256-CTR, one-shot HMAC(). */
 static size_t
-reference_seal(uint8_t type, uint8_t key_id, uint64_t seq, const uint8_t *p,
-    size_t n, uint8_t *out)
+reference_seal(uint8_t type, uint8_t key_id, uint32_t index, uint64_t seq,
+    const uint8_t *p, size_t n, uint8_t *out)
 {
 	EVP_CIPHER_CTX *c;
-	uint8_t ctr[BLOCK], md[EVP_MAX_MD_SIZE];
+	uint8_t ctr[BLOCK], md[EVP_MAX_MD_SIZE], *o = out;
 	unsigned int mdlen;
+	size_t hlen;
 	int i, outl;
 
-	out[0] = type;
-	out[1] = key_id;
-	out[2] = out[3] = 0;
+	*o++ = type;
+	*o++ = key_id;
+	*o++ = 0;
+	*o++ = 0;
+	for (i = 24; i >= 0; i -= 8)
+		*o++ = (uint8_t)(index >> i);
 	memset(ctr, 0, sizeof(ctr));
 	for (i = 0; i < 8; i++) {
-		out[4 + i] = (uint8_t)(seq >> (56 - 8 * i));
-		ctr[i] = out[4 + i] ^ keymat[64 + i];
+		ctr[i] = (uint8_t)(seq >> (56 - 8 * i)) ^ keymat[64 + i];
+		*o++ = (uint8_t)(seq >> (56 - 8 * i));
 	}
+	hlen = (size_t)(o - out);
 	if ((c = EVP_CIPHER_CTX_new()) == NULL ||
 	    !EVP_EncryptInit_ex(c, EVP_aes_256_ctr(), NULL, keymat, ctr) ||
-	    !EVP_EncryptUpdate(c, out + 12, &outl, p, (int)n) ||
+	    !EVP_EncryptUpdate(c, o, &outl, p, (int)n) ||
 	    (size_t)outl != n ||
-	    HMAC(EVP_sha256(), keymat + 32, 32, out, 12 + n, md, &mdlen) ==
+	    HMAC(EVP_sha256(), keymat + 32, 32, out, hlen + n, md, &mdlen) ==
 	    NULL || mdlen != 32)
 		abort();
 	EVP_CIPHER_CTX_free(c);
-	memcpy(out + 12 + n, md, 16);
-	return 12 + n + 16;
+	memcpy(o + n, md, 16);
+	return hlen + n + 16;
 }
 
 static void
@@ -134,6 +205,7 @@ test_known_answer(struct pkt_key *k)
 {
 	static const uint64_t seqs[] = { 1, 0x0102030405060708ULL,
 	    0xfedcba9876543210ULL, UINT64_MAX };
+	static const uint32_t indexes[] = { 0, 1, 0x80000000, UINT32_MAX };
 	static const size_t sizes[] = { 0, 1, 33, 1420, 65535 };
 	size_t i, j, n, want;
 	ssize_t len;
@@ -142,16 +214,18 @@ test_known_answer(struct pkt_key *k)
 		for (j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++) {
 			n = sizes[j];
 			fill(payload, n, (uint8_t)(i * 16 + j));
-			want = reference_seal(PKT_DATA, 0xa5, seqs[i], payload,
-			    n, copy);
-			len = pkt_seal(k, PKT_DATA, seqs[i], payload, n, pkt,
-			    BUF_LEN);
+			want = reference_seal(PKT_DATA, 0xa5, indexes[i],
+			    seqs[i], payload, n, copy);
+			len = pkt_seal(k, PKT_DATA, indexes[i], seqs[i],
+			    payload, n, pkt, BUF_LEN);
 			check(len == (ssize_t)want &&
 			    memcmp(pkt, copy, want) == 0, "known answer", n);
 		}
 	}
-	want = reference_seal(PKT_KEEPALIVE, 0xa5, 42, NULL, 0, copy);
-	len = pkt_seal(k, PKT_KEEPALIVE, 42, NULL, 0, pkt, BUF_LEN);
+	want = reference_seal(PKT_KEEPALIVE, 0xa5, 0xdeadbeef, 42, NULL, 0,
+	    copy);
+	len = pkt_seal(k, PKT_KEEPALIVE, 0xdeadbeef, 42, NULL, 0, pkt,
+	    BUF_LEN);
 	check(len == (ssize_t)want && memcmp(pkt, copy, want) == 0,
 	    "keepalive known answer", 42);
 }
@@ -164,8 +238,8 @@ test_bit_flips(struct pkt_key *k)
 	size_t bit;
 
 	fill(payload, len - PKT_OVERHEAD, 99);
-	if (pkt_seal(k, PKT_DATA, 12345, payload, len - PKT_OVERHEAD, pkt,
-	    len) != (ssize_t)len)
+	if (pkt_seal(k, PKT_DATA, 0x01020304, 12345, payload,
+	    len - PKT_OVERHEAD, pkt, len) != (ssize_t)len)
 		check(0, "seal 100", len);
 	for (bit = 0; bit < 8 * len; bit++) {
 		memcpy(copy, pkt, len);
@@ -194,7 +268,7 @@ test_wrong_key(struct pkt_key *k)
 	size_t i;
 
 	fill(payload, 200, 3);
-	len = pkt_seal(k, PKT_DATA, 77, payload, 200, pkt, BUF_LEN);
+	len = pkt_seal(k, PKT_DATA, 77, 77, payload, 200, pkt, BUF_LEN);
 	for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
 		memcpy(other, keymat, sizeof(other));
 		other[offsets[i]] ^= 0x01;
@@ -231,26 +305,76 @@ test_parse_hdr(void)
 	int t;
 
 	memset(b, 0, sizeof(b));
-	b[0] = PKT_DATA;
-	b[1] = 9;
-	b[4] = 0x80;
-	b[11] = 0x01;
+	b[PKT_OFF_TYPE] = PKT_DATA;
+	b[PKT_OFF_KEY_ID] = 9;
+	b[PKT_OFF_INDEX] = 0xc0;
+	b[PKT_OFF_INDEX + 3] = 0x03;
+	b[PKT_OFF_SEQ] = 0x80;
+	b[PKT_OFF_SEQ + 7] = 0x01;
 	check(pkt_parse_hdr(b, sizeof(b), &h) == 0, "valid header", 0);
-	check(h.type == PKT_DATA && h.key_id == 9 &&
+	check(h.type == PKT_DATA && h.key_id == 9 && h.index == 0xc0000003 &&
 	    h.seq == 0x8000000000000001ULL, "header fields", h.seq);
-	check(pkt_parse_hdr(b, sizeof(b) - 1, &h) == -1, "short", 27);
+	check(pkt_parse_hdr(b, sizeof(b) - 1, &h) == -1, "short",
+	    sizeof(b) - 1);
 	check(pkt_parse_hdr(b, 0, &h) == -1, "empty", 0);
 	for (t = 0; t < 256; t++) {
-		b[0] = (uint8_t)t;
+		b[PKT_OFF_TYPE] = (uint8_t)t;
 		check((pkt_parse_hdr(b, sizeof(b), &h) == 0) ==
 		    (t == PKT_DATA || t == PKT_KEEPALIVE), "type", (uint64_t)t);
 	}
-	b[0] = PKT_KEEPALIVE;
-	b[2] = 1;
-	check(pkt_parse_hdr(b, sizeof(b), &h) == -1, "reserved byte 2", 1);
-	b[2] = 0;
-	b[3] = 0x80;
-	check(pkt_parse_hdr(b, sizeof(b), &h) == -1, "reserved byte 3", 0x80);
+	b[PKT_OFF_TYPE] = PKT_KEEPALIVE;
+	b[PKT_OFF_RESERVED] = 1;
+	check(pkt_parse_hdr(b, sizeof(b), &h) == -1, "reserved byte 0", 1);
+	b[PKT_OFF_RESERVED] = 0;
+	b[PKT_OFF_RESERVED + 1] = 0x80;
+	check(pkt_parse_hdr(b, sizeof(b), &h) == -1, "reserved byte 1", 0x80);
+}
+
+/* The index a packet was sealed with is the one its header reports, and
+ * it is authenticated: any change to any of its bytes fails the tag, also
+ * in a keepalive. The index does not enter the keystream. */
+static void
+test_index(struct pkt_key *k)
+{
+	static const uint32_t indexes[] = { 0, 1, 0xff, 0x100, 0x12345678,
+	    0x80000000, UINT32_MAX - 1, UINT32_MAX };
+	static const size_t plens[] = { 0, 20 };
+	struct pkt_hdr h;
+	uint8_t first[20];
+	size_t i, j, b, plen;
+	ssize_t len;
+	unsigned v;
+
+	for (i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
+		for (j = 0; j < sizeof(plens) / sizeof(plens[0]); j++) {
+			plen = plens[j];
+			fill(payload, plen, 5);
+			len = pkt_seal(k, plen ? PKT_DATA : PKT_KEEPALIVE,
+			    indexes[i], 500, payload, plen, pkt, BUF_LEN);
+			check(len == (ssize_t)(plen + PKT_OVERHEAD),
+			    "index seal", indexes[i]);
+			check(pkt_parse_hdr(pkt, (size_t)len, &h) == 0 &&
+			    h.index == indexes[i] && h.seq == 500,
+			    "index round trip", indexes[i]);
+			if (i == 0 && plen)
+				memcpy(first, pkt + PKT_HDR_LEN, plen);
+			else if (plen)
+				check(memcmp(first, pkt + PKT_HDR_LEN, plen) ==
+				    0, "index changed the keystream",
+				    indexes[i]);
+			for (b = 0; b < 4; b++) {
+				for (v = 1; v < 256; v++) {
+					memcpy(copy, pkt, (size_t)len);
+					copy[PKT_OFF_INDEX + b] ^= (uint8_t)v;
+					check(pkt_open(k, copy, (size_t)len) ==
+					    -1, "changed index opened",
+					    indexes[i]);
+				}
+			}
+			check(pkt_open(k, pkt, (size_t)len) == (ssize_t)plen,
+			    "index packet opens", indexes[i]);
+		}
+	}
 }
 
 static int
@@ -278,8 +402,8 @@ test_keystream(struct pkt_key *k)
 		exit(1);
 	memset(payload, 0, PKT_MAX_PAYLOAD);
 	for (i = 0; i < nseq; i++) {
-		pkt_seal(k, PKT_DATA, seqs[i], payload, PKT_MAX_PAYLOAD, pkt,
-		    BUF_LEN);
+		pkt_seal(k, PKT_DATA, 1, seqs[i], payload, PKT_MAX_PAYLOAD,
+		    pkt, BUF_LEN);
 		memcpy(all + i * nblk * BLOCK, pkt + PKT_HDR_LEN, nblk * BLOCK);
 	}
 	qsort(all, nseq * nblk, BLOCK, cmp_block);
@@ -299,7 +423,9 @@ main(void)
 	check(pkt_key_id(k) == 0xa5, "pkt_key_id", 0xa5);
 	test_round_trip(k);
 	test_seal_rejects(k);
+	test_vectors(k);
 	test_known_answer(k);
+	test_index(k);
 	test_bit_flips(k);
 	test_wrong_key(k);
 	test_parse_hdr();

@@ -80,6 +80,16 @@ struct conf {
  * line naming the problem (file:line: or --flag:) into err. */
 int conf_load(struct conf *c, enum conf_role role, int argc, char **argv,
     char *err, size_t errlen);
+/* Like conf_load with only --config, but reads the text from fd, from its
+ * start: a child gets its configuration this way from its parent. fd stays
+ * the caller's (its offset moves); errors name it "configuration from the
+ * parent" in place of a file name. */
+int conf_load_fd(struct conf *c, enum conf_role role, int fd, char *err,
+    size_t errlen);
+/* Writes c as config file text for c->role: every directive of the role
+ * with its value, repeatable ones once per entry, unset optional ones left
+ * out, so that conf_load_fd of the text with that role gives back c. */
+void conf_dump(const struct conf *c, FILE *out);
 /* Checks the loaded configuration as a whole (required directives, files
  * readable, pool large enough, fixed addresses inside the pool). */
 int conf_check(const struct conf *c, char *err, size_t errlen);

@@ -183,6 +183,11 @@ static const struct directive directives[] = {
 	  .roles = SRV, .def = "0.0.0.0:1194", .group = G_SERVER,
 	  .help = "TCP address to accept clients on ([IPv6]:PORT for IPv6)",
 	  .off = OFF(listen), .off2 = OFF(listen_len) },
+	{ .name = "udp-port", .args = "PORT", .type = T_UINT, .roles = SRV,
+	  .def = "0", .group = G_SERVER,
+	  .help = "the one UDP port of the data channel (0..65535); 0 takes "
+	    "the port of listen",
+	  .off = OFF(udp_port), .min = 0, .max = 65535 },
 	{ .name = "pool", .args = "CIDR", .type = T_CIDR, .roles = SRV,
 	  .required = SRV, .group = G_SERVER,
 	  .help = "IPv4 network of virtual addresses (prefix 8..30); the "
@@ -1251,6 +1256,14 @@ conf_dump(const struct conf *c, FILE *out)
 	for (d = directives; d < directives + CONF_NDIRS; d++)
 		if ((d->roles & c->role) && conf_is_set(c, d))
 			conf_types[d->type].dump(out, c, d);
+}
+
+uint16_t
+conf_udp_port(const struct conf *c)
+{
+	if (c->udp_port != 0)
+		return (uint16_t)c->udp_port;
+	return conf_ss_port(&c->listen, NULL);
 }
 
 static const char conf_config_help[] =

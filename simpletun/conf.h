@@ -60,6 +60,7 @@ struct conf {
 	bool client_to_client;
 	unsigned max_clients;
 	enum conf_dup_cn duplicate_cn;
+	unsigned udp_port;			/* 0: listen's port */
 	unsigned reneg_sec;			/* 0: no time-based rekey */
 	struct conf_route routes[CONF_ROUTES_MAX];	/* push-route */
 	unsigned nroutes;
@@ -90,6 +91,8 @@ int conf_load_fd(struct conf *c, enum conf_role role, int fd, char *err,
  * with its value, repeatable ones once per entry, unset optional ones left
  * out, so that conf_load_fd of the text with that role gives back c. */
 void conf_dump(const struct conf *c, FILE *out);
+/* The server's one UDP port: udp-port, or else the port of listen. */
+uint16_t conf_udp_port(const struct conf *c);
 /* Checks the loaded configuration as a whole (required directives, files
  * readable, pool large enough, fixed addresses inside the pool). */
 int conf_check(const struct conf *c, char *err, size_t errlen);

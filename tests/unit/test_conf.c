@@ -924,6 +924,37 @@ test_words(void)
 		conf_free(&c);
 }
 
+static void
+test_udp_port(void)
+{
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_SERVER, NULL) == 0) {
+		CHECK(c.udp_port == 0 && conf_udp_port(&c) == 1194);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--listen", "[::1]:4443") == 0) {
+		CHECK(conf_udp_port(&c) == 4443);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--listen", "192.0.2.1:443",
+	    "--udp-port", "51820") == 0) {
+		CHECK(c.udp_port == 51820 && conf_udp_port(&c) == 51820);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--udp-port", "65535") == 0) {
+		CHECK(conf_udp_port(&c) == 65535);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--udp-port", "0") == 0) {
+		CHECK(conf_udp_port(&c) == 1194);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--udp-port: '65536' is out of range "
+	    "(0..65535)", "--udp-port", "65536");
+	LOAD_ERR(CONF_CLIENT, "not a client directive", "--udp-port", "1");
+}
+
 static char *
 dump_text(const struct conf *c)
 {
@@ -1012,6 +1043,7 @@ same_numbers(int line, const struct conf *a, const struct conf *b)
 	SAME_NUM(client_to_client);
 	SAME_NUM(max_clients);
 	SAME_NUM(duplicate_cn);
+	SAME_NUM(udp_port);
 	SAME_NUM(reneg_sec);
 	SAME_NUM(remote_port);
 	SAME_NUM(connect_retry);
@@ -1122,7 +1154,7 @@ test_round_trip_server(void)
 	    "300", "--dev", "tun9", "--mtu", "1280", "--keepalive", "3", "7",
 	    "--user", "daemon", "--status-socket", "/run/st.sock", "--verb",
 	    "2", "--listen",
-	    "[2001:db8::1]:443", "--pool",
+	    "[2001:db8::1]:443", "--udp-port", "51820", "--pool",
 	    "198.18.0.0/15", "--client-to-client", "no", "--max-clients",
 	    "1024", "--duplicate-cn", "refuse", "--push-route", "0.0.0.0/0",
 	    "--push-route", "203.0.113.0/24", "--push-route", "192.0.2.7/32",
@@ -1142,6 +1174,7 @@ test_round_trip_server(void)
 	if (LOAD_OK(&c, CONF_SERVER, NULL) == 0) {
 		text = ROUND_TRIP(&c);
 		CHECK(strstr(text, "listen 0.0.0.0:1194\n") != NULL);
+		CHECK(strstr(text, "udp-port 0\n") != NULL);
 		CHECK(count_lines(text, "crl") == 0);
 		CHECK(count_lines(text, "status-socket") == 0);
 		CHECK(count_lines(text, "keepalive") == 0);
@@ -1376,6 +1409,7 @@ main(void)
 	test_fixed_max();
 	test_check();
 	test_words();
+	test_udp_port();
 	test_round_trip_server();
 	test_round_trip_full();
 	test_round_trip_client();

@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,9 @@
 #define CONF_MSG_MAX 512	/* a parser's error text before its prefix */
 #define CONF_DEFAULT_PORT 1194
 #define CONF_CN_MAX 64
+/* Session ids end below this: the last is 4294967293, so (uid_t)-1, "no
+ * change" to setresuid() and chown(), is never one. */
+#define CONF_ID_END 4294967294UL
 #define CONF_FD_NAME "configuration from the parent"
 
 _Static_assert(CONF_LINE_MAX >= 32 + CONF_PATH_MAX,
@@ -35,6 +40,7 @@ enum conf_type {
 	T_CIDR,
 	T_KEEPALIVE,
 	T_PAIR,
+	T_IDS,		/* FIRST COUNT: a block of uids and gids */
 	T_ENUM,
 	T_FIXED,
 	T_ROUTE,
@@ -62,8 +68,8 @@ struct directive {
 	size_t off;			/* field in struct conf */
 	size_t off2;			/* second field of a pair or CIDR */
 	size_t size;			/* of a string field */
-	unsigned long min;
-	unsigned long max;
+	unsigned long min;		/* T_IDS: the lowest FIRST */
+	unsigned long max;		/* T_IDS: the largest COUNT */
 	const char *const *choices;	/* T_ENUM, NULL-terminated */
 };
 
@@ -81,8 +87,8 @@ typedef void conf_dump_fn(FILE *, const struct conf *,
     const struct directive *);
 
 static conf_parse_fn parse_string, parse_uint, parse_bool, parse_addrport,
-    parse_cidr, parse_keepalive, parse_pair, parse_enum, parse_fixed,
-    parse_route, parse_remote;
+    parse_cidr, parse_keepalive, parse_pair, parse_ids, parse_enum,
+    parse_fixed, parse_route, parse_remote;
 static conf_dump_fn dump_string, dump_uint, dump_bool, dump_addrport,
     dump_cidr, dump_pair, dump_enum, dump_fixed, dump_route, dump_remote;
 
@@ -100,6 +106,7 @@ static const struct {
 	[T_CIDR] = { 1, false, parse_cidr, dump_cidr },
 	[T_KEEPALIVE] = { 2, false, parse_keepalive, dump_pair },
 	[T_PAIR] = { 2, false, parse_pair, dump_pair },
+	[T_IDS] = { 2, false, parse_ids, dump_pair },
 	[T_ENUM] = { 1, false, parse_enum, dump_enum },
 	[T_FIXED] = { 2, true, parse_fixed, dump_fixed },
 	[T_ROUTE] = { 1, true, parse_route, dump_route },
@@ -179,6 +186,17 @@ static const struct directive directives[] = {
 	  .def = "1", .group = G_PROCESS,
 	  .help = "log verbosity: 0 warnings only, 1 events, 2 debug",
 	  .off = OFF(verbose), .min = 0, .max = 2 },
+	/* 0x70000000: above systemd's container range (524288..1879048191)
+	 * and below its foreign range (0x7FFE0000..), so no distribution
+	 * allocates these ids. */
+	{ .name = "session-users", .args = "FIRST COUNT", .type = T_IDS,
+	  .roles = SRV, .def = "1879048192 65536", .group = G_PROCESS,
+	  .help = "each session runs as uid and gid FIRST+slot (FIRST at "
+	    "least 1000, COUNT 1..65536 and at least max-clients), ids no "
+	    "user or group may hold; the default lies between systemd's "
+	    "container and foreign ranges, which no distribution allocates",
+	  .off = OFF(session_uid_first), .off2 = OFF(session_uid_count),
+	  .min = 1000, .max = 65536 },
 	{ .name = "listen", .args = "ADDR:PORT", .type = T_ADDRPORT,
 	  .roles = SRV, .def = "0.0.0.0:1194", .group = G_SERVER,
 	  .help = "TCP address to accept clients on ([IPv6]:PORT for IPv6)",
@@ -236,6 +254,8 @@ _Static_assert(sizeof(enum conf_dup_cn) == sizeof(unsigned),
 _Static_assert(sizeof(((struct conf *)0)->server_name) ==
     sizeof(((struct conf *)0)->remote_host),
     "server-name defaults to a copy of the remote host");
+_Static_assert(sizeof(uint32_t) == sizeof(unsigned),
+    "T_IDS fields are written as uint32_t and dumped as unsigned");
 
 static void
 conf_sanitize(char *s)
@@ -689,7 +709,27 @@ parse_pair(struct conf *c, const struct directive *d, char **av,
 	return 0;
 }
 
-/* keepalive and pairs: two unsigned fields */
+/* FIRST is at least d->min, COUNT 1..d->max, and the block ends before
+ * CONF_ID_END. */
+static int
+parse_ids(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	unsigned long first = 0, count = 0;
+
+	if (conf_ulong(av[0], d->min, CONF_ID_END - 1, &first, err,
+	    errlen) == -1 ||
+	    conf_ulong(av[1], 1, d->max, &count, err, errlen) == -1)
+		return -1;
+	if (first + count > CONF_ID_END)
+		return conf_fail(err, errlen, "FIRST %lu + COUNT %lu is past "
+		    "the last id %lu", first, count, CONF_ID_END - 1);
+	*(uint32_t *)conf_field(c, d->off) = (uint32_t)first;
+	*(uint32_t *)conf_field(c, d->off2) = (uint32_t)count;
+	return 0;
+}
+
+/* keepalive, pairs and id blocks: two unsigned fields */
 static void
 dump_pair(FILE *out, const struct conf *c, const struct directive *d)
 {
@@ -1235,6 +1275,45 @@ conf_check_pool(const struct conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+conf_ids_taken(const struct conf *c, const char *id, unsigned long v,
+    const char *kind, const char *name, char *err, size_t errlen)
+{
+	return conf_fail(err, errlen, "session-users range %" PRIu32 "..+%"
+	    PRIu32 " holds %s %lu of %s '%s'; choose another FIRST",
+	    c->session_uid_first, c->session_uid_count, id, v, kind, name);
+}
+
+/* A session's uid and gid must be its own: a user or group that shares
+ * one could signal, trace or open that session's processes. */
+static int
+conf_check_ids(const struct conf *c, char *err, size_t errlen)
+{
+	unsigned long first = c->session_uid_first;
+	unsigned long end = first + c->session_uid_count;
+	const struct passwd *pw;
+	const struct group *gr;
+	int r = 0;
+
+	if (c->session_uid_count < c->max_clients)
+		return conf_fail(err, errlen, "session-users gives %" PRIu32
+		    " uids, fewer than max-clients %u", c->session_uid_count,
+		    c->max_clients);
+	setpwent();
+	while (r == 0 && (pw = getpwent()) != NULL)
+		if (pw->pw_uid >= first && pw->pw_uid < end)
+			r = conf_ids_taken(c, "uid", pw->pw_uid, "user",
+			    pw->pw_name, err, errlen);
+	endpwent();
+	setgrent();
+	while (r == 0 && (gr = getgrent()) != NULL)
+		if (gr->gr_gid >= first && gr->gr_gid < end)
+			r = conf_ids_taken(c, "gid", gr->gr_gid, "group",
+			    gr->gr_name, err, errlen);
+	endgrent();
+	return r;
+}
+
 int
 conf_check(const struct conf *c, char *err, size_t errlen)
 {
@@ -1243,7 +1322,8 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	if (c->user[0] != '\0' && getpwnam(c->user) == NULL)
 		return conf_fail(err, errlen, "user: '%s' does not exist",
 		    c->user);
-	if (c->role == CONF_SERVER && conf_check_pool(c, err, errlen) == -1)
+	if (c->role == CONF_SERVER && (conf_check_pool(c, err, errlen) == -1 ||
+	    conf_check_ids(c, err, errlen) == -1))
 		return -1;
 	return 0;
 }

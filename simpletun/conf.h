@@ -61,6 +61,8 @@ struct conf {
 	unsigned max_clients;
 	enum conf_dup_cn duplicate_cn;
 	unsigned udp_port;			/* 0: listen's port */
+	uint32_t session_uid_first;		/* uid and gid of slot 0 */
+	uint32_t session_uid_count;		/* >= max_clients */
 	unsigned reneg_sec;			/* 0: no time-based rekey */
 	struct conf_route routes[CONF_ROUTES_MAX];	/* push-route */
 	unsigned nroutes;
@@ -94,7 +96,8 @@ void conf_dump(const struct conf *c, FILE *out);
 /* The server's one UDP port: udp-port, or else the port of listen. */
 uint16_t conf_udp_port(const struct conf *c);
 /* Checks the loaded configuration as a whole (required directives, files
- * readable, pool large enough, fixed addresses inside the pool). */
+ * readable, pool large enough, fixed addresses inside the pool, session
+ * uids enough for max-clients and used by no user or group). */
 int conf_check(const struct conf *c, char *err, size_t errlen);
 /* Writes the directives of role, with their arguments, defaults and help. */
 void conf_help(FILE *out, enum conf_role role);

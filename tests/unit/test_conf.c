@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -925,6 +927,117 @@ test_words(void)
 }
 
 static void
+test_session_users(void)
+{
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_SERVER, NULL) == 0) {
+		CHECK(c.session_uid_first == 0x70000000u);
+		CHECK(c.session_uid_count == 65536);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--session-users", "1000", "1") == 0) {
+		CHECK(c.session_uid_first == 1000 && c.session_uid_count == 1);
+		conf_free(&c);
+	}
+	/* the last id is 4294967293: (uid_t)-1 is never one */
+	if (LOAD_OK(&c, CONF_SERVER, "--session-users", "4294967293",
+	    "1") == 0) {
+		CHECK(c.session_uid_first == 4294967293u);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--session-users", "4294901758",
+	    "65536") == 0) {
+		CHECK(c.session_uid_count == 65536);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--session-users: FIRST 4294967293 + COUNT 2 "
+	    "is past the last id 4294967293", "--session-users",
+	    "4294967293", "2");
+	LOAD_ERR(CONF_SERVER, "is past the last id", "--session-users",
+	    "4294901759", "65536");
+	LOAD_ERR(CONF_SERVER, "=--session-users: '999' is out of range "
+	    "(1000..4294967293)", "--session-users", "999", "10");
+	LOAD_ERR(CONF_SERVER, "out of range", "--session-users",
+	    "4294967294", "1");
+	LOAD_ERR(CONF_SERVER, "=--session-users: '0' is out of range "
+	    "(1..65536)", "--session-users", "1000", "0");
+	LOAD_ERR(CONF_SERVER, "out of range", "--session-users", "1000",
+	    "65537");
+	LOAD_ERR(CONF_SERVER, "not a number", "--session-users", "-1", "5");
+	LOAD_ERR(CONF_SERVER, "=--session-users: expects FIRST COUNT",
+	    "--session-users", "1000");
+	LOAD_ERR(CONF_CLIENT, "not a client directive", "--session-users",
+	    "1000", "10");
+}
+
+/* A gid of a group that no user has as uid, at least 1000, or 0. */
+static gid_t
+lonely_gid(void)
+{
+	const struct group *gr;
+	gid_t gid = 0;
+
+	setgrent();
+	while (gid == 0 && (gr = getgrent()) != NULL)
+		if (gr->gr_gid >= 1000 && gr->gr_gid < 4294967294u &&
+		    getpwuid(gr->gr_gid) == NULL)
+			gid = gr->gr_gid;
+	endgrent();
+	return gid;
+}
+
+static void
+test_check_session_users(void)
+{
+	const struct passwd *pw;
+	char *ca, *cert, *key, first[16], want[256];
+	struct conf c;
+	gid_t gid;
+
+	ca = write_conf("su-ca.pem", "ca\n");
+	cert = write_conf("su-cert.pem", "cert\n");
+	key = write_conf("su-key.pem", "key\n");
+#define SRV_OK "--ca", ca, "--cert", cert, "--key", key, "--user", "root", \
+	"--pool", "198.18.0.0/24"
+	if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--session-users",
+	    "1879048192", "10") == 0) {
+		CHECK_CONF(&c, "=session-users gives 10 uids, fewer than "
+		    "max-clients 64");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--session-users",
+	    "1879048192", "64") == 0) {
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
+	/* a range that holds an existing user's uid: nobody is 65534 on
+	 * Debian and Fedora alike */
+	if ((pw = getpwnam("nobody")) != NULL && pw->pw_uid >= 65000 &&
+	    pw->pw_uid < 66000 && LOAD_OK(&c, CONF_SERVER, SRV_OK,
+	    "--session-users", "65000", "1000") == 0) {
+		snprintf(want, sizeof(want), "=session-users range "
+		    "65000..+1000 holds uid %u of user 'nobody'; choose "
+		    "another FIRST",
+		    (unsigned)pw->pw_uid);
+		CHECK_CONF(&c, want);
+		conf_free(&c);
+	}
+	/* a group's gid, where no user has that id */
+	if ((gid = lonely_gid()) != 0) {
+		snprintf(first, sizeof(first), "%u", (unsigned)gid);
+		if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--max-clients", "1",
+		    "--session-users", first, "1") == 0) {
+			snprintf(want, sizeof(want), "holds gid %u of group '",
+			    (unsigned)gid);
+			CHECK_CONF(&c, want);
+			conf_free(&c);
+		}
+	}
+#undef SRV_OK
+}
+
+static void
 test_udp_port(void)
 {
 	struct conf c;
@@ -1044,6 +1157,8 @@ same_numbers(int line, const struct conf *a, const struct conf *b)
 	SAME_NUM(max_clients);
 	SAME_NUM(duplicate_cn);
 	SAME_NUM(udp_port);
+	SAME_NUM(session_uid_first);
+	SAME_NUM(session_uid_count);
 	SAME_NUM(reneg_sec);
 	SAME_NUM(remote_port);
 	SAME_NUM(connect_retry);
@@ -1153,7 +1268,7 @@ test_round_trip_server(void)
 	    "relative/key.pem", "--crl", longpath, "--handshake-timeout",
 	    "300", "--dev", "tun9", "--mtu", "1280", "--keepalive", "3", "7",
 	    "--user", "daemon", "--status-socket", "/run/st.sock", "--verb",
-	    "2", "--listen",
+	    "2", "--session-users", "3000000000", "1024", "--listen",
 	    "[2001:db8::1]:443", "--udp-port", "51820", "--pool",
 	    "198.18.0.0/15", "--client-to-client", "no", "--max-clients",
 	    "1024", "--duplicate-cn", "refuse", "--push-route", "0.0.0.0/0",
@@ -1165,6 +1280,7 @@ test_round_trip_server(void)
 		CHECK(count_lines(text, "push-route ") == 3);
 		CHECK(count_lines(text, "fixed-address ") == 3);
 		CHECK(strstr(text, "listen [2001:db8::1]:443\n") != NULL);
+		CHECK(strstr(text, "session-users 3000000000 1024\n") != NULL);
 		CHECK(strstr(text, "keepalive 3 7\n") != NULL);
 		CHECK(count_lines(text, "remote") == 0);
 		free(text);
@@ -1175,6 +1291,8 @@ test_round_trip_server(void)
 		text = ROUND_TRIP(&c);
 		CHECK(strstr(text, "listen 0.0.0.0:1194\n") != NULL);
 		CHECK(strstr(text, "udp-port 0\n") != NULL);
+		CHECK(strstr(text, "session-users 1879048192 65536\n") !=
+		    NULL);
 		CHECK(count_lines(text, "crl") == 0);
 		CHECK(count_lines(text, "status-socket") == 0);
 		CHECK(count_lines(text, "keepalive") == 0);
@@ -1409,6 +1527,8 @@ main(void)
 	test_fixed_max();
 	test_check();
 	test_words();
+	test_session_users();
+	test_check_session_users();
 	test_udp_port();
 	test_round_trip_server();
 	test_round_trip_full();

@@ -166,6 +166,11 @@ sandbox_asan_rules(scmp_filter_ctx ctx)
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
 		    SCMP_SYS(readlink), 0);
+	/* Where its own symbolizer falls short (optimised code), the runtime
+	 * would start an external one: refused, it reports what it has. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+		    SCMP_SYS(pipe2), 0);
 	return rc;
 }
 

@@ -1135,24 +1135,61 @@ conf_load(struct conf *c, enum conf_role role, int argc, char **argv,
 /* The FILE closes an fd of its own. A dup shares the caller's offset, so
  * rewinding it reads from the start (a pipe has no offset, and is read
  * from where it is). */
+/* A file (the parent's memfd) is read with pread from offset 0: every
+ * child shares its file description, and so its offset, with the others
+ * starting at the same time. Anything else (a pipe) is read as it comes. */
+static FILE *
+conf_fd_open(int fd, char **buf)
+{
+	struct stat sb;
+	size_t got = 0;
+	int dfd;
+
+	*buf = NULL;
+	if (fstat(fd, &sb) == -1)
+		return NULL;
+	if (!S_ISREG(sb.st_mode)) {
+		FILE *f;
+
+		if ((dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+			return NULL;
+		if ((f = fdopen(dfd, "r")) == NULL)
+			close(dfd);
+		return f;
+	}
+	if ((*buf = malloc((size_t)sb.st_size + 1)) == NULL)
+		return NULL;
+	while (got < (size_t)sb.st_size) {
+		ssize_t n = pread(fd, *buf + got, (size_t)sb.st_size - got,
+		    (off_t)got);
+
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	(*buf)[got] = '\n';	/* fmemopen wants a size above 0 */
+	return fmemopen(*buf, got + 1, "r");
+}
+
 static int
 conf_stream(struct conf *c, int fd, char *err, size_t errlen)
 {
 	struct src src = { CONF_FD_NAME, 0 };
+	char *buf;
 	FILE *f;
-	int dfd, r;
+	int r;
 
-	if ((dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
-		return conf_error(err, errlen, &src, NULL, "%s",
-		    strerror(errno));
-	if ((lseek(dfd, 0, SEEK_SET) == -1 && errno != ESPIPE) ||
-	    (f = fdopen(dfd, "r")) == NULL) {
+	if ((f = conf_fd_open(fd, &buf)) == NULL) {
 		r = conf_error(err, errlen, &src, NULL, "%s", strerror(errno));
-		close(dfd);
+		free(buf);
 		return r;
 	}
 	r = conf_read(c, f, &src, err, errlen);
 	fclose(f);
+	free(buf);
 	return r;
 }
 

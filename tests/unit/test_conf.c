@@ -1097,7 +1097,7 @@ text_fd(const char *text)
 		perror("memfd");
 		exit(1);
 	}
-	return fd;	/* its offset is at the end: the load rewinds */
+	return fd;	/* its offset is at the end: the load reads from 0 */
 }
 
 static int
@@ -1106,10 +1106,18 @@ load_fd_at(int line, struct conf *c, enum conf_role role, const char *text,
 {
 	int fd = text_fd(text), r;
 
+	off_t at = lseek(fd, 0, SEEK_CUR);
+
 	err[0] = '\0';
 	r = conf_load_fd(c, role, fd, err, ERRLEN);
 	if (fcntl(fd, F_GETFD) == -1) {
 		fprintf(stderr, "%s:%d: conf_load_fd closed its fd\n",
+		    __FILE__, line);
+		failures++;
+	/* Children share the memfd's file description: a load that moved
+	 * its offset would make a sibling starting at once read garbage. */
+	} else if (lseek(fd, 0, SEEK_CUR) != at) {
+		fprintf(stderr, "%s:%d: conf_load_fd moved the shared offset\n",
 		    __FILE__, line);
 		failures++;
 	}

@@ -192,7 +192,8 @@ static const struct directive directives[] = {
 	{ .name = "session-users", .args = "FIRST COUNT", .type = T_IDS,
 	  .roles = SRV, .def = "1879048192 65536", .group = G_PROCESS,
 	  .help = "each session runs as uid and gid FIRST+slot (FIRST at "
-	    "least 1000, COUNT 1..65536 and at least max-clients), ids no "
+	    "least 1000, COUNT 1..65536 and at least max-clients + "
+	    "max-handshakes), ids no "
 	    "user or group may hold; the default lies between systemd's "
 	    "container and foreign ranges, which no distribution allocates",
 	  .off = OFF(session_uid_first), .off2 = OFF(session_uid_count),
@@ -218,8 +219,19 @@ static const struct directive directives[] = {
 	  .off = OFF(client_to_client) },
 	{ .name = "max-clients", .args = "N", .type = T_UINT, .roles = SRV,
 	  .def = "64", .group = G_SERVER,
-	  .help = "sessions at a time (1..1024)",
+	  .help = "established sessions at a time (1..1024)",
 	  .off = OFF(max_clients), .min = 1, .max = 1024 },
+	{ .name = "max-handshakes", .args = "N", .type = T_UINT, .roles = SRV,
+	  .def = "64", .group = G_SERVER,
+	  .help = "TLS handshakes in progress at a time (1..1024), on top of "
+	    "max-clients: connections that have not authenticated never take "
+	    "an established session's place",
+	  .off = OFF(max_handshakes), .min = 1, .max = 1024 },
+	{ .name = "max-handshakes-per-source", .args = "N", .type = T_UINT,
+	  .roles = SRV, .def = "8", .group = G_SERVER,
+	  .help = "TLS handshakes in progress from one address (1..1024); "
+	    "more connections from it are closed at once",
+	  .off = OFF(max_handshakes_per_source), .min = 1, .max = 1024 },
 	{ .name = "duplicate-cn", .args = "replace|refuse", .type = T_ENUM,
 	  .roles = SRV, .def = "replace", .group = G_SERVER,
 	  .help = "what a new session does to a live one with the same CN",
@@ -1332,10 +1344,10 @@ conf_check_ids(const struct conf *c, char *err, size_t errlen)
 	const struct group *gr;
 	int r = 0;
 
-	if (c->session_uid_count < c->max_clients)
+	if (c->session_uid_count < conf_slots(c))
 		return conf_fail(err, errlen, "session-users gives %" PRIu32
-		    " uids, fewer than max-clients %u", c->session_uid_count,
-		    c->max_clients);
+		    " uids, fewer than max-clients + max-handshakes = %u",
+		    c->session_uid_count, conf_slots(c));
 	setpwent();
 	while (r == 0 && (pw = getpwent()) != NULL)
 		if (pw->pw_uid >= first && pw->pw_uid < end)
@@ -1373,6 +1385,12 @@ conf_dump(const struct conf *c, FILE *out)
 	for (d = directives; d < directives + CONF_NDIRS; d++)
 		if ((d->roles & c->role) && conf_is_set(c, d))
 			conf_types[d->type].dump(out, c, d);
+}
+
+unsigned
+conf_slots(const struct conf *c)
+{
+	return c->max_clients + c->max_handshakes;
 }
 
 uint16_t

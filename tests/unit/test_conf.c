@@ -1003,11 +1003,24 @@ test_check_session_users(void)
 	if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--session-users",
 	    "1879048192", "10") == 0) {
 		CHECK_CONF(&c, "=session-users gives 10 uids, fewer than "
-		    "max-clients 64");
+		    "max-clients + max-handshakes = 128");
+		conf_free(&c);
+	}
+	/* every slot is a uid: handshakes in progress have theirs too */
+	if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--session-users",
+	    "1879048192", "64") == 0) {
+		CHECK_CONF(&c, "=session-users gives 64 uids, fewer than "
+		    "max-clients + max-handshakes = 128");
 		conf_free(&c);
 	}
 	if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--session-users",
-	    "1879048192", "64") == 0) {
+	    "1879048192", "128") == 0) {
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--session-users",
+	    "1879048192", "64", "--max-clients", "32", "--max-handshakes",
+	    "32") == 0) {
 		CHECK_CONF(&c, NULL);
 		conf_free(&c);
 	}

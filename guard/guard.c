@@ -329,7 +329,7 @@ guard_send_stats(struct guard *g)
 static void
 guard_init(struct guard *g)
 {
-	g->nslots = g->c->max_clients;
+	g->nslots = conf_slots(g->c);
 	g->routes = route_new(g->nslots * 2);
 	g->out = calloc(g->nslots, sizeof(*g->out));
 	g->pktcap = 65536;

@@ -52,6 +52,7 @@ struct session {
 	uint32_t vaddr;		/* 0 until granted, or after eviction */
 	uint32_t index;		/* its receiver index */
 	struct sockaddr_storage local;	/* the address the client reached */
+	struct sockaddr_storage from;	/* the client's */
 	char cn[MSG_CN_MAX + 1];
 	char peer[64];
 	struct data_stats stats;
@@ -73,6 +74,8 @@ struct server {
 	struct guard_stats guard_stats;
 	struct pollfd *pfd;
 	nfds_t npfd;
+	unsigned nslots;	/* max-clients + max-handshakes */
+	struct log_rate refusals;
 };
 
 enum { P_LISTEN, P_GUARD, P_STATUS, P_SESSIONS };
@@ -191,11 +194,62 @@ session_spawn(struct server *sv, unsigned slot, enum child_role role,
 	return pid;
 }
 
+/* A session in its handshake: its control process is authenticating the
+ * client and has not been granted an address. */
+static bool
+session_in_handshake(const struct session *s)
+{
+	return s->used && s->vaddr == 0 && s->data_pid == 0 &&
+	    s->control_pid > 0;
+}
+
+static bool
+same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	struct sockaddr_storage x = *a, y = *b;
+
+	sa_set_port(&x, 0);
+	sa_set_port(&y, 0);
+	return sa_equal(&x, &y);
+}
+
+/* Connections that have not authenticated take neither an established
+ * session's place nor more than their share: a free slot among
+ * max-handshakes beyond max-clients, and at most
+ * max-handshakes-per-source from one address. NULL, or why not. */
+static const char *
+session_admit(struct server *sv, const struct sockaddr_storage *ss,
+    unsigned *slot)
+{
+	unsigned all = 0, here = 0;
+
+	*slot = sv->nslots;
+	for (unsigned i = 0; i < sv->nslots; i++) {
+		if (!sv->s[i].used) {
+			if (*slot == sv->nslots)
+				*slot = i;
+			continue;
+		}
+		if (!session_in_handshake(&sv->s[i]))
+			continue;
+		all++;
+		here += same_host(&sv->s[i].from, ss);
+	}
+	if (here >= sv->c->max_handshakes_per_source)
+		return "max-handshakes-per-source reached";
+	if (all >= sv->c->max_handshakes)
+		return "max-handshakes reached";
+	if (*slot == sv->nslots)
+		return "no free slot (sessions are still ending)";
+	return NULL;
+}
+
 static void
 session_start(struct server *sv, int fd, const struct sockaddr_storage *ss,
     const struct sockaddr_storage *local)
 {
 	struct msg_start st = { .peer = *ss };
+	const char *why;
 	unsigned slot;
 	char peer[64];
 	int cd[2], ctl;
@@ -203,11 +257,8 @@ session_start(struct server *sv, int fd, const struct sockaddr_storage *ss,
 	pid_t pid;
 
 	sa_str((const struct sockaddr *)ss, peer, sizeof(peer));
-	for (slot = 0; slot < sv->c->max_clients && sv->s[slot].used; slot++)
-		;
-	if (slot == sv->c->max_clients) {
-		log_warnx("refusing %s: max-clients (%u) reached", peer,
-		    sv->c->max_clients);
+	if ((why = session_admit(sv, ss, &slot)) != NULL) {
+		log_warnx_rate(&sv->refusals, "refusing %s: %s", peer, why);
 		close(fd);
 		return;
 	}
@@ -227,7 +278,8 @@ session_start(struct server *sv, int fd, const struct sockaddr_storage *ss,
 	}
 	sv->s[slot] = (struct session){ .used = true, .control_pid = pid,
 	    .ctl = ctl, .data = -1, .data_end = cd[1],
-	    .index = (uint32_t)rnd << SLOT_BITS | slot, .local = *local };
+	    .index = (uint32_t)rnd << SLOT_BITS | slot, .local = *local,
+	    .from = *ss };
 	snprintf(sv->s[slot].peer, sizeof(sv->s[slot].peer), "%s", peer);
 	session_pfd(sv, slot, ctl, -1);
 	log_debug("connection from %s in slot %u", peer, slot);
@@ -274,7 +326,7 @@ session_address(struct server *sv, const char *cn)
 static const char *
 session_dedup(struct server *sv, unsigned slot, const char *cn)
 {
-	for (unsigned i = 0; i < sv->c->max_clients; i++) {
+	for (unsigned i = 0; i < sv->nslots; i++) {
 		struct session *o = &sv->s[i];
 
 		if (i == slot || !o->used || o->vaddr == 0 ||
@@ -399,6 +451,17 @@ session_deny(struct server *sv, unsigned slot, const char *why)
 	msg_send(s->ctl, MSG_ADDRESS_DENY, why, strlen(why));
 }
 
+/* After a replaced session gave up its address: is there room? */
+static const char *
+session_full(const struct server *sv)
+{
+	unsigned live = 0;
+
+	for (unsigned i = 0; i < sv->nslots; i++)
+		live += sv->s[i].used && sv->s[i].vaddr != 0;
+	return live >= sv->c->max_clients ? "max-clients reached" : NULL;
+}
+
 static void
 session_grant(struct server *sv, unsigned slot, const struct msg *m)
 {
@@ -414,7 +477,8 @@ session_grant(struct server *sv, unsigned slot, const struct msg *m)
 		return;
 	}
 	msg_get_text(m, s->cn, sizeof(s->cn));
-	if ((why = session_dedup(sv, slot, s->cn)) != NULL) {
+	if ((why = session_dedup(sv, slot, s->cn)) != NULL ||
+	    (why = session_full(sv)) != NULL) {
 		session_deny(sv, slot, why);
 		return;
 	}
@@ -525,7 +589,7 @@ server_dispatch_guard(struct server *sv)
 static struct session *
 session_by_pid(struct server *sv, pid_t pid)
 {
-	for (unsigned i = 0; i < sv->c->max_clients; i++)
+	for (unsigned i = 0; i < sv->nslots; i++)
 		if (sv->s[i].used && (sv->s[i].control_pid == pid ||
 		    sv->s[i].data_pid == pid))
 			return &sv->s[i];
@@ -572,23 +636,25 @@ static void
 server_status(struct server *sv)
 {
 	char line[1024], a[16], net[16];
-	unsigned clients = 0;
+	unsigned clients = 0, handshakes = 0;
 	int fd;
 
 	if ((fd = accept4(sv->status, NULL, NULL, SOCK_CLOEXEC)) == -1)
 		return;
-	for (unsigned i = 0; i < sv->c->max_clients; i++)
+	for (unsigned i = 0; i < sv->nslots; i++) {
 		clients += sv->s[i].used && sv->s[i].vaddr != 0;
+		handshakes += session_in_handshake(&sv->s[i]);
+	}
 	snprintf(line, sizeof(line), "server dev=%s pool=%s/%u address=%s "
-	    "clients=%u pool_used=%u udp_port=%u", sv->c->dev,
+	    "clients=%u pool_used=%u handshakes=%u udp_port=%u", sv->c->dev,
 	    ip4_str(sv->c->pool_addr, net), sv->c->pool_prefix,
 	    ip4_str(pool_server_addr(sv->pool), a), clients,
-	    pool_in_use(sv->pool), conf_udp_port(sv->c));
+	    pool_in_use(sv->pool), handshakes, conf_udp_port(sv->c));
 	status_reply(fd, line);
 	snprintf(line, sizeof(line), "guard pid=%d", (int)sv->guard_pid);
 	stats_format_guard(&sv->guard_stats, line, sizeof(line));
 	status_reply(fd, line);
-	for (unsigned i = 0; i < sv->c->max_clients; i++) {
+	for (unsigned i = 0; i < sv->nslots; i++) {
 		struct session *s = &sv->s[i];
 
 		if (!s->used || s->vaddr == 0)
@@ -611,7 +677,7 @@ server_signal_all(void *arg, int sig)
 {
 	struct server *sv = arg;
 
-	for (unsigned i = 0; i < sv->c->max_clients; i++) {
+	for (unsigned i = 0; i < sv->nslots; i++) {
 		if (sv->s[i].control_pid > 0)
 			kill(sv->s[i].control_pid, sig);
 		if (sv->s[i].data_pid > 0)
@@ -733,18 +799,20 @@ server_start_guard(struct server *sv)
 static void
 server_init(struct server *sv, const struct conf *c)
 {
-	nfds_t n = P_SESSIONS + 2 * (nfds_t)c->max_clients;
+	nfds_t n;
 
 	sv->c = c;
+	sv->nslots = conf_slots(c);
+	n = P_SESSIONS + 2 * (nfds_t)sv->nslots;
 	sv->self = getpid();
-	sv->s = calloc(c->max_clients, sizeof(*sv->s));
+	sv->s = calloc(sv->nslots, sizeof(*sv->s));
 	sv->pfd = calloc(n, sizeof(*sv->pfd));
 	if (sv->s == NULL || sv->pfd == NULL)
 		fatal("memory");
 	sv->npfd = n;
 	for (nfds_t i = 0; i < n; i++)
 		sv->pfd[i] = (struct pollfd){ .fd = -1, .events = POLLIN };
-	for (unsigned i = 0; i < c->max_clients; i++)
+	for (unsigned i = 0; i < sv->nslots; i++)
 		sv->s[i].ctl = sv->s[i].data = sv->s[i].data_end = -1;
 }
 
@@ -754,7 +822,8 @@ server_loop(struct server *sv)
 	while (!sig_term) {
 		if (sig_chld)
 			server_reap(sv);
-		if (poll_wait(sv->pfd, sv->npfd, -1) == -1) {
+		if (poll_wait(sv->pfd, sv->npfd,
+		    log_rate_flush(&sv->refusals)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -765,7 +834,7 @@ server_loop(struct server *sv)
 			server_accept(sv);
 		if (sv->pfd[P_STATUS].revents)
 			server_status(sv);
-		for (unsigned i = 0; i < sv->c->max_clients; i++) {
+		for (unsigned i = 0; i < sv->nslots; i++) {
 			if (sv->pfd[P_SESSIONS + 2 * i].revents &&
 			    sv->s[i].ctl != -1)
 				session_dispatch_control(sv, i);
@@ -785,7 +854,7 @@ server_main(struct conf *c)
 	log_set_exit_code(2);
 	server_init(&sv, c);
 	server_open(&sv);
-	limits_raise(c->max_clients, DATA_QUEUE_MSGS, DATA_QUEUE_MSGSIZE);
+	limits_raise(conf_slots(c), DATA_QUEUE_MSGS, DATA_QUEUE_MSGSIZE);
 	sig_setup();
 	if (conf_udp_port(c) < 1024)
 		keep |= 1ULL << CAP_NET_BIND_SERVICE;

@@ -192,7 +192,8 @@ static const struct directive directives[] = {
 	{ .name = "session-users", .args = "FIRST COUNT", .type = T_IDS,
 	  .roles = SRV, .def = "1879048192 65536", .group = G_PROCESS,
 	  .help = "each session runs as uid and gid FIRST+slot (FIRST at "
-	    "least 1000, COUNT 1..65536 and at least max-clients), ids no "
+	    "least 1000, COUNT 1..65536 and at least max-clients + "
+	    "max-handshakes), ids no "
 	    "user or group may hold; the default lies between systemd's "
 	    "container and foreign ranges, which no distribution allocates",
 	  .off = OFF(session_uid_first), .off2 = OFF(session_uid_count),
@@ -218,8 +219,19 @@ static const struct directive directives[] = {
 	  .off = OFF(client_to_client) },
 	{ .name = "max-clients", .args = "N", .type = T_UINT, .roles = SRV,
 	  .def = "64", .group = G_SERVER,
-	  .help = "sessions at a time (1..1024)",
+	  .help = "established sessions at a time (1..1024)",
 	  .off = OFF(max_clients), .min = 1, .max = 1024 },
+	{ .name = "max-handshakes", .args = "N", .type = T_UINT, .roles = SRV,
+	  .def = "64", .group = G_SERVER,
+	  .help = "TLS handshakes in progress at a time (1..1024), on top of "
+	    "max-clients: connections that have not authenticated never take "
+	    "an established session's place",
+	  .off = OFF(max_handshakes), .min = 1, .max = 1024 },
+	{ .name = "max-handshakes-per-source", .args = "N", .type = T_UINT,
+	  .roles = SRV, .def = "8", .group = G_SERVER,
+	  .help = "TLS handshakes in progress from one address (1..1024); "
+	    "more connections from it are closed at once",
+	  .off = OFF(max_handshakes_per_source), .min = 1, .max = 1024 },
 	{ .name = "duplicate-cn", .args = "replace|refuse", .type = T_ENUM,
 	  .roles = SRV, .def = "replace", .group = G_SERVER,
 	  .help = "what a new session does to a live one with the same CN",
@@ -1135,24 +1147,61 @@ conf_load(struct conf *c, enum conf_role role, int argc, char **argv,
 /* The FILE closes an fd of its own. A dup shares the caller's offset, so
  * rewinding it reads from the start (a pipe has no offset, and is read
  * from where it is). */
+/* A file (the parent's memfd) is read with pread from offset 0: every
+ * child shares its file description, and so its offset, with the others
+ * starting at the same time. Anything else (a pipe) is read as it comes. */
+static FILE *
+conf_fd_open(int fd, char **buf)
+{
+	struct stat sb;
+	size_t got = 0;
+	int dfd;
+
+	*buf = NULL;
+	if (fstat(fd, &sb) == -1)
+		return NULL;
+	if (!S_ISREG(sb.st_mode)) {
+		FILE *f;
+
+		if ((dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+			return NULL;
+		if ((f = fdopen(dfd, "r")) == NULL)
+			close(dfd);
+		return f;
+	}
+	if ((*buf = malloc((size_t)sb.st_size + 1)) == NULL)
+		return NULL;
+	while (got < (size_t)sb.st_size) {
+		ssize_t n = pread(fd, *buf + got, (size_t)sb.st_size - got,
+		    (off_t)got);
+
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	(*buf)[got] = '\n';	/* fmemopen wants a size above 0 */
+	return fmemopen(*buf, got + 1, "r");
+}
+
 static int
 conf_stream(struct conf *c, int fd, char *err, size_t errlen)
 {
 	struct src src = { CONF_FD_NAME, 0 };
+	char *buf;
 	FILE *f;
-	int dfd, r;
+	int r;
 
-	if ((dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
-		return conf_error(err, errlen, &src, NULL, "%s",
-		    strerror(errno));
-	if ((lseek(dfd, 0, SEEK_SET) == -1 && errno != ESPIPE) ||
-	    (f = fdopen(dfd, "r")) == NULL) {
+	if ((f = conf_fd_open(fd, &buf)) == NULL) {
 		r = conf_error(err, errlen, &src, NULL, "%s", strerror(errno));
-		close(dfd);
+		free(buf);
 		return r;
 	}
 	r = conf_read(c, f, &src, err, errlen);
 	fclose(f);
+	free(buf);
 	return r;
 }
 
@@ -1295,10 +1344,10 @@ conf_check_ids(const struct conf *c, char *err, size_t errlen)
 	const struct group *gr;
 	int r = 0;
 
-	if (c->session_uid_count < c->max_clients)
+	if (c->session_uid_count < conf_slots(c))
 		return conf_fail(err, errlen, "session-users gives %" PRIu32
-		    " uids, fewer than max-clients %u", c->session_uid_count,
-		    c->max_clients);
+		    " uids, fewer than max-clients + max-handshakes = %u",
+		    c->session_uid_count, conf_slots(c));
 	setpwent();
 	while (r == 0 && (pw = getpwent()) != NULL)
 		if (pw->pw_uid >= first && pw->pw_uid < end)
@@ -1336,6 +1385,12 @@ conf_dump(const struct conf *c, FILE *out)
 	for (d = directives; d < directives + CONF_NDIRS; d++)
 		if ((d->roles & c->role) && conf_is_set(c, d))
 			conf_types[d->type].dump(out, c, d);
+}
+
+unsigned
+conf_slots(const struct conf *c)
+{
+	return c->max_clients + c->max_handshakes;
 }
 
 uint16_t

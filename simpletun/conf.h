@@ -59,6 +59,8 @@ struct conf {
 	uint8_t pool_prefix;			/* 0: no pool configured */
 	bool client_to_client;
 	unsigned max_clients;
+	unsigned max_handshakes;		/* in progress, all sources */
+	unsigned max_handshakes_per_source;
 	enum conf_dup_cn duplicate_cn;
 	unsigned udp_port;			/* 0: listen's port */
 	uint32_t session_uid_first;		/* uid and gid of slot 0 */
@@ -95,6 +97,8 @@ int conf_load_fd(struct conf *c, enum conf_role role, int fd, char *err,
 void conf_dump(const struct conf *c, FILE *out);
 /* The server's one UDP port: udp-port, or else the port of listen. */
 uint16_t conf_udp_port(const struct conf *c);
+/* Session slots (and uids): established sessions plus handshakes. */
+unsigned conf_slots(const struct conf *c);
 /* Checks the loaded configuration as a whole (required directives, files
  * readable, pool large enough, fixed addresses inside the pool, session
  * uids enough for max-clients and used by no user or group). */

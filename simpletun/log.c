@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -139,6 +140,48 @@ void
 log_warnx(const char *fmt, ...)
 {
 	LOG_BODY(NULL);
+}
+
+static long long
+log_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+log_rate_flush(struct log_rate *r)
+{
+	long long now = log_now_ms();
+
+	if (r->suppressed == 0)
+		return -1;
+	if (now < r->next_ms)
+		return (int)(r->next_ms - now);
+	log_warnx("%s (and %u more like it in the last second)", r->last,
+	    r->suppressed);
+	r->suppressed = 0;
+	r->next_ms = now + 1000;
+	return -1;
+}
+
+void
+log_warnx_rate(struct log_rate *r, const char *fmt, ...)
+{
+	long long now = log_now_ms();
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->last, sizeof(r->last), fmt, ap);
+	va_end(ap);
+	if (now < r->next_ms) {
+		r->suppressed++;
+		return;
+	}
+	log_warnx("%s", r->last);
+	r->next_ms = now + 1000;
 }
 
 void

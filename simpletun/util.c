@@ -264,7 +264,11 @@ sig_setup(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* A stray SIGPIPE, SIGUSR1 or SIGUSR2 (someone's kill -USR1 meant
+	 * for another daemon) must not end a session or the server. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 
 	sigset_t block;
 	sigemptyset(&block);

@@ -5,7 +5,7 @@
 # capability, NoNewPrivs and a seccomp filter, and so does the guard (as
 # `user`); the guard and the data processes never hold the server's private
 # key; no queue has a name; a process of one session can neither signal
-# nor open anything of another's.
+# nor open anything of another's; stray signals end nothing.
 . "$(dirname "$0")/lib.sh"
 
 [[ -x $MEMSCAN ]] || fail "MEMSCAN=$MEMSCAN is not executable"
@@ -125,6 +125,20 @@ as "$AU" kill -0 "$AD" || fail "positive control: alice's uid cannot signal her 
 ! as "$NOBODY" kill -0 "$AD" 2>/dev/null || fail "nobody can signal alice's data process"
 pass "no queue has a name; bob's uid cannot signal alice's processes or the" \
     "guard, nor open alice's queue ($AQ)"
+
+# --- stray signals ------------------------------------------------------------
+
+for sig in USR1 USR2 PIPE; do
+	for p in "$SP" "$GP" "$AC" "$AD" "${PID[a]}"; do
+		kill -s "$sig" "$p" || fail "cannot send SIG$sig to $p"
+	done
+done
+sleep 0.5	# for the signals to land; the checks below would pass early too
+for p in "$SP" "$GP" "$AC" "$AD" "${PID[a]}"; do
+	alive "$p" || fail "process $p ended on SIGUSR1, SIGUSR2 or SIGPIPE"
+done
+[[ -z $(mq_list) ]] || fail "/dev/mqueue holds $(mq_list | tr '\n' ' ')"
+pass "SIGUSR1, SIGUSR2 and SIGPIPE end no process of the server or client"
 
 ping_ok A 198.18.0.1 || fail "no ping from A after the checks"
 ping_ok B 198.18.0.1 || fail "no ping from B after the checks"

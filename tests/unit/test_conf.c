@@ -1003,11 +1003,24 @@ test_check_session_users(void)
 	if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--session-users",
 	    "1879048192", "10") == 0) {
 		CHECK_CONF(&c, "=session-users gives 10 uids, fewer than "
-		    "max-clients 64");
+		    "max-clients + max-handshakes = 128");
+		conf_free(&c);
+	}
+	/* every slot is a uid: handshakes in progress have theirs too */
+	if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--session-users",
+	    "1879048192", "64") == 0) {
+		CHECK_CONF(&c, "=session-users gives 64 uids, fewer than "
+		    "max-clients + max-handshakes = 128");
 		conf_free(&c);
 	}
 	if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--session-users",
-	    "1879048192", "64") == 0) {
+	    "1879048192", "128") == 0) {
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--session-users",
+	    "1879048192", "64", "--max-clients", "32", "--max-handshakes",
+	    "32") == 0) {
 		CHECK_CONF(&c, NULL);
 		conf_free(&c);
 	}
@@ -1097,7 +1110,7 @@ text_fd(const char *text)
 		perror("memfd");
 		exit(1);
 	}
-	return fd;	/* its offset is at the end: the load rewinds */
+	return fd;	/* its offset is at the end: the load reads from 0 */
 }
 
 static int
@@ -1106,10 +1119,18 @@ load_fd_at(int line, struct conf *c, enum conf_role role, const char *text,
 {
 	int fd = text_fd(text), r;
 
+	off_t at = lseek(fd, 0, SEEK_CUR);
+
 	err[0] = '\0';
 	r = conf_load_fd(c, role, fd, err, ERRLEN);
 	if (fcntl(fd, F_GETFD) == -1) {
 		fprintf(stderr, "%s:%d: conf_load_fd closed its fd\n",
+		    __FILE__, line);
+		failures++;
+	/* Children share the memfd's file description: a load that moved
+	 * its offset would make a sibling starting at once read garbage. */
+	} else if (lseek(fd, 0, SEEK_CUR) != at) {
+		fprintf(stderr, "%s:%d: conf_load_fd moved the shared offset\n",
 		    __FILE__, line);
 		failures++;
 	}

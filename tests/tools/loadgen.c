@@ -281,27 +281,47 @@ opt_parse(int argc, char **argv, struct opts *o)
 	    .tries = 5 };
 	while ((c = getopt_long(argc, argv, "n:", longopts, NULL)) != -1) {
 		switch (c) {
-		case O_REMOTE: opt_remote(optarg, &o->remote);
-			have_remote = true; break;
-		case O_NAME: o->server_name = optarg; break;
-		case O_CA: o->ca = optarg; break;
-		case O_CA_KEY: o->ca_key = optarg; break;
-		case 'n': o->n = opt_number("-n", optarg, 1,
-			LG_MAX_SESSIONS); break;
-		case O_WORKERS: o->workers = opt_number("--workers", optarg, 1,
-			LG_MAX_WORKERS); break;
-		case O_INFLIGHT: o->inflight = opt_number("--inflight", optarg,
-			1, 10000); break;
-		case O_TIMEOUT: o->timeout_s = opt_number("--timeout", optarg,
-			1, 3600); break;
-		case O_HOLD: o->hold_s = opt_number("--hold", optarg, 0,
-			86400); break;
-		case O_TRIES: o->tries = opt_number("--tries", optarg, 1,
-			100); break;
-		case O_PID: o->server_pid = (pid_t)opt_number("--server-pid",
-			optarg, 1, INT32_MAX); break;
-		case O_JSON: o->json = true; break;
-		default: usage();
+		case O_REMOTE:
+			opt_remote(optarg, &o->remote);
+			have_remote = true;
+			break;
+		case O_NAME:
+			o->server_name = optarg;
+			break;
+		case O_CA:
+			o->ca = optarg;
+			break;
+		case O_CA_KEY:
+			o->ca_key = optarg;
+			break;
+		case 'n':
+			o->n = opt_number("-n", optarg, 1, LG_MAX_SESSIONS);
+			break;
+		case O_WORKERS:
+			o->workers = opt_number("--workers", optarg, 1,
+			    LG_MAX_WORKERS);
+			break;
+		case O_INFLIGHT:
+			o->inflight = opt_number("--inflight", optarg, 1, 10000);
+			break;
+		case O_TIMEOUT:
+			o->timeout_s = opt_number("--timeout", optarg, 1, 3600);
+			break;
+		case O_HOLD:
+			o->hold_s = opt_number("--hold", optarg, 0, 86400);
+			break;
+		case O_TRIES:
+			o->tries = opt_number("--tries", optarg, 1, 100);
+			break;
+		case O_PID:
+			o->server_pid = (pid_t)opt_number("--server-pid", optarg,
+			    1, INT32_MAX);
+			break;
+		case O_JSON:
+			o->json = true;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc || !have_remote || o->server_name == NULL ||

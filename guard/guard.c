@@ -1,11 +1,18 @@
-/* The guard: the only reader of the server's tun device. It hands each
- * packet to the data process that owns the destination address, through
- * that process's POSIX message queue, several packets per message. A full
- * queue drops the packet and counts it: one slow client never stalls the
- * others. Registrations arrive on the guard's own queue. */
+/* The guard: the only reader of the server's tun device and the holder of
+ * the one UDP port's unconnected socket. It hands each tun packet to the
+ * data process that owns its destination, and each datagram from an
+ * endpoint no data socket is connected to (a session's first packet, NAT
+ * rebinding, roaming) to the session its header names, through that
+ * session's POSIX message queue. A full queue keeps or drops that batch and
+ * counts it: one slow client never stalls the others. Only the acceptor
+ * registers routes, over the guard's socket; the queues arrive as fds, and
+ * no queue has a name while packets flow.
+ *
+ * Owns: fd 3 (socket to the acceptor), the tun fd (read), the UDP sockets
+ * (the first of the port's group for each local address clients reach),
+ * one queue write end per session. */
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/ip.h>
+#include <mqueue.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,33 +23,47 @@
 #include "conf.h"
 #include "log.h"
 #include "msg.h"
+#include "packet.h"
 #include "roles.h"
 #include "route.h"
+#include "sandbox.h"
+#include "stats.h"
 #include "util.h"
 
 #define GUARD_BATCH 64		/* tun reads per wake-up */
+#define GUARD_UDP_BATCH 16	/* datagrams per recvmmsg */
 #define GUARD_STATS_MS 1000
+#define GUARD_SLOT_BITS 16	/* a receiver index's low bits: its slot */
+#define GUARD_UDP_MAX 16	/* local addresses with a socket of ours */
 
 struct guard_out {
-	mqd_t q;
+	mqd_t q;		/* -1: no session in this slot */
+	uint32_t index;
+	size_t msgsize;		/* the queue's message size */
 	size_t fill;		/* bytes pending in buf */
 	unsigned npkts;
-	uint8_t *buf;		/* msgsize bytes: [u16 len | packet]... */
+	uint8_t *buf;		/* msgsize bytes: a QMSG_TUN batch */
 	int dirty_next;		/* -1 ends the dirty list; -2: not on it */
 };
 
+enum { P_TUN, P_PARENT, P_UDP, P_COUNT = P_UDP + GUARD_UDP_MAX };
+
 struct guard {
+	const struct conf *c;
 	int tun, parent;
-	mqd_t inbox;
-	pid_t server;
-	long msgsize;
+	struct pollfd pfd[P_COUNT];	/* P_UDP + i: UDP socket i, or -1 */
 	unsigned nslots;
 	struct route_table *routes;
 	struct guard_out *out;
 	int dirty;		/* first slot with pending packets, or -1 */
 	uint8_t *pkt;		/* one tun read */
 	size_t pktcap;
-	uint64_t rx_packets, no_route, queue_full, too_big;
+	size_t ucap;		/* bytes per UDP buffer, header included */
+	uint8_t *ubuf;
+	struct mmsghdr umsg[GUARD_UDP_BATCH];
+	struct iovec uiov[GUARD_UDP_BATCH];
+	struct sockaddr_storage ufrom[GUARD_UDP_BATCH];
+	struct guard_stats st;
 };
 
 /* A full queue keeps the batch pending, and the batch keeps growing, so a
@@ -59,7 +80,7 @@ guard_flush(struct guard *g, unsigned slot)
 		if (errno == EAGAIN)
 			return false;
 		log_warn("queue of slot %u", slot);
-		g->queue_full += o->npkts;
+		g->st.queue_full += o->npkts;
 	}
 	o->fill = 0;
 	o->npkts = 0;
@@ -88,7 +109,8 @@ guard_flush_dirty(struct guard *g)
 		int next = g->out[slot].dirty_next;
 
 		g->out[slot].dirty_next = -2;
-		if (!guard_flush(g, (unsigned)slot))
+		if (g->out[slot].q != (mqd_t)-1 &&
+		    !guard_flush(g, (unsigned)slot))
 			guard_mark_dirty(g, (unsigned)slot);
 		slot = next;
 	}
@@ -99,17 +121,18 @@ guard_queue(struct guard *g, unsigned slot, const uint8_t *pkt, size_t len)
 {
 	struct guard_out *o = &g->out[slot];
 
-	if (2 + len > (size_t)g->msgsize) {
-		g->too_big++;
+	if (QMSG_HDR_LEN + QMSG_TUN_REC_HDR + len > o->msgsize) {
+		g->st.too_big++;
 		return;
 	}
-	if (o->fill + 2 + len > (size_t)g->msgsize && !guard_flush(g, slot)) {
-		g->queue_full++;
+	if (o->fill + QMSG_TUN_REC_HDR + len > o->msgsize &&
+	    !guard_flush(g, slot)) {
+		g->st.queue_full++;
 		return;
 	}
-	put_u16(o->buf + o->fill, (uint16_t)len);
-	memcpy(o->buf + o->fill + 2, pkt, len);
-	o->fill += 2 + len;
+	if (o->fill == 0)
+		o->fill = qmsg_tun_start(o->buf);
+	o->fill = qmsg_tun_add(o->buf, o->fill, pkt, len);
 	o->npkts++;
 	guard_mark_dirty(g, slot);
 }
@@ -125,7 +148,7 @@ guard_route(struct guard *g, const uint8_t *pkt, size_t len)
 		slot = route_lookup(g->routes, AF_INET6, pkt + 24);
 	if (slot < 0 || (unsigned)slot >= g->nslots ||
 	    g->out[slot].q == (mqd_t)-1) {
-		g->no_route++;
+		g->st.no_route++;
 		return;
 	}
 	guard_queue(g, (unsigned)slot, pkt, len);
@@ -142,120 +165,211 @@ guard_dispatch_tun(struct guard *g)
 				fatal("read from tun");
 			break;
 		}
-		g->rx_packets++;
+		g->st.rx_packets++;
 		guard_route(g, g->pkt, (size_t)n);
 	}
 	guard_flush_dirty(g);
 }
 
+/* A datagram from an endpoint no data socket is connected to: to the
+ * session its receiver index names, which authenticates it. Nothing here
+ * trusts it beyond choosing the queue. */
 static void
-guard_unregister(struct guard *g, uint16_t slot)
+guard_forward(struct guard *g, uint8_t *buf, size_t len,
+    const struct sockaddr_storage *from)
+{
+	struct pkt_hdr h;
+	struct guard_out *o;
+	unsigned slot;
+
+	if (pkt_parse_hdr(buf + QMSG_UDP_HDR, len, &h) == -1) {
+		g->st.no_session++;
+		return;
+	}
+	slot = h.index & ((1u << GUARD_SLOT_BITS) - 1);
+	if (slot >= g->nslots || (o = &g->out[slot])->q == (mqd_t)-1 ||
+	    o->index != h.index) {
+		g->st.no_session++;
+		return;
+	}
+	if (QMSG_UDP_HDR + len > o->msgsize) {
+		g->st.oversize++;
+		return;
+	}
+	qmsg_udp_put(buf, from);
+	if (mq_send(o->q, (const char *)buf, QMSG_UDP_HDR + len, 0) == -1) {
+		g->st.queue_full++;
+		return;
+	}
+	g->st.forwarded++;
+}
+
+static void
+guard_dispatch_udp(struct guard *g, int udp)
+{
+	int n;
+
+	for (int i = 0; i < GUARD_UDP_BATCH; i++) {
+		g->umsg[i].msg_hdr.msg_namelen = sizeof(g->ufrom[i]);
+		g->umsg[i].msg_hdr.msg_flags = 0;
+	}
+	n = recvmmsg(udp, g->umsg, GUARD_UDP_BATCH, MSG_DONTWAIT, NULL);
+	for (int i = 0; i < n; i++) {
+		g->st.udp_packets++;
+		if (g->umsg[i].msg_hdr.msg_flags & MSG_TRUNC)
+			g->st.oversize++;
+		else
+			guard_forward(g, g->ubuf + i * g->ucap,
+			    g->umsg[i].msg_len, &g->ufrom[i]);
+	}
+}
+
+static void
+guard_unregister(struct guard *g, unsigned slot)
 {
 	struct guard_out *o = &g->out[slot];
 
-	route_del_slot(g->routes, slot);
+	route_del_slot(g->routes, (uint16_t)slot);
 	if (o->q != (mqd_t)-1)
 		mq_close(o->q);
-	o->q = (mqd_t)-1;
-	o->fill = 0;
-	o->npkts = 0;
+	free(o->buf);
+	*o = (struct guard_out){ .q = (mqd_t)-1, .dirty_next = o->dirty_next };
+}
+
+/* The acceptor checked the session; we check the message and the queue. */
+static void
+guard_register(struct guard *g, const struct msg *m, int qfd)
+{
+	struct msg_register r;
+	struct mq_attr qa;
+	struct guard_out *o;
+	uint8_t addr[4];
+
+	if (msg_get_register(m, &r) == -1 || r.slot >= g->nslots ||
+	    (r.index & ((1u << GUARD_SLOT_BITS) - 1)) != r.slot ||
+	    mq_getattr(qfd, &qa) == -1 || qa.mq_msgsize < 2048) {
+		log_warnx("refusing a malformed REGISTER");
+		close(qfd);
+		return;
+	}
+	guard_unregister(g, r.slot);
+	o = &g->out[r.slot];
+	if ((o->buf = malloc((size_t)qa.mq_msgsize)) == NULL) {
+		log_warn("slot %u", r.slot);
+		close(qfd);
+		return;
+	}
+	o->q = qfd;
+	o->index = r.index;
+	o->msgsize = (size_t)qa.mq_msgsize;
+	put_u32(addr, r.vaddr);
+	if (route_add(g->routes, AF_INET, addr, r.slot) == -1) {
+		log_warnx("route table full, slot %u not registered", r.slot);
+		guard_unregister(g, r.slot);
+		return;
+	}
+	log_debug("slot %u registered", r.slot);
+}
+
+/* One more local address that clients reach the port on. */
+static void
+guard_add_udp(struct guard *g, int fd)
+{
+	for (int i = P_UDP; i < P_COUNT; i++)
+		if (g->pfd[i].fd == -1) {
+			fd_nonblock(fd);
+			g->pfd[i] = (struct pollfd){ .fd = fd, .events = POLLIN };
+			return;
+		}
+	log_warnx("more than %d local addresses: refusing one more UDP "
+	    "socket", GUARD_UDP_MAX);
+	close(fd);
 }
 
 static void
-guard_register(struct guard *g, const uint8_t *p)
+guard_dispatch_parent(struct guard *g)
 {
-	uint16_t slot = get_u16(p);
-	int family = p[2] == 4 ? AF_INET : p[2] == 6 ? AF_INET6 : -1;
-	char name[64];
-
-	if (slot >= g->nslots || family == -1)
-		fatalx("malformed REGISTER for slot %u", slot);
-	guard_unregister(g, slot);
-	snprintf(name, sizeof(name), "/simpletun.%d.%u", (int)g->server, slot);
-	g->out[slot].q = mq_open(name, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (g->out[slot].q == (mqd_t)-1) {
-		log_warn("open %s", name);
-		return;
-	}
-	if (route_add(g->routes, family, p + 3, slot) == -1) {
-		log_warnx("route table full, slot %u not registered", slot);
-		guard_unregister(g, slot);
-		return;
-	}
-	log_debug("slot %u registered", slot);
-}
-
-static void
-guard_dispatch_inbox(struct guard *g)
-{
+	uint8_t buf[MSG_MAX_LEN];
+	struct msg_unregister u;
 	struct msg m;
-	ssize_t n;
+	int fd = -1, r;
+	size_t nfds;
 
-	/* mq_receive wants room for the queue's largest message. */
-	while ((n = mq_receive(g->inbox, (char *)g->pkt, g->pktcap, NULL)) >= 0) {
-		if (msg_parse(g->pkt, (size_t)n, &m) != n)
-			fatalx("malformed message on the guard queue");
-		if (m.type == MSG_REGISTER)
-			guard_register(g, m.payload);
-		else if (m.type == MSG_UNREGISTER)
-			guard_unregister(g, get_u16(m.payload));
+	while ((r = msg_recv_fds(g->parent, buf, sizeof(buf), &m, &fd, 1,
+	    &nfds)) == 1) {
+		if (m.type == MSG_REGISTER && nfds == 1)
+			guard_register(g, &m, fd);
+		else if (m.type == MSG_UDP_SOCKET && nfds == 1)
+			guard_add_udp(g, fd);
+		else if (m.type == MSG_UNREGISTER && nfds == 0 &&
+		    msg_get_unregister(&m, &u) == 0 && u.slot < g->nslots)
+			guard_unregister(g, u.slot);
 		else
-			fatalx("unexpected %s on the guard queue",
+			fatalx("unexpected %s from the acceptor",
 			    msg_name(m.type));
 	}
-	if (errno != EAGAIN && errno != EINTR)
-		fatal("guard queue");
+	if (r == 0)
+		exit(0);	/* the acceptor is gone */
+	if (errno != EAGAIN)
+		fatal("from the acceptor");
 }
 
 static void
 guard_send_stats(struct guard *g)
 {
-	uint8_t p[GUARD_STATS_LEN];
+	uint8_t p[MSG_MAX_PAYLOAD];
+	size_t n;
 
-	put_u64(p, g->rx_packets);
-	put_u64(p + 8, g->no_route);
-	put_u64(p + 16, g->queue_full);
-	put_u64(p + 24, g->too_big);
-	put_u64(p + 32, route_count(g->routes));
-	if (msg_send(g->parent, MSG_STATS, p, sizeof(p)) == -1 &&
-	    errno != EAGAIN)
+	g->st.routes = route_count(g->routes);
+	n = stats_encode_guard(&g->st, p, sizeof(p));
+	if (msg_send(g->parent, MSG_STATS, p, n) == -1 && errno != EAGAIN)
 		fatal("send stats to the acceptor");
 }
 
 static void
-guard_init(struct guard *g, const struct conf *c)
+guard_init(struct guard *g)
 {
-	g->nslots = c->max_clients;
-	g->routes = route_new(c->max_clients * 2);
+	g->nslots = g->c->max_clients;
+	g->routes = route_new(g->nslots * 2);
 	g->out = calloc(g->nslots, sizeof(*g->out));
-	g->pktcap = g->msgsize > 65536 ? (size_t)g->msgsize : 65536;
+	g->pktcap = 65536;
 	g->pkt = malloc(g->pktcap);
-	if (g->routes == NULL || g->out == NULL || g->pkt == NULL)
+	g->ucap = QMSG_UDP_HDR + g->c->mtu + PKT_OVERHEAD;
+	g->ubuf = malloc(GUARD_UDP_BATCH * g->ucap);
+	if (g->routes == NULL || g->out == NULL || g->pkt == NULL ||
+	    g->ubuf == NULL)
 		fatal("guard memory");
-	for (unsigned i = 0; i < g->nslots; i++) {
-		g->out[i].q = (mqd_t)-1;
-		g->out[i].dirty_next = -2;
-		if ((g->out[i].buf = malloc(g->msgsize)) == NULL)
-			fatal("guard memory");
-	}
+	for (unsigned i = 0; i < g->nslots; i++)
+		g->out[i] = (struct guard_out){ .q = (mqd_t)-1,
+		    .dirty_next = -2 };
 	g->dirty = -1;
+	/* Room for the queue header in front of each datagram, so it is
+	 * forwarded without a copy. */
+	for (int i = 0; i < GUARD_UDP_BATCH; i++) {
+		g->uiov[i] = (struct iovec){ g->ubuf + i * g->ucap +
+		    QMSG_UDP_HDR, g->ucap - QMSG_UDP_HDR };
+		g->umsg[i].msg_hdr = (struct msghdr){
+		    .msg_name = &g->ufrom[i], .msg_iov = &g->uiov[i],
+		    .msg_iovlen = 1 };
+	}
+	if (fd_nonblock(g->tun) == -1 || fd_nonblock(g->parent) == -1)
+		fatal("guard fds");
+	g->pfd[P_TUN] = (struct pollfd){ .fd = g->tun, .events = POLLIN };
+	g->pfd[P_PARENT] = (struct pollfd){ .fd = g->parent, .events = POLLIN };
+	for (int i = P_UDP; i < P_COUNT; i++)
+		g->pfd[i] = (struct pollfd){ .fd = -1, .events = POLLIN };
 }
 
 void
-guard_main(const struct conf *c, int tun, mqd_t inbox, int parent,
-    pid_t server, long msgsize)
+guard_main(const struct conf *c, int parent, int tun, int udp)
 {
-	enum { P_TUN, P_INBOX, P_PARENT, P_COUNT };
-	struct pollfd pfd[P_COUNT];
-	struct guard g = { .tun = tun, .inbox = inbox, .parent = parent,
-	    .server = server, .msgsize = msgsize };
+	struct guard g = { .c = c, .tun = tun, .parent = parent };
 	uint64_t next_stats = now_ms();
 
-	log_set_role("guard");
-	guard_init(&g, c);
-	pfd[P_TUN] = (struct pollfd){ .fd = tun, .events = POLLIN };
-	pfd[P_INBOX] = (struct pollfd){ .fd = (int)inbox, .events = POLLIN };
-	pfd[P_PARENT] = (struct pollfd){ .fd = parent, .events = POLLIN };
+	guard_init(&g);
+	guard_add_udp(&g, udp);
+	if (sandbox_enter(SANDBOX_GUARD, tun) == -1)
+		fatal("seccomp");
 	while (!sig_term) {
 		uint64_t now = now_ms();
 
@@ -265,7 +379,7 @@ guard_main(const struct conf *c, int tun, mqd_t inbox, int parent,
 		}
 		/* Pending batches are retried soon: the data process is
 		 * draining its queue. */
-		if (poll_wait(pfd, P_COUNT, g.dirty >= 0 ? 1 :
+		if (poll_wait(g.pfd, P_COUNT, g.dirty >= 0 ? 1 :
 		    (int)(next_stats - now)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -273,14 +387,15 @@ guard_main(const struct conf *c, int tun, mqd_t inbox, int parent,
 		}
 		/* Registrations first, so a new client's first packets find
 		 * their route. */
-		if (pfd[P_INBOX].revents)
-			guard_dispatch_inbox(&g);
-		if (pfd[P_TUN].revents)
+		if (g.pfd[P_PARENT].revents)
+			guard_dispatch_parent(&g);
+		for (int i = P_UDP; i < P_COUNT; i++)
+			if (g.pfd[i].fd != -1 && g.pfd[i].revents)
+				guard_dispatch_udp(&g, g.pfd[i].fd);
+		if (g.pfd[P_TUN].revents)
 			guard_dispatch_tun(&g);
 		else if (g.dirty >= 0)
 			guard_flush_dirty(&g);
-		if (pfd[P_PARENT].revents)
-			break;	/* the acceptor is gone or says stop */
 	}
 	exit(0);
 }

@@ -1,12 +1,22 @@
-/* The server's acceptor: owns the listening socket, the address pool, the
- * session table and the status socket. It forks the guard once and, per
+/* The server's acceptor: owns the listening socket, the one UDP port's
+ * sockets until it hands them over, the address pool, the session table,
+ * the status socket and the uid range. It starts the guard once and, per
  * client, a control process on accept and a data process once the control
- * process has authenticated the client and asked for an address. It never
- * talks TLS itself, so no client can stall it. It reaps every child and
- * frees what a dead session held: queue, route, address. */
+ * process has authenticated the client and asked for an address, each by
+ * exec of our own binary and as that session's own uid. It never talks TLS
+ * itself, so no client can stall it. It reaps every child and frees what a
+ * dead session held: route, address, slot.
+ *
+ * Runs as `user`, keeping only CAP_SETUID and CAP_SETGID (to start
+ * sessions as their uids) and CAP_NET_BIND_SERVICE for a UDP port below
+ * 1024. Owns: the TCP listener, the tun fd (handed to the guard and the
+ * data processes), the PEM memfds and the configuration memfd (handed to
+ * children), a socket to the guard and two per session. */
+#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <mqueue.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +24,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "conf.h"
 #include "log.h"
 #include "msg.h"
@@ -28,31 +38,39 @@
 #include "tun.h"
 #include "util.h"
 
+#define SLOT_BITS 16		/* a receiver index's low bits: its slot */
+#define UDP_GROUPS_MAX 16	/* local addresses with sockets on the port */
+
 struct session {
 	bool used;
 	pid_t control_pid, data_pid;
-	int ctl;		/* socketpair to the control process */
-	int data;		/* socketpair to the data process, or -1 */
+	int ctl;		/* socket to the control process */
+	int data;		/* socket to the data process, or -1 */
 	int data_end;		/* the data process's end of control<->data,
-				   held until the data process is forked */
-	bool queue;		/* its message queue exists */
+				   held until the data process starts */
+	bool registered;	/* the guard routes to it */
 	uint32_t vaddr;		/* 0 until granted, or after eviction */
+	uint32_t index;		/* its receiver index */
+	struct sockaddr_storage local;	/* the address the client reached */
 	char cn[MSG_CN_MAX + 1];
 	char peer[64];
-	struct sockaddr_storage local;	/* our end of its TCP connection */
 	struct data_stats stats;
 };
 
 struct server {
 	const struct conf *c;
-	SSL_CTX *ctx;
+	struct tls_pem pem;
+	int conf_fd;
 	int listen, tun, guard, status;
-	mqd_t guard_q;
+	/* The one UDP port, on the listen address or, if that is a wildcard,
+	 * on each local address a client reached: a connected socket bound to
+	 * a wildcard would answer from whatever address routing picks. */
+	struct sockaddr_storage groups[UDP_GROUPS_MAX];
+	unsigned ngroups;
 	pid_t guard_pid, self;
 	struct pool *pool;
 	struct session *s;
-	struct mq_attr qattr;
-	uint64_t guard_stats[GUARD_STATS_LEN / 8];
+	struct guard_stats guard_stats;
 	struct pollfd *pfd;
 	nfds_t npfd;
 };
@@ -60,33 +78,30 @@ struct server {
 enum { P_LISTEN, P_GUARD, P_STATUS, P_SESSIONS };
 
 static void
-queue_name(const struct server *sv, unsigned slot, char *buf, size_t len)
+session_pfd(struct server *sv, unsigned slot, int ctl, int data)
 {
-	snprintf(buf, len, "/simpletun.%d.%u", (int)sv->self, slot);
+	sv->pfd[P_SESSIONS + 2 * slot].fd = ctl;
+	sv->pfd[P_SESSIONS + 2 * slot + 1].fd = data;
 }
 
 static void
-guard_tell(struct server *sv, uint16_t type, const uint8_t *p, size_t len)
+guard_tell(struct server *sv, uint16_t type, const uint8_t *p, size_t len,
+    int fd)
 {
-	uint8_t buf[MSG_MAX_LEN];
-	struct timespec ts;
-	ssize_t n;
-
-	if ((n = msg_build(buf, sizeof(buf), type, p, len)) == -1)
-		fatalx("cannot build %s", msg_name(type));
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 2;
-	if (mq_timedsend(sv->guard_q, (char *)buf, (size_t)n, 0, &ts) == -1)
-		fatal("guard queue");
+	if (msg_send_fds(sv->guard, type, p, len, &fd, fd == -1 ? 0 : 1) == -1)
+		fatal("tell the guard %s", msg_name(type));
 }
 
 static void
 session_unregister(struct server *sv, unsigned slot)
 {
-	uint8_t p[MSG_UNREGISTER_LEN];
+	struct msg_unregister u = { .slot = (uint16_t)slot };
+	uint8_t p[MSG_MAX_PAYLOAD];
 
-	put_u16(p, (uint16_t)slot);
-	guard_tell(sv, MSG_UNREGISTER, p, sizeof(p));
+	if (!sv->s[slot].registered)
+		return;
+	guard_tell(sv, MSG_UNREGISTER, p, msg_put_unregister(p, &u), -1);
+	sv->s[slot].registered = false;
 }
 
 static void
@@ -99,43 +114,43 @@ session_kill(struct session *s)
 }
 
 static void
+close_fd(int *fd)
+{
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+}
+
+static void
 session_free(struct server *sv, unsigned slot)
 {
 	struct session *s = &sv->s[slot];
-	char name[64], a[16];
+	char a[16];
 
-	if (s->queue) {
-		session_unregister(sv, slot);
-		queue_name(sv, slot, name, sizeof(name));
-		mq_unlink(name);
-	}
+	session_unregister(sv, slot);
 	if (s->vaddr != 0) {
 		pool_release(sv->pool, s->vaddr);
 		log_info("session of %s at %s from %s ended", s->cn,
 		    ip4_str(s->vaddr, a), s->peer);
 	}
-	if (s->ctl != -1)
-		close(s->ctl);
-	if (s->data != -1)
-		close(s->data);
-	if (s->data_end != -1)
-		close(s->data_end);
+	close_fd(&s->ctl);
+	close_fd(&s->data);
+	close_fd(&s->data_end);
 	memset(s, 0, sizeof(*s));
 	s->ctl = s->data = s->data_end = -1;
-	sv->pfd[P_SESSIONS + 2 * slot].fd = -1;
-	sv->pfd[P_SESSIONS + 2 * slot + 1].fd = -1;
+	session_pfd(sv, slot, -1, -1);
 }
 
 /* A replaced session gives up its address and route at once, so that its
  * successor can take them; its processes end after telling their client. */
 static void
-session_evict(struct server *sv, unsigned slot)
+session_evict(struct server *sv, unsigned slot, const char *by)
 {
 	struct session *s = &sv->s[slot];
 	char a[16];
 
-	log_info("replacing the session of %s at %s from %s", s->cn,
-	    ip4_str(s->vaddr, a), s->peer);
+	log_info("replacing the session of %s at %s from %s by one from %s",
+	    s->cn, ip4_str(s->vaddr, a), s->peer, by);
 	session_unregister(sv, slot);
 	pool_release(sv->pool, s->vaddr);
 	s->vaddr = 0;
@@ -145,29 +160,49 @@ session_evict(struct server *sv, unsigned slot)
 		session_kill(s);
 }
 
-static pid_t
-server_fork(const int *keep, size_t nkeep)
+static struct child_cred
+session_cred(const struct server *sv, unsigned slot)
 {
-	pid_t pid = fork();
+	uid_t id = sv->c->session_uid_first + slot;
 
-	if (pid == 0) {
-		fd_close_except(keep, nkeep);
-		if (priv_drop_caps() == -1)
-			fatal("drop capabilities");
-	}
+	return (struct child_cred){ id, id };
+}
+
+/* Spawns one of a session's processes with the fds it owns; the caller
+ * closes its own copies. */
+static pid_t
+session_spawn(struct server *sv, unsigned slot, enum child_role role,
+    const struct msg_start *st, const int *fds, size_t nfds, int *sock)
+{
+	struct child_cred cred = session_cred(sv, slot);
+	int all[CHILD_MAX_FDS];
+	size_t n = nfds;
+	pid_t pid;
+
+	memcpy(all, fds, nfds * sizeof(int));
+	if (role == CHILD_CONTROL)
+		for (int i = 0; i < TLS_PEM_COUNT; i++)
+			if (sv->pem.fd[i] != -1)
+				all[n++] = sv->pem.fd[i];
+	if ((pid = child_spawn(role, &cred, sv->conf_fd, st, all, n,
+	    sock)) == -1)
+		log_warn("start the %s process of slot %u",
+		    child_role_name(role), slot);
 	return pid;
 }
 
 static void
-session_start(struct server *sv, int fd, const struct sockaddr *sa,
+session_start(struct server *sv, int fd, const struct sockaddr_storage *ss,
     const struct sockaddr_storage *local)
 {
+	struct msg_start st = { .peer = *ss };
 	unsigned slot;
-	int ac[2], cd[2];
 	char peer[64];
+	int cd[2], ctl;
+	uint16_t rnd;
 	pid_t pid;
 
-	sa_str(sa, peer, sizeof(peer));
+	sa_str((const struct sockaddr *)ss, peer, sizeof(peer));
 	for (slot = 0; slot < sv->c->max_clients && sv->s[slot].used; slot++)
 		;
 	if (slot == sv->c->max_clients) {
@@ -176,30 +211,25 @@ session_start(struct server *sv, int fd, const struct sockaddr *sa,
 		close(fd);
 		return;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ac) == -1) {
-		log_warn("socketpair");
+	if (getentropy(&rnd, sizeof(rnd)) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cd) == -1) {
+		log_warn("session for %s", peer);
 		close(fd);
 		return;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cd) == -1) {
-		log_warn("socketpair");
-		close(fd), close(ac[0]), close(ac[1]);
-		return;
-	}
-	if ((pid = server_fork((int[]){ fd, ac[1], cd[0] }, 3)) == 0)
-		control_server_main(sv->c, sv->ctx, fd, ac[1], cd[0], peer);
-	close(fd), close(ac[1]), close(cd[0]);
+	pid = session_spawn(sv, slot, CHILD_CONTROL, &st,
+	    (int[]){ fd, cd[0] }, 2, &ctl);
+	close(fd);
+	close(cd[0]);
 	if (pid == -1) {
-		log_warn("fork");
-		close(ac[0]), close(cd[1]);
+		close(cd[1]);
 		return;
 	}
-	fd_nonblock(ac[0]);
 	sv->s[slot] = (struct session){ .used = true, .control_pid = pid,
-	    .ctl = ac[0], .data = -1, .data_end = cd[1] };
-	sv->s[slot].local = *local;
+	    .ctl = ctl, .data = -1, .data_end = cd[1],
+	    .index = (uint32_t)rnd << SLOT_BITS | slot, .local = *local };
 	snprintf(sv->s[slot].peer, sizeof(sv->s[slot].peer), "%s", peer);
-	sv->pfd[P_SESSIONS + 2 * slot].fd = ac[0];
+	session_pfd(sv, slot, ctl, -1);
 	log_debug("connection from %s in slot %u", peer, slot);
 }
 
@@ -220,15 +250,13 @@ server_accept(struct server *sv)
 				log_warn("accept");
 			return;
 		}
-		/* Replies must come from the address the client reached,
-		 * or its connected UDP socket drops them. */
 		sl = sizeof(local);
 		if (getsockname(fd, (struct sockaddr *)&local, &sl) == -1) {
 			log_warn("getsockname");
 			close(fd);
 			continue;
 		}
-		session_start(sv, fd, (struct sockaddr *)&ss, &local);
+		session_start(sv, fd, &ss, &local);
 	}
 }
 
@@ -254,78 +282,111 @@ session_dedup(struct server *sv, unsigned slot, const char *cn)
 			continue;
 		if (sv->c->duplicate_cn == CONF_DUP_REFUSE)
 			return "this CN already has a session";
-		session_evict(sv, i);
+		session_evict(sv, i, sv->s[slot].peer);
 	}
 	return NULL;
 }
 
-static mqd_t
-session_queue(struct server *sv, unsigned slot)
+/* A socket on the one UDP port at addr. The first of each address is the
+ * guard's and steers every packet that no connected socket takes to
+ * itself (a reuseport program that always answers 0), so a data socket,
+ * bound but not yet connected, never receives another session's packet.
+ * All are made by the acceptor: a reuseport group needs one owner uid. */
+static int
+server_udp_socket(const struct sockaddr_storage *addr, bool first)
 {
-	char name[64];
-	mqd_t q;
+	static struct sock_filter to_first[] = {
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { 1, to_first };
+	int fd, on = 1;
 
-	queue_name(sv, slot, name, sizeof(name));
-	q = mq_open(name, O_RDONLY | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC,
-	    0600, &sv->qattr);
-	if (q == (mqd_t)-1 && errno == EEXIST) {
-		/* left by an earlier server that had our pid */
-		mq_unlink(name);
-		q = mq_open(name, O_RDONLY | O_CREAT | O_EXCL | O_NONBLOCK |
-		    O_CLOEXEC, 0600, &sv->qattr);
+	fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1)
+		return -1;
+	/* The program goes on after bind: on an unbound socket it would make
+	 * a group of its own, and bind would then refuse the port. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1 ||
+	    bind(fd, (const struct sockaddr *)addr, sa_len(addr)) == -1 ||
+	    (first && setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF,
+	    &prog, sizeof(prog)) == -1)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
 	}
-	if (q == (mqd_t)-1)
-		log_warn("create queue %s", name);
-	return q;
+	return fd;
+}
+
+/* The group for a client that reached us at local, made with the guard's
+ * socket first if it is new. */
+static const struct sockaddr_storage *
+server_udp_group(struct server *sv, const struct sockaddr_storage *local)
+{
+	struct sockaddr_storage a = *local;
+	char where[64];
+	int fd;
+
+	if (!sa_is_any(&sv->groups[0]))
+		return &sv->groups[0];
+	sa_set_port(&a, conf_udp_port(sv->c));
+	for (unsigned i = 1; i < sv->ngroups; i++)
+		if (sa_equal(&sv->groups[i], &a))
+			return &sv->groups[i];
+	sa_str((const struct sockaddr *)&a, where, sizeof(where));
+	if (sv->ngroups == UDP_GROUPS_MAX) {
+		log_warnx("no socket for %s: %d local addresses have one; "
+		    "replies may leave from another address", where,
+		    UDP_GROUPS_MAX);
+		return &sv->groups[0];
+	}
+	if ((fd = server_udp_socket(&a, true)) == -1) {
+		log_warn("UDP socket on %s", where);
+		return &sv->groups[0];
+	}
+	guard_tell(sv, MSG_UDP_SOCKET, NULL, 0, fd);
+	close(fd);
+	sv->groups[sv->ngroups] = a;
+	log_info("data on %s too", where);
+	return &sv->groups[sv->ngroups++];
 }
 
 static int
-session_fork_data(struct server *sv, unsigned slot)
+session_start_data(struct server *sv, unsigned slot)
 {
 	struct session *s = &sv->s[slot];
-	struct data_fds fds;
-	int pd[2];
+	struct msg_start st = { 0 };
+	int udp, sock;
 	pid_t pid;
-	mqd_t q;
 
-	if ((q = session_queue(sv, slot)) == (mqd_t)-1)
-		return -1;
-	s->queue = true;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pd) == -1) {
-		log_warn("socketpair");
-		mq_close(q);
+	if ((udp = server_udp_socket(server_udp_group(sv, &s->local),
+	    false)) == -1) {
+		log_warn("UDP socket for %s", s->cn);
 		return -1;
 	}
-	fds = (struct data_fds){ .local = s->local, .ctl = s->data_end,
-	    .parent = pd[1], .tun = sv->tun, .queue = q, .guard = sv->guard_q,
-	    .slot = (uint16_t)slot };
-	pid = server_fork((int[]){ fds.ctl, fds.parent, fds.tun, (int)q,
-	    (int)sv->guard_q }, 5);
-	if (pid == 0)
-		data_main(sv->c, &fds);
-	mq_close(q);
-	close(pd[1]);
-	close(s->data_end);
-	s->data_end = -1;
-	if (pid == -1) {
-		log_warn("fork");
-		close(pd[0]);
+	pid = session_spawn(sv, slot, CHILD_DATA, &st,
+	    (int[]){ s->data_end, sv->tun, udp }, 3, &sock);
+	close(udp);
+	close_fd(&s->data_end);
+	if (pid == -1)
 		return -1;
-	}
-	fd_nonblock(pd[0]);
 	s->data_pid = pid;
-	s->data = pd[0];
-	sv->pfd[P_SESSIONS + 2 * slot + 1].fd = pd[0];
+	s->data = sock;
+	session_pfd(sv, slot, s->ctl, sock);
 	return 0;
 }
 
+/* Printable ASCII, at most MSG_CN_MAX, as the control process checked;
+ * checked again here, where it picks an address. */
 static bool
-cn_valid(const uint8_t *p, size_t len)
+cn_valid(const struct msg *m)
 {
-	for (size_t i = 0; i < len; i++)
-		if (p[i] <= 0x20 || p[i] >= 0x7f)
+	for (size_t i = 0; i < m->len; i++)
+		if (m->payload[i] < 0x20 || m->payload[i] >= 0x7f)
 			return false;
-	return true;
+	return m->len > 0 && m->len <= MSG_CN_MAX;
 }
 
 static void
@@ -342,17 +403,17 @@ static void
 session_grant(struct server *sv, unsigned slot, const struct msg *m)
 {
 	struct session *s = &sv->s[slot];
-	uint8_t p[MSG_ADDRESS_GRANT_LEN];
+	struct msg_grant g;
+	uint8_t p[MSG_MAX_PAYLOAD];
 	const char *why;
 	char a[16];
 
-	if (!cn_valid(m->payload, m->len)) {
+	if (!cn_valid(m)) {
 		session_deny(sv, slot, "the certificate's CN has characters "
 		    "other than printable ASCII");
 		return;
 	}
-	memcpy(s->cn, m->payload, m->len);
-	s->cn[m->len] = '\0';
+	msg_get_text(m, s->cn, sizeof(s->cn));
 	if ((why = session_dedup(sv, slot, s->cn)) != NULL) {
 		session_deny(sv, slot, why);
 		return;
@@ -361,14 +422,14 @@ session_grant(struct server *sv, unsigned slot, const struct msg *m)
 		session_deny(sv, slot, "no free address in the pool");
 		return;
 	}
-	if (session_fork_data(sv, slot) == -1) {
+	if (session_start_data(sv, slot) == -1) {
 		session_deny(sv, slot, "server out of resources");
 		return;	/* the address goes back when the session is freed */
 	}
-	put_u32(p, s->vaddr);
-	p[4] = sv->c->pool_prefix;
-	put_u32(p + 5, pool_server_addr(sv->pool));
-	if (msg_send(s->ctl, MSG_ADDRESS_GRANT, p, sizeof(p)) == -1)
+	g = (struct msg_grant){ .vaddr = s->vaddr,
+	    .prefix = sv->c->pool_prefix,
+	    .server_vaddr = pool_server_addr(sv->pool), .index = s->index };
+	if (msg_send(s->ctl, MSG_ADDRESS_GRANT, p, msg_put_grant(p, &g)) == -1)
 		log_warn("grant to %s", s->cn);
 	log_info("%s from %s gets %s", s->cn, s->peer, ip4_str(s->vaddr, a));
 }
@@ -384,7 +445,7 @@ session_dispatch_control(struct server *sv, unsigned slot)
 	if (r == -1 && errno == EAGAIN)
 		return;
 	if (r == 1 && m.type == MSG_ADDRESS_REQUEST && s->vaddr == 0 &&
-	    !s->queue) {
+	    s->data_pid == 0) {
 		session_grant(sv, slot, &m);
 		return;
 	}
@@ -394,44 +455,71 @@ session_dispatch_control(struct server *sv, unsigned slot)
 	else if (r == -1)
 		log_warn("from the control process of %s", s->peer);
 	/* EOF: it has ended; the reaper frees the session. */
-	close(s->ctl);
-	s->ctl = -1;
-	sv->pfd[P_SESSIONS + 2 * slot].fd = -1;
+	close_fd(&s->ctl);
+	session_pfd(sv, slot, -1, s->data);
 	if (r != 0)
 		session_kill(s);
+}
+
+/* The data process's queue, on to the guard with the route we granted:
+ * the data process itself can name neither an address nor a slot. */
+static int
+session_register(struct server *sv, unsigned slot, int qfd)
+{
+	struct session *s = &sv->s[slot];
+	struct msg_register r = { .slot = (uint16_t)slot, .index = s->index,
+	    .vaddr = s->vaddr };
+	uint8_t p[MSG_MAX_PAYLOAD];
+
+	if (s->registered || s->vaddr == 0) {
+		close(qfd);
+		return -1;
+	}
+	guard_tell(sv, MSG_REGISTER, p, msg_put_register(p, &r), qfd);
+	close(qfd);
+	s->registered = true;
+	return 0;
 }
 
 static void
 session_dispatch_data(struct server *sv, unsigned slot)
 {
 	struct session *s = &sv->s[slot];
+	uint8_t buf[MSG_MAX_LEN];
+	struct msg m;
+	size_t nfds;
+	int r, qfd = -1;
 
-	if (stats_drain(s->data, &s->stats) == 0)
-		return;
-	close(s->data);
-	s->data = -1;
-	sv->pfd[P_SESSIONS + 2 * slot + 1].fd = -1;
-	if (errno != 0) {
-		log_warn("from the data process of %s", s->cn);
-		session_kill(s);
+	while ((r = msg_recv_fds(s->data, buf, sizeof(buf), &m, &qfd, 1,
+	    &nfds)) == 1) {
+		if (m.type == MSG_QUEUE && nfds == 1) {
+			if (session_register(sv, slot, qfd) == 0)
+				continue;
+		} else if (m.type == MSG_STATS && nfds == 0 &&
+		    stats_decode(m.payload, m.len, &s->stats) == 0)
+			continue;
+		else if (nfds == 1)
+			close(qfd);
+		log_warnx("unexpected %s from the data process of %s",
+		    msg_name(m.type), s->cn);
+		break;
 	}
+	if (r == -1 && errno == EAGAIN)
+		return;
+	if (r == -1)
+		log_warn("from the data process of %s", s->cn);
+	close_fd(&s->data);
+	session_pfd(sv, slot, s->ctl, -1);
+	if (r != 0)
+		session_kill(s);
 }
 
 static void
 server_dispatch_guard(struct server *sv)
 {
-	uint8_t buf[MSG_MAX_LEN];
-	struct msg m;
-	int r;
-
-	while ((r = msg_recv(sv->guard, buf, sizeof(buf), &m)) == 1) {
-		if (m.type != MSG_STATS || m.len != GUARD_STATS_LEN)
-			fatalx("unexpected %s from the guard", msg_name(m.type));
-		for (int i = 0; i < GUARD_STATS_LEN / 8; i++)
-			sv->guard_stats[i] = get_u64(m.payload + 8 * i);
-	}
-	if (r == 0 || errno != EAGAIN)
-		fatalx("the guard is gone");
+	if (stats_drain_guard(sv->guard, &sv->guard_stats) == 0)
+		return;
+	fatalx("the guard is gone or sent something else");
 }
 
 static struct session *
@@ -454,9 +542,11 @@ server_reaped(struct server *sv, pid_t pid, int status)
 	if (s == NULL)
 		return;
 	if (WIFSIGNALED(status))
-		log_info("%s process of %s ended by signal %d",
+		log_info("%s process of %s ended by signal %d%s",
 		    pid == s->control_pid ? "control" : "data",
-		    s->cn[0] ? s->cn : s->peer, WTERMSIG(status));
+		    s->cn[0] ? s->cn : s->peer, WTERMSIG(status),
+		    WTERMSIG(status) == SIGSYS ? " (a forbidden system call)" :
+		    "");
 	if (pid == s->control_pid)
 		s->control_pid = 0;
 	else
@@ -490,18 +580,13 @@ server_status(struct server *sv)
 	for (unsigned i = 0; i < sv->c->max_clients; i++)
 		clients += sv->s[i].used && sv->s[i].vaddr != 0;
 	snprintf(line, sizeof(line), "server dev=%s pool=%s/%u address=%s "
-	    "clients=%u pool_used=%u", sv->c->dev,
+	    "clients=%u pool_used=%u udp_port=%u", sv->c->dev,
 	    ip4_str(sv->c->pool_addr, net), sv->c->pool_prefix,
 	    ip4_str(pool_server_addr(sv->pool), a), clients,
-	    pool_in_use(sv->pool));
+	    pool_in_use(sv->pool), conf_udp_port(sv->c));
 	status_reply(fd, line);
-	snprintf(line, sizeof(line), "guard pid=%d rx_packets=%llu "
-	    "no_route=%llu queue_full=%llu too_big=%llu routes=%llu",
-	    (int)sv->guard_pid, (unsigned long long)sv->guard_stats[0],
-	    (unsigned long long)sv->guard_stats[1],
-	    (unsigned long long)sv->guard_stats[2],
-	    (unsigned long long)sv->guard_stats[3],
-	    (unsigned long long)sv->guard_stats[4]);
+	snprintf(line, sizeof(line), "guard pid=%d", (int)sv->guard_pid);
+	stats_format_guard(&sv->guard_stats, line, sizeof(line));
 	status_reply(fd, line);
 	for (unsigned i = 0; i < sv->c->max_clients; i++) {
 		struct session *s = &sv->s[i];
@@ -509,9 +594,10 @@ server_status(struct server *sv)
 		if (!s->used || s->vaddr == 0)
 			continue;
 		snprintf(line, sizeof(line), "session cn=%s vaddr=%s slot=%u "
-		    "control_pid=%d data_pid=%d peer=%s", s->cn,
-		    ip4_str(s->vaddr, a), i, (int)s->control_pid,
-		    (int)s->data_pid, s->peer);
+		    "uid=%u index=%08x control_pid=%d data_pid=%d peer=%s",
+		    s->cn, ip4_str(s->vaddr, a), i,
+		    (unsigned)session_cred(sv, i).uid, s->index,
+		    (int)s->control_pid, (int)s->data_pid, s->peer);
 		stats_format(&s->stats, line, sizeof(line));
 		status_reply(fd, line);
 	}
@@ -535,24 +621,17 @@ server_signal_all(void *arg, int sig)
 		kill(sv->guard_pid, sig);
 }
 
-/* Runs on every exit of the acceptor, fatal ones too: no child, queue or
- * socket outlives the server. Forked children inherit it and skip it. */
+/* Runs on every exit of the acceptor, fatal ones too: no child outlives
+ * the server. The queues need nothing: they have no names, and go with
+ * the last process holding them. */
 static void
 server_cleanup(void)
 {
 	struct server *sv = server_exiting;
-	char name[64];
 
 	if (sv == NULL || getpid() != sv->self)
 		return;
 	children_end(server_signal_all, sv, 3000);
-	for (unsigned i = 0; i < sv->c->max_clients; i++) {
-		queue_name(sv, i, name, sizeof(name));
-		if (sv->s[i].queue)
-			mq_unlink(name);
-	}
-	snprintf(name, sizeof(name), "/simpletun.%d.guard", (int)sv->self);
-	mq_unlink(name);
 	if (sv->c->status_socket[0] != '\0')
 		unlink(sv->c->status_socket);
 }
@@ -568,7 +647,7 @@ server_listen(const struct conf *c)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
 	    bind(fd, (const struct sockaddr *)&c->listen, c->listen_len) == -1 ||
-	    listen(fd, 128) == -1) {
+	    listen(fd, 1024) == -1) {
 		int e = errno;
 
 		close(fd);
@@ -576,72 +655,6 @@ server_listen(const struct conf *c)
 		return -1;
 	}
 	return fd;
-}
-
-/* The kernel's limit for queues of unprivileged processes; with
- * CAP_SYS_RESOURCE the acceptor may exceed it. */
-static long
-mq_limit(const char *file, long want)
-{
-	char path[128], buf[32];
-	long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/sys/fs/mqueue/%s", file);
-	if ((f = fopen(path, "re")) != NULL) {
-		if (fgets(buf, sizeof(buf), f) != NULL)
-			v = strtol(buf, NULL, 10);
-		fclose(f);
-	}
-	return v > 0 && v < want ? v : want;
-}
-
-/* Deep queues absorb bursts (a TCP window of full packets, 16 KiB
- * batches); without the capability, what the kernel allows anyone. */
-static void
-server_queue_attr(struct server *sv)
-{
-	struct mq_attr big = { .mq_maxmsg = 128, .mq_msgsize = 16384 };
-	char name[64];
-	mqd_t q;
-
-	snprintf(name, sizeof(name), "/simpletun.%d.probe", (int)sv->self);
-	q = mq_open(name, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &big);
-	if (q != (mqd_t)-1) {
-		mq_close(q);
-		mq_unlink(name);
-		sv->qattr = big;
-		return;
-	}
-	sv->qattr.mq_maxmsg = mq_limit("msg_max", big.mq_maxmsg);
-	sv->qattr.mq_msgsize = mq_limit("msgsize_max", big.mq_msgsize);
-	log_info("queues of %ld messages of %ld bytes (no CAP_SYS_RESOURCE)",
-	    sv->qattr.mq_maxmsg, sv->qattr.mq_msgsize);
-}
-
-/* Says at startup, not at the ninth client, when the queue memory limit
- * cannot hold a queue for every client. */
-static void
-server_queue_budget(struct server *sv)
-{
-	struct rlimit rl;
-	unsigned long per, fit;
-
-	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == -1 ||
-	    rl.rlim_cur == RLIM_INFINITY)
-		return;
-	/* the kernel's charge: the messages plus a pointer and a tree node
-	 * per message */
-	per = (unsigned long)sv->qattr.mq_maxmsg *
-	    ((unsigned long)sv->qattr.mq_msgsize + 64);
-	fit = rl.rlim_cur / per;
-	if (fit < (unsigned long)sv->c->max_clients + 1)
-		log_warnx("the message queue memory limit (RLIMIT_MSGQUEUE %lu "
-		    "bytes, shared by all processes of user %s) holds queues "
-		    "for at most %lu clients, not max-clients %u: raise it "
-		    "(ulimit -q) or run with CAP_SYS_RESOURCE",
-		    (unsigned long)rl.rlim_cur, sv->c->user[0] ? sv->c->user :
-		    "root", fit > 0 ? fit - 1 : 0, sv->c->max_clients);
 }
 
 static void
@@ -668,57 +681,53 @@ server_open(struct server *sv)
 {
 	const struct conf *c = sv->c;
 	char err[512], dev[IFNAMSIZ], where[64];
-	struct tls_pem pem;
+	SSL_CTX *ctx;
 
 	if ((sv->pool = pool_new(c->pool_addr, c->pool_prefix)) == NULL)
 		fatalx("pool: cannot use %u-bit prefix", c->pool_prefix);
 	for (unsigned i = 0; i < c->nfixed; i++)
 		pool_reserve(sv->pool, c->fixed[i].addr);
-	if (tls_pem_load(&pem, c->ca, c->cert, c->key, c->crl, err,
+	/* Read once, as root; checked here so a bad file stops startup, not
+	 * every handshake. Only control processes get them after this. */
+	if (tls_pem_load(&sv->pem, c->ca, c->cert, c->key, c->crl, err,
 	    sizeof(err)) == -1 ||
-	    (sv->ctx = tls_ctx_new(true, &pem, err, sizeof(err))) == NULL)
+	    (ctx = tls_ctx_new(true, &sv->pem, err, sizeof(err))) == NULL)
 		fatalx("cannot load certificates: %s", err);
-	tls_pem_close(&pem);
+	SSL_CTX_free(ctx);
+	if ((sv->conf_fd = child_conf_fd(c)) == -1)
+		fatal("configuration for the children");
 	snprintf(dev, sizeof(dev), "%s", c->dev);
 	server_open_tun(sv, dev, sizeof(dev));
 	sa_str((const struct sockaddr *)&c->listen, where, sizeof(where));
 	if ((sv->listen = server_listen(c)) == -1)
 		fatal("listen on %s", where);
+	sv->groups[0] = c->listen;
+	sa_set_port(&sv->groups[0], conf_udp_port(c));
+	sv->ngroups = 1;
 	sv->status = -1;
 	if (c->status_socket[0] != '\0' &&
 	    (sv->status = status_listen(c->status_socket)) == -1)
 		fatal("status socket %s", c->status_socket);
-	log_info("listening on %s", where);
+	log_info("listening on %s, data on UDP port %u", where,
+	    conf_udp_port(c));
 }
 
 static void
 server_start_guard(struct server *sv)
 {
-	char name[64];
-	mqd_t inbox;
-	int pg[2];
+	struct child_cred cred;
+	struct msg_start st = { 0 };
+	int udp;
 
-	snprintf(name, sizeof(name), "/simpletun.%d.guard", (int)sv->self);
-	mq_unlink(name);
-	sv->guard_q = mq_open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600, &sv->qattr);
-	if (sv->guard_q == (mqd_t)-1)
-		fatal("create queue %s", name);
-	if ((inbox = mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) ==
-	    (mqd_t)-1)
-		fatal("open queue %s", name);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pg) == -1)
-		fatal("socketpair");
-	sv->guard_pid = server_fork((int[]){ sv->tun, (int)inbox, pg[1] }, 3);
+	if (child_cred_of(sv->c->user, &cred) == -1)
+		fatal("user %s", sv->c->user);
+	if ((udp = server_udp_socket(&sv->groups[0], true)) == -1)
+		fatal("UDP port %u", conf_udp_port(sv->c));
+	sv->guard_pid = child_spawn(CHILD_GUARD, &cred, sv->conf_fd, &st,
+	    (int[]){ sv->tun, udp }, 2, &sv->guard);
 	if (sv->guard_pid == -1)
-		fatal("fork");
-	if (sv->guard_pid == 0)
-		guard_main(sv->c, sv->tun, inbox, pg[1], sv->self,
-		    sv->qattr.mq_msgsize);
-	mq_close(inbox);
-	close(pg[1]);
-	sv->guard = pg[0];
-	fd_nonblock(sv->guard);
+		fatal("start the guard");
+	close(udp);
 }
 
 static void
@@ -771,18 +780,19 @@ int
 server_main(struct conf *c)
 {
 	struct server sv = { 0 };
+	uint64_t keep = 1ULL << CAP_SETUID | 1ULL << CAP_SETGID;
 
 	log_set_exit_code(2);
 	server_init(&sv, c);
 	server_open(&sv);
-	priv_raise_mq_limit();
+	limits_raise(c->max_clients, DATA_QUEUE_MSGS, DATA_QUEUE_MSGSIZE);
 	sig_setup();
-	if (priv_drop_keep_resource(c->user) == -1)
+	if (conf_udp_port(c) < 1024)
+		keep |= 1ULL << CAP_NET_BIND_SERVICE;
+	if (priv_drop_keep(c->user, keep) == -1)
 		fatal("drop privileges to %s", c->user);
 	server_exiting = &sv;
 	atexit(server_cleanup);
-	server_queue_attr(&sv);
-	server_queue_budget(&sv);
 	server_start_guard(&sv);
 	sv.pfd[P_LISTEN].fd = sv.listen;
 	sv.pfd[P_GUARD].fd = sv.guard;

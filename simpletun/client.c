@@ -1,8 +1,12 @@
 /* The client's parent process: the only one that stays root, and the only
  * one that touches no network. It owns the tun device and its addresses,
- * forks an unprivileged control process per connection attempt and, once
- * the server's CONFIG is on tun, an unprivileged data process. When either
- * ends, the session is over: it reaps both and tries again with backoff. */
+ * starts an unprivileged control process per connection attempt and, once
+ * the server's CONFIG is on tun, an unprivileged data process, each by exec
+ * of our own binary as `user`. When either ends, the session is over: it
+ * reaps both and tries again with backoff.
+ *
+ * Owns: the tun fd, the PEM memfds and the configuration memfd (handed to
+ * its children), the status socket, a socket to each child. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "conf.h"
 #include "log.h"
 #include "msg.h"
@@ -24,7 +29,9 @@
 
 struct client {
 	const struct conf *c;
-	SSL_CTX *ctx;
+	struct tls_pem pem;
+	struct child_cred cred;
+	int conf_fd;
 	int tun, status;
 	char dev[IFNAMSIZ];
 	pid_t control_pid, data_pid;
@@ -59,78 +66,63 @@ client_signal(void *arg, int sig)
 static void
 client_start(struct client *cl)
 {
-	int pc[2], cd[2];
+	struct msg_start st = { 0 };
+	int cd[2], fds[1 + TLS_PEM_COUNT];
+	size_t n = 0;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pc) == -1 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cd) == -1)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cd) == -1)
 		fatal("socketpair");
-	if ((cl->control_pid = fork()) == -1)
-		fatal("fork");
-	if (cl->control_pid == 0) {
-		fd_close_except((int[]){ pc[1], cd[0] }, 2);
-		if (priv_drop(cl->c->user) == -1)
-			fatal("drop privileges to %s", cl->c->user);
-		control_client_main(cl->c, cl->ctx, pc[1], cd[0]);
-	}
-	close(pc[1]);
+	fds[n++] = cd[0];
+	for (int i = 0; i < TLS_PEM_COUNT; i++)
+		if (cl->pem.fd[i] != -1)
+			fds[n++] = cl->pem.fd[i];
+	cl->control_pid = child_spawn(CHILD_CLIENT_CONTROL, &cl->cred,
+	    cl->conf_fd, &st, fds, n, &cl->ctl);
+	if (cl->control_pid == -1)
+		fatal("start the control process");
 	close(cd[0]);
-	cl->ctl = pc[0];
 	cl->data_end = cd[1];
-	fd_nonblock(cl->ctl);
 	memset(&cl->stats, 0, sizeof(cl->stats));
 }
 
 static void
-client_fork_data(struct client *cl)
+client_start_data(struct client *cl)
 {
-	struct data_fds fds;
-	int pd[2];
-	pid_t pid;
+	struct msg_start st = { 0 };
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pd) == -1)
-		fatal("socketpair");
-	fds = (struct data_fds){ .ctl = cl->data_end, .parent = pd[1],
-	    .tun = cl->tun, .queue = (mqd_t)-1, .guard = (mqd_t)-1 };
-	if ((pid = fork()) == -1)
-		fatal("fork");
-	if (pid == 0) {
-		fd_close_except((int[]){ fds.ctl, fds.parent, fds.tun }, 3);
-		if (priv_drop(cl->c->user) == -1)
-			fatal("drop privileges to %s", cl->c->user);
-		data_main(cl->c, &fds);
-	}
-	close(pd[1]);
+	cl->data_pid = child_spawn(CHILD_CLIENT_DATA, &cl->cred, cl->conf_fd,
+	    &st, (int[]){ cl->data_end, cl->tun }, 2, &cl->data);
+	if (cl->data_pid == -1)
+		fatal("start the data process");
 	client_close(&cl->data_end);
-	cl->data = pd[0];
-	cl->data_pid = pid;
-	fd_nonblock(cl->data);
 }
 
 /* The server's CONFIG, as the control process passed it on. */
 static int
-client_tun_config(struct client *cl, const uint8_t *p, size_t len)
+client_tun_config(struct client *cl, const struct msg *m)
 {
-	const char *why;
+	struct msg_config cfg;
+	const char *why = "malformed";
 	char a[16];
 
 	/* Checked by the control process too; we are root and it is not. */
-	if ((why = msg_config_check(p, len, 0)) != NULL) {
+	if (msg_get_config(m, &cfg) == -1 ||
+	    (why = msg_config_check(&cfg, 0)) != NULL) {
 		log_warnx("bad TUN_CONFIG from the control process: %s", why);
 		return -1;
 	}
-	cl->vaddr = get_u32(p);
-	cl->prefix = p[4];
-	if (tun_configure(cl->dev, cl->vaddr, cl->prefix, get_u16(p + 9)) ==
-	    -1) {
+	cl->vaddr = cfg.vaddr;
+	cl->prefix = cfg.prefix;
+	if (tun_configure(cl->dev, cl->vaddr, cl->prefix, cfg.mtu) == -1) {
 		log_warn("configure %s", cl->dev);
 		return -1;
 	}
-	for (unsigned i = 0; i < p[17]; i++) {
-		const uint8_t *r = p + MSG_CONFIG_MIN + 5 * i;
+	for (unsigned i = 0; i < cfg.nroutes; i++) {
+		const struct msg_route *r = &cfg.routes[i];
 
-		if (tun_add_route(cl->dev, get_u32(r), r[4]) == -1) {
-			log_warn("route %s/%u via %s", ip4_str(get_u32(r), a),
-			    r[4], cl->dev);
+		if (tun_add_route(cl->dev, r->addr, r->prefix) == -1) {
+			log_warn("route %s/%u via %s", ip4_str(r->addr, a),
+			    r->prefix, cl->dev);
 			return -1;
 		}
 	}
@@ -147,8 +139,8 @@ client_dispatch_control(struct client *cl)
 	if (r == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (r == 1 && m.type == MSG_TUN_CONFIG && cl->data_pid == 0) {
-		if (client_tun_config(cl, m.payload, m.len) == 0) {
-			client_fork_data(cl);
+		if (client_tun_config(cl, &m) == 0) {
+			client_start_data(cl);
 			cl->connected = true;
 			return;
 		}
@@ -251,14 +243,20 @@ client_stop(struct client *cl)
 static void
 client_open(struct client *cl)
 {
-	struct tls_pem pem;
 	char err[512];
+	SSL_CTX *ctx;
 
-	if (tls_pem_load(&pem, cl->c->ca, cl->c->cert, cl->c->key, cl->c->crl,
-	    err, sizeof(err)) == -1 ||
-	    (cl->ctx = tls_ctx_new(false, &pem, err, sizeof(err))) == NULL)
+	/* Read once, as root, and checked here; only the control process
+	 * gets them after this. */
+	if (tls_pem_load(&cl->pem, cl->c->ca, cl->c->cert, cl->c->key,
+	    cl->c->crl, err, sizeof(err)) == -1 ||
+	    (ctx = tls_ctx_new(false, &cl->pem, err, sizeof(err))) == NULL)
 		fatalx("cannot load certificates: %s", err);
-	tls_pem_close(&pem);
+	SSL_CTX_free(ctx);
+	if (child_cred_of(cl->c->user, &cl->cred) == -1)
+		fatal("user %s", cl->c->user);
+	if ((cl->conf_fd = child_conf_fd(cl->c)) == -1)
+		fatal("configuration for the children");
 	snprintf(cl->dev, sizeof(cl->dev), "%s", cl->c->dev);
 	if ((cl->tun = tun_open(cl->dev, sizeof(cl->dev))) == -1)
 		fatal("open tun device %s", cl->c->dev);

@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,11 +16,20 @@
 
 #include "conf.h"
 
-#define CONF_LINE_MAX 4096	/* characters in a config file line */
+/* Characters in a config file line: room for any directive with a value
+ * as long as its field holds, as conf_dump writes it. */
+#define CONF_LINE_MAX 8192
 #define CONF_ARGS_MAX 2		/* arguments of the widest directive */
 #define CONF_MSG_MAX 512	/* a parser's error text before its prefix */
 #define CONF_DEFAULT_PORT 1194
 #define CONF_CN_MAX 64
+/* Session ids end below this: the last is 4294967293, so (uid_t)-1, "no
+ * change" to setresuid() and chown(), is never one. */
+#define CONF_ID_END 4294967294UL
+#define CONF_FD_NAME "configuration from the parent"
+
+_Static_assert(CONF_LINE_MAX >= 32 + CONF_PATH_MAX,
+    "a config line holds a directive name, a blank and a whole path");
 
 enum conf_type {
 	T_STRING,
@@ -29,6 +40,7 @@ enum conf_type {
 	T_CIDR,
 	T_KEEPALIVE,
 	T_PAIR,
+	T_IDS,		/* FIRST COUNT: a block of uids and gids */
 	T_ENUM,
 	T_FIXED,
 	T_ROUTE,
@@ -56,8 +68,8 @@ struct directive {
 	size_t off;			/* field in struct conf */
 	size_t off2;			/* second field of a pair or CIDR */
 	size_t size;			/* of a string field */
-	unsigned long min;
-	unsigned long max;
+	unsigned long min;		/* T_IDS: the lowest FIRST */
+	unsigned long max;		/* T_IDS: the largest COUNT */
 	const char *const *choices;	/* T_ENUM, NULL-terminated */
 };
 
@@ -70,27 +82,35 @@ struct src {
 typedef int conf_parse_fn(struct conf *, const struct directive *, char **,
     char *, size_t);
 
+/* Writes the directive's lines, as the parser of its type reads them. */
+typedef void conf_dump_fn(FILE *, const struct conf *,
+    const struct directive *);
+
 static conf_parse_fn parse_string, parse_uint, parse_bool, parse_addrport,
-    parse_cidr, parse_keepalive, parse_pair, parse_enum, parse_fixed,
-    parse_route, parse_remote;
+    parse_cidr, parse_keepalive, parse_pair, parse_ids, parse_enum,
+    parse_fixed, parse_route, parse_remote;
+static conf_dump_fn dump_string, dump_uint, dump_bool, dump_addrport,
+    dump_cidr, dump_pair, dump_enum, dump_fixed, dump_route, dump_remote;
 
 static const struct {
 	int nargs;
 	bool repeatable;
 	conf_parse_fn *parse;
+	conf_dump_fn *dump;
 } conf_types[] = {
-	[T_STRING] = { 1, false, parse_string },
-	[T_PATH] = { 1, false, parse_string },
-	[T_UINT] = { 1, false, parse_uint },
-	[T_BOOL] = { 1, false, parse_bool },
-	[T_ADDRPORT] = { 1, false, parse_addrport },
-	[T_CIDR] = { 1, false, parse_cidr },
-	[T_KEEPALIVE] = { 2, false, parse_keepalive },
-	[T_PAIR] = { 2, false, parse_pair },
-	[T_ENUM] = { 1, false, parse_enum },
-	[T_FIXED] = { 2, true, parse_fixed },
-	[T_ROUTE] = { 1, true, parse_route },
-	[T_REMOTE] = { 1, false, parse_remote },
+	[T_STRING] = { 1, false, parse_string, dump_string },
+	[T_PATH] = { 1, false, parse_string, dump_string },
+	[T_UINT] = { 1, false, parse_uint, dump_uint },
+	[T_BOOL] = { 1, false, parse_bool, dump_bool },
+	[T_ADDRPORT] = { 1, false, parse_addrport, dump_addrport },
+	[T_CIDR] = { 1, false, parse_cidr, dump_cidr },
+	[T_KEEPALIVE] = { 2, false, parse_keepalive, dump_pair },
+	[T_PAIR] = { 2, false, parse_pair, dump_pair },
+	[T_IDS] = { 2, false, parse_ids, dump_pair },
+	[T_ENUM] = { 1, false, parse_enum, dump_enum },
+	[T_FIXED] = { 2, true, parse_fixed, dump_fixed },
+	[T_ROUTE] = { 1, true, parse_route, dump_route },
+	[T_REMOTE] = { 1, false, parse_remote, dump_remote },
 };
 
 static const char *const conf_group_names[G_COUNT] = {
@@ -166,10 +186,26 @@ static const struct directive directives[] = {
 	  .def = "1", .group = G_PROCESS,
 	  .help = "log verbosity: 0 warnings only, 1 events, 2 debug",
 	  .off = OFF(verbose), .min = 0, .max = 2 },
+	/* 0x70000000: above systemd's container range (524288..1879048191)
+	 * and below its foreign range (0x7FFE0000..), so no distribution
+	 * allocates these ids. */
+	{ .name = "session-users", .args = "FIRST COUNT", .type = T_IDS,
+	  .roles = SRV, .def = "1879048192 65536", .group = G_PROCESS,
+	  .help = "each session runs as uid and gid FIRST+slot (FIRST at "
+	    "least 1000, COUNT 1..65536 and at least max-clients), ids no "
+	    "user or group may hold; the default lies between systemd's "
+	    "container and foreign ranges, which no distribution allocates",
+	  .off = OFF(session_uid_first), .off2 = OFF(session_uid_count),
+	  .min = 1000, .max = 65536 },
 	{ .name = "listen", .args = "ADDR:PORT", .type = T_ADDRPORT,
 	  .roles = SRV, .def = "0.0.0.0:1194", .group = G_SERVER,
 	  .help = "TCP address to accept clients on ([IPv6]:PORT for IPv6)",
 	  .off = OFF(listen), .off2 = OFF(listen_len) },
+	{ .name = "udp-port", .args = "PORT", .type = T_UINT, .roles = SRV,
+	  .def = "0", .group = G_SERVER,
+	  .help = "the one UDP port of the data channel (0..65535); 0 takes "
+	    "the port of listen",
+	  .off = OFF(udp_port), .min = 0, .max = 65535 },
 	{ .name = "pool", .args = "CIDR", .type = T_CIDR, .roles = SRV,
 	  .required = SRV, .group = G_SERVER,
 	  .help = "IPv4 network of virtual addresses (prefix 8..30); the "
@@ -218,6 +254,8 @@ _Static_assert(sizeof(enum conf_dup_cn) == sizeof(unsigned),
 _Static_assert(sizeof(((struct conf *)0)->server_name) ==
     sizeof(((struct conf *)0)->remote_host),
     "server-name defaults to a copy of the remote host");
+_Static_assert(sizeof(uint32_t) == sizeof(unsigned),
+    "T_IDS fields are written as uint32_t and dumped as unsigned");
 
 static void
 conf_sanitize(char *s)
@@ -349,6 +387,14 @@ conf_ipv4(const char *s, uint32_t *addr, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *
+conf_ntoa(uint32_t addr, char buf[INET_ADDRSTRLEN])
+{
+	struct in_addr in = { .s_addr = htonl(addr) };
+
+	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+}
+
 static uint32_t
 conf_mask(unsigned prefix)
 {
@@ -452,12 +498,40 @@ conf_cn_ok(const char *s)
 	return true;
 }
 
+/* The config file has no quoting: a blank ends a word and a word starting
+ * with '#' is a comment. conf_dump writes values as they are, so a value
+ * that a file could not hold is refused wherever it comes from, the command
+ * line too: whatever loads comes back equal through conf_dump. */
+static int
+conf_word(const char *s, char *err, size_t errlen)
+{
+	const char *p;
+
+	if (s[0] == '#')
+		return conf_fail(err, errlen, "'%s' starts with '#', which a "
+		    "config file reads as a comment", s);
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return conf_fail(err, errlen, "'%s' holds a blank or a "
+			    "control character, which a config file cannot "
+			    "hold", s);
+	return 0;
+}
+
 static int
 parse_string(struct conf *c, const struct directive *d, char **av,
     char *err, size_t errlen)
 {
+	if (conf_word(av[0], err, errlen) == -1)
+		return -1;
 	return conf_copy(conf_field(c, d->off), d->size, av[0],
 	    strlen(av[0]), err, errlen);
+}
+
+static void
+dump_string(FILE *out, const struct conf *c, const struct directive *d)
+{
+	fprintf(out, "%s %s\n", d->name, (const char *)conf_cfield(c, d->off));
 }
 
 static int
@@ -470,6 +544,13 @@ parse_uint(struct conf *c, const struct directive *d, char **av,
 		return -1;
 	*(unsigned *)conf_field(c, d->off) = (unsigned)v;
 	return 0;
+}
+
+static void
+dump_uint(FILE *out, const struct conf *c, const struct directive *d)
+{
+	fprintf(out, "%s %u\n", d->name,
+	    *(const unsigned *)conf_cfield(c, d->off));
 }
 
 static int
@@ -485,6 +566,13 @@ parse_bool(struct conf *c, const struct directive *d, char **av,
 	else
 		return conf_fail(err, errlen, "'%s' is not yes or no", av[0]);
 	return 0;
+}
+
+static void
+dump_bool(FILE *out, const struct conf *c, const struct directive *d)
+{
+	fprintf(out, "%s %s\n", d->name,
+	    *(const bool *)conf_cfield(c, d->off) ? "yes" : "no");
 }
 
 static int
@@ -526,12 +614,56 @@ parse_addrport(struct conf *c, const struct directive *d, char **av,
 	return 0;
 }
 
+/* The port of an address that parse_addrport made and, if host is not
+ * NULL, its address as text. */
+static uint16_t
+conf_ss_port(const struct sockaddr_storage *ss, char host[INET6_ADDRSTRLEN])
+{
+	struct sockaddr_in6 sin6;
+	struct sockaddr_in sin;
+
+	if (ss->ss_family == AF_INET6) {
+		memcpy(&sin6, ss, sizeof(sin6));
+		if (host != NULL)
+			inet_ntop(AF_INET6, &sin6.sin6_addr, host,
+			    INET6_ADDRSTRLEN);
+		return ntohs(sin6.sin6_port);
+	}
+	memcpy(&sin, ss, sizeof(sin));
+	if (host != NULL)
+		inet_ntop(AF_INET, &sin.sin_addr, host, INET6_ADDRSTRLEN);
+	return ntohs(sin.sin_port);
+}
+
+static void
+dump_addrport(FILE *out, const struct conf *c, const struct directive *d)
+{
+	const struct sockaddr_storage *ss = conf_cfield(c, d->off);
+	char host[INET6_ADDRSTRLEN] = "";
+	uint16_t port = conf_ss_port(ss, host);
+
+	if (ss->ss_family == AF_INET6)
+		fprintf(out, "%s [%s]:%u\n", d->name, host, port);
+	else
+		fprintf(out, "%s %s:%u\n", d->name, host, port);
+}
+
 static int
 parse_cidr(struct conf *c, const struct directive *d, char **av,
     char *err, size_t errlen)
 {
 	return conf_cidr(av[0], d->min, d->max, conf_field(c, d->off),
 	    conf_field(c, d->off2), err, errlen);
+}
+
+static void
+dump_cidr(FILE *out, const struct conf *c, const struct directive *d)
+{
+	char a[INET_ADDRSTRLEN];
+
+	fprintf(out, "%s %s/%u\n", d->name,
+	    conf_ntoa(*(const uint32_t *)conf_cfield(c, d->off), a),
+	    *(const uint8_t *)conf_cfield(c, d->off2));
 }
 
 static int
@@ -577,6 +709,35 @@ parse_pair(struct conf *c, const struct directive *d, char **av,
 	return 0;
 }
 
+/* FIRST is at least d->min, COUNT 1..d->max, and the block ends before
+ * CONF_ID_END. */
+static int
+parse_ids(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	unsigned long first = 0, count = 0;
+
+	if (conf_ulong(av[0], d->min, CONF_ID_END - 1, &first, err,
+	    errlen) == -1 ||
+	    conf_ulong(av[1], 1, d->max, &count, err, errlen) == -1)
+		return -1;
+	if (first + count > CONF_ID_END)
+		return conf_fail(err, errlen, "FIRST %lu + COUNT %lu is past "
+		    "the last id %lu", first, count, CONF_ID_END - 1);
+	*(uint32_t *)conf_field(c, d->off) = (uint32_t)first;
+	*(uint32_t *)conf_field(c, d->off2) = (uint32_t)count;
+	return 0;
+}
+
+/* keepalive, pairs and id blocks: two unsigned fields */
+static void
+dump_pair(FILE *out, const struct conf *c, const struct directive *d)
+{
+	fprintf(out, "%s %u %u\n", d->name,
+	    *(const unsigned *)conf_cfield(c, d->off),
+	    *(const unsigned *)conf_cfield(c, d->off2));
+}
+
 static int
 parse_enum(struct conf *c, const struct directive *d, char **av,
     char *err, size_t errlen)
@@ -592,6 +753,13 @@ parse_enum(struct conf *c, const struct directive *d, char **av,
 	return conf_fail(err, errlen, "'%s' is not one of %s", av[0], d->args);
 }
 
+static void
+dump_enum(FILE *out, const struct conf *c, const struct directive *d)
+{
+	fprintf(out, "%s %s\n", d->name,
+	    d->choices[*(const unsigned *)conf_cfield(c, d->off)]);
+}
+
 static int
 parse_fixed(struct conf *c, const struct directive *d, char **av,
     char *err, size_t errlen)
@@ -604,6 +772,8 @@ parse_fixed(struct conf *c, const struct directive *d, char **av,
 	if (!conf_cn_ok(av[0]))
 		return conf_fail(err, errlen, "'%s' is not a CN (1..%d visible "
 		    "ASCII characters)", av[0], CONF_CN_MAX);
+	if (conf_word(av[0], err, errlen) == -1)
+		return -1;
 	if (conf_ipv4(av[1], &addr, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < c->nfixed; i++)
@@ -622,6 +792,17 @@ parse_fixed(struct conf *c, const struct directive *d, char **av,
 	memcpy(f->cn, av[0], strlen(av[0]));
 	f->addr = addr;
 	return 0;
+}
+
+static void
+dump_fixed(FILE *out, const struct conf *c, const struct directive *d)
+{
+	char a[INET_ADDRSTRLEN];
+	unsigned i;
+
+	for (i = 0; i < c->nfixed; i++)
+		fprintf(out, "%s %s %s\n", d->name, c->fixed[i].cn,
+		    conf_ntoa(c->fixed[i].addr, a));
 }
 
 static int
@@ -643,6 +824,17 @@ parse_route(struct conf *c, const struct directive *d, char **av,
 			return conf_fail(err, errlen, "'%s' given twice", av[0]);
 	c->routes[c->nroutes++] = r;
 	return 0;
+}
+
+static void
+dump_route(FILE *out, const struct conf *c, const struct directive *d)
+{
+	char a[INET_ADDRSTRLEN];
+	unsigned i;
+
+	for (i = 0; i < c->nroutes; i++)
+		fprintf(out, "%s %s/%u\n", d->name,
+		    conf_ntoa(c->routes[i].addr, a), c->routes[i].prefix);
 }
 
 static int
@@ -668,6 +860,19 @@ parse_remote(struct conf *c, const struct directive *d, char **av,
 		return -1;
 	c->remote_port = p;
 	return 0;
+}
+
+/* Only an IPv6 address has a ':' (conf_hostname_ok allows none), and it
+ * needs its brackets back. */
+static void
+dump_remote(FILE *out, const struct conf *c, const struct directive *d)
+{
+	if (strchr(c->remote_host, ':') != NULL)
+		fprintf(out, "%s [%s]:%u\n", d->name, c->remote_host,
+		    c->remote_port);
+	else
+		fprintf(out, "%s %s:%u\n", d->name, c->remote_host,
+		    c->remote_port);
 }
 
 static int
@@ -901,6 +1106,15 @@ conf_argv(struct conf *c, int argc, char **argv, bool apply,
 	return 0;
 }
 
+/* What no single directive decides, once all are read. */
+static void
+conf_finish(struct conf *c)
+{
+	if (c->role == CONF_CLIENT && c->server_name[0] == '\0')
+		memcpy(c->server_name, c->remote_host,
+		    sizeof(c->server_name));
+}
+
 int
 conf_load(struct conf *c, enum conf_role role, int argc, char **argv,
     char *err, size_t errlen)
@@ -914,9 +1128,44 @@ conf_load(struct conf *c, enum conf_role role, int argc, char **argv,
 		conf_free(c);
 		return -1;
 	}
-	if (role == CONF_CLIENT && c->server_name[0] == '\0')
-		memcpy(c->server_name, c->remote_host,
-		    sizeof(c->server_name));
+	conf_finish(c);
+	return 0;
+}
+
+/* The FILE closes an fd of its own. A dup shares the caller's offset, so
+ * rewinding it reads from the start (a pipe has no offset, and is read
+ * from where it is). */
+static int
+conf_stream(struct conf *c, int fd, char *err, size_t errlen)
+{
+	struct src src = { CONF_FD_NAME, 0 };
+	FILE *f;
+	int dfd, r;
+
+	if ((dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return conf_error(err, errlen, &src, NULL, "%s",
+		    strerror(errno));
+	if ((lseek(dfd, 0, SEEK_SET) == -1 && errno != ESPIPE) ||
+	    (f = fdopen(dfd, "r")) == NULL) {
+		r = conf_error(err, errlen, &src, NULL, "%s", strerror(errno));
+		close(dfd);
+		return r;
+	}
+	r = conf_read(c, f, &src, err, errlen);
+	fclose(f);
+	return r;
+}
+
+int
+conf_load_fd(struct conf *c, enum conf_role role, int fd, char *err,
+    size_t errlen)
+{
+	if (conf_defaults(c, role, err, errlen) == -1 ||
+	    conf_stream(c, fd, err, errlen) == -1) {
+		conf_free(c);
+		return -1;
+	}
+	conf_finish(c);
 	return 0;
 }
 
@@ -931,6 +1180,9 @@ conf_is_set(const struct conf *c, const struct directive *d)
 		return *(const uint8_t *)conf_cfield(c, d->off2) != 0;
 	case T_REMOTE:
 		return c->remote_host[0] != '\0';
+	case T_KEEPALIVE:
+		/* the defaults otherwise, and a client takes the server's */
+		return c->keepalive_set;
 	default:
 		return true;
 	}
@@ -979,14 +1231,6 @@ conf_check_directives(const struct conf *c, char *err, size_t errlen)
 	return 0;
 }
 
-static const char *
-conf_ntoa(uint32_t addr, char buf[INET_ADDRSTRLEN])
-{
-	struct in_addr in = { .s_addr = htonl(addr) };
-
-	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
-}
-
 /* Same test as pool_contains: neither network, server nor broadcast. */
 static bool
 conf_in_pool(const struct conf *c, uint32_t addr)
@@ -1031,6 +1275,45 @@ conf_check_pool(const struct conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+conf_ids_taken(const struct conf *c, const char *id, unsigned long v,
+    const char *kind, const char *name, char *err, size_t errlen)
+{
+	return conf_fail(err, errlen, "session-users range %" PRIu32 "..+%"
+	    PRIu32 " holds %s %lu of %s '%s'; choose another FIRST",
+	    c->session_uid_first, c->session_uid_count, id, v, kind, name);
+}
+
+/* A session's uid and gid must be its own: a user or group that shares
+ * one could signal, trace or open that session's processes. */
+static int
+conf_check_ids(const struct conf *c, char *err, size_t errlen)
+{
+	unsigned long first = c->session_uid_first;
+	unsigned long end = first + c->session_uid_count;
+	const struct passwd *pw;
+	const struct group *gr;
+	int r = 0;
+
+	if (c->session_uid_count < c->max_clients)
+		return conf_fail(err, errlen, "session-users gives %" PRIu32
+		    " uids, fewer than max-clients %u", c->session_uid_count,
+		    c->max_clients);
+	setpwent();
+	while (r == 0 && (pw = getpwent()) != NULL)
+		if (pw->pw_uid >= first && pw->pw_uid < end)
+			r = conf_ids_taken(c, "uid", pw->pw_uid, "user",
+			    pw->pw_name, err, errlen);
+	endpwent();
+	setgrent();
+	while (r == 0 && (gr = getgrent()) != NULL)
+		if (gr->gr_gid >= first && gr->gr_gid < end)
+			r = conf_ids_taken(c, "gid", gr->gr_gid, "group",
+			    gr->gr_name, err, errlen);
+	endgrent();
+	return r;
+}
+
 int
 conf_check(const struct conf *c, char *err, size_t errlen)
 {
@@ -1039,9 +1322,28 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	if (c->user[0] != '\0' && getpwnam(c->user) == NULL)
 		return conf_fail(err, errlen, "user: '%s' does not exist",
 		    c->user);
-	if (c->role == CONF_SERVER && conf_check_pool(c, err, errlen) == -1)
+	if (c->role == CONF_SERVER && (conf_check_pool(c, err, errlen) == -1 ||
+	    conf_check_ids(c, err, errlen) == -1))
 		return -1;
 	return 0;
+}
+
+void
+conf_dump(const struct conf *c, FILE *out)
+{
+	const struct directive *d;
+
+	for (d = directives; d < directives + CONF_NDIRS; d++)
+		if ((d->roles & c->role) && conf_is_set(c, d))
+			conf_types[d->type].dump(out, c, d);
+}
+
+uint16_t
+conf_udp_port(const struct conf *c)
+{
+	if (c->udp_port != 0)
+		return (uint16_t)c->udp_port;
+	return conf_ss_port(&c->listen, NULL);
 }
 
 static const char conf_config_help[] =
@@ -1201,7 +1503,8 @@ static const char conf_man_file[] =
     "without the leading \\fB\\-\\-\\fP.\n"
     "A word that starts with \\fB#\\fP begins a comment, which runs to the\n"
     "end of the line; empty lines are ignored.\n"
-    "There is no quoting: an argument cannot contain blanks.\n";
+    "There is no quoting: an argument, on the command line too, cannot\n"
+    "contain blanks or control characters, or start with \\fB#\\fP.\n";
 
 static const char conf_man_tail[] =
     ".SH EXIT STATUS\n"

@@ -60,6 +60,9 @@ struct conf {
 	bool client_to_client;
 	unsigned max_clients;
 	enum conf_dup_cn duplicate_cn;
+	unsigned udp_port;			/* 0: listen's port */
+	uint32_t session_uid_first;		/* uid and gid of slot 0 */
+	uint32_t session_uid_count;		/* >= max_clients */
 	unsigned reneg_sec;			/* 0: no time-based rekey */
 	struct conf_route routes[CONF_ROUTES_MAX];	/* push-route */
 	unsigned nroutes;
@@ -80,8 +83,21 @@ struct conf {
  * line naming the problem (file:line: or --flag:) into err. */
 int conf_load(struct conf *c, enum conf_role role, int argc, char **argv,
     char *err, size_t errlen);
+/* Like conf_load with only --config, but reads the text from fd, from its
+ * start: a child gets its configuration this way from its parent. fd stays
+ * the caller's (its offset moves); errors name it "configuration from the
+ * parent" in place of a file name. */
+int conf_load_fd(struct conf *c, enum conf_role role, int fd, char *err,
+    size_t errlen);
+/* Writes c as config file text for c->role: every directive of the role
+ * with its value, repeatable ones once per entry, unset optional ones left
+ * out, so that conf_load_fd of the text with that role gives back c. */
+void conf_dump(const struct conf *c, FILE *out);
+/* The server's one UDP port: udp-port, or else the port of listen. */
+uint16_t conf_udp_port(const struct conf *c);
 /* Checks the loaded configuration as a whole (required directives, files
- * readable, pool large enough, fixed addresses inside the pool). */
+ * readable, pool large enough, fixed addresses inside the pool, session
+ * uids enough for max-clients and used by no user or group). */
 int conf_check(const struct conf *c, char *err, size_t errlen);
 /* Writes the directives of role, with their arguments, defaults and help. */
 void conf_help(FILE *out, enum conf_role role);

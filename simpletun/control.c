@@ -2,7 +2,12 @@
  * connection, run the handshake and the HELLO/CONFIG exchange under a
  * deadline, derive the data-channel keys from the TLS session and hand them
  * to their data process, and end the session cleanly (BYE) when either side
- * or the data process says so. */
+ * or the data process says so.
+ *
+ * Owns: fd 3 (socket to the acceptor / client parent), the TCP socket and
+ * its TLS state, the socketpair to its data process, and, until its TLS
+ * context is built, the PEM files (the only process besides the acceptor
+ * that ever holds the private key). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -20,10 +25,11 @@
 #include "msg.h"
 #include "packet.h"
 #include "roles.h"
+#include "sandbox.h"
 #include "tls.h"
 #include "util.h"
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
 #define CTL_IO_MS 5000		/* one control message write, at most */
 #define CTL_CHILD_MS 10000	/* a sibling's answer, at most */
 
@@ -32,6 +38,8 @@ struct control {
 	SSL *ssl;
 	int sock, parent, data;
 	bool server;
+	uint32_t rx_index;	/* ours: the peer puts it in every packet */
+	uint32_t tx_index;	/* the peer's */
 	uint32_t epoch;
 	uint64_t rekey_at;	/* client: when to send REKEY; 0: never */
 	bool rekey_sent;
@@ -167,49 +175,46 @@ ctl_expect(struct control *ct, int fd, uint16_t type, uint8_t *buf,
 static void
 ctl_keys(struct control *ct, uint32_t epoch, uint8_t flags)
 {
-	uint8_t km[2 * PKT_KEYMAT_LEN], p[MSG_KEYS_LEN];
+	uint8_t km[2 * PKT_KEYMAT_LEN], p[MSG_MAX_PAYLOAD];
 	const uint8_t *c2s = km, *s2c = km + PKT_KEYMAT_LEN;
+	struct msg_keys k = { .epoch = epoch, .flags = flags };
+	size_t n;
 
 	if (tls_export(ct->ssl, epoch, km, sizeof(km)) == -1) {
 		log_warnx("cannot export keys for epoch %u", epoch);
 		ctl_bye(ct, "key export failed");
 	}
-	put_u32(p, epoch);
-	p[4] = flags;
-	memcpy(p + 5, ct->server ? s2c : c2s, PKT_KEYMAT_LEN);
-	memcpy(p + 5 + PKT_KEYMAT_LEN, ct->server ? c2s : s2c, PKT_KEYMAT_LEN);
-	if (msg_send(ct->data, MSG_KEYS, p, sizeof(p)) == -1)
+	memcpy(k.tx, ct->server ? s2c : c2s, PKT_KEYMAT_LEN);
+	memcpy(k.rx, ct->server ? c2s : s2c, PKT_KEYMAT_LEN);
+	n = msg_put_keys(p, &k);
+	if (msg_send(ct->data, MSG_KEYS, p, n) == -1)
 		fatal("send keys to the data process");
 	OPENSSL_cleanse(km, sizeof(km));
-	OPENSSL_cleanse(p, sizeof(p));
+	OPENSSL_cleanse(&k, sizeof(k));
+	OPENSSL_cleanse(p, n);
 	ct->epoch = epoch;
 	log_debug("keys of epoch %u installed", epoch);
 }
 
 /* The SESSION message: what the data process needs besides keys. */
 static void
-ctl_session(struct control *ct, const uint8_t *cfg, uint32_t pool,
-    uint8_t pool_prefix, unsigned ka_int, unsigned ka_to,
-    const struct sockaddr *peer)
+ctl_session(struct control *ct, const struct msg_config *cfg,
+    unsigned ka_int, unsigned ka_to, const struct sockaddr_storage *peer)
 {
-	uint8_t p[MSG_SESSION_LEN];
+	struct msg_session s = { .vaddr = cfg->vaddr, .prefix = cfg->prefix,
+	    .server_vaddr = cfg->server_vaddr, .mtu = cfg->mtu,
+	    .keepalive_interval = (uint16_t)ka_int,
+	    .keepalive_timeout = (uint16_t)ka_to,
+	    .rx_index = ct->rx_index, .tx_index = ct->tx_index };
+	uint8_t p[MSG_MAX_PAYLOAD];
 
-	memset(p, 0, sizeof(p));
-	memcpy(p, cfg, 5);			/* vaddr, prefix */
-	p[5] = (ct->server ? 2 : 0) | (ct->c->client_to_client ? 1 : 0);
-	memcpy(p + 6, cfg + 5, 4);		/* server vaddr */
-	put_u32(p + 10, pool);
-	p[14] = pool_prefix;
-	put_u16(p + 16, (uint16_t)ka_int);
-	put_u16(p + 18, (uint16_t)ka_to);
-	memcpy(p + 20, cfg + 9, 2);		/* mtu */
-	if (peer != NULL && peer->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)peer;
-
-		memcpy(p + 22, cfg + 11, 2);	/* the server's UDP port */
-		memcpy(p + 24, &in->sin_addr, 4);
-	}
-	if (msg_send(ct->data, MSG_SESSION, p, sizeof(p)) == -1)
+	if (ct->server) {
+		s.pool = ct->c->pool_addr;
+		s.pool_prefix = ct->c->pool_prefix;
+		s.client_to_client = ct->c->client_to_client;
+	} else
+		s.peer = *peer;
+	if (msg_send(ct->data, MSG_SESSION, p, msg_put_session(p, &s)) == -1)
 		fatal("send session to the data process");
 }
 
@@ -255,25 +260,27 @@ ctl_dispatch_parent(struct control *ct)
 static void
 ctl_handle_peer_msg(struct control *ct, const struct msg *m)
 {
+	struct msg_epoch e = { 0 };
+	char why[MSG_REASON_MAX + 1];
 	uint32_t epoch;
 
+	msg_get_epoch(m, &e);
+	epoch = e.epoch;
 	switch (m->type) {
 	case MSG_BYE:
-		log_info("%s said goodbye: %.*s", ct->peer, (int)m->len,
-		    (const char *)m->payload);
+		msg_get_text(m, why, sizeof(why));
+		log_info("%s said goodbye: %s", ct->peer, why);
 		ctl_exit(ct, 0);
 	case MSG_REKEY:
-		epoch = get_u32(m->payload);
 		if (!ct->server || epoch != ct->epoch + 1)
 			break;
 		/* We can open the new key at once; we send with it only once
 		 * the client has shown it has it too. */
 		ctl_keys(ct, epoch, 0);
-		if (ctl_send(ct, MSG_REKEY_ACK, m->payload, 4) == -1)
+		if (ctl_send(ct, MSG_REKEY_ACK, m->payload, m->len) == -1)
 			ctl_exit(ct, 0);
 		return;
 	case MSG_REKEY_ACK:
-		epoch = get_u32(m->payload);
 		if (ct->server || !ct->rekey_sent || epoch != ct->epoch + 1)
 			break;
 		ctl_keys(ct, epoch, MSG_KEYS_TX_NOW);
@@ -309,10 +316,10 @@ ctl_dispatch_peer(struct control *ct)
 static void
 ctl_rekey(struct control *ct)
 {
-	uint8_t p[MSG_EPOCH_LEN];
+	uint8_t p[MSG_MAX_PAYLOAD];
+	struct msg_epoch e = { .epoch = ct->epoch + 1 };
 
-	put_u32(p, ct->epoch + 1);
-	if (ctl_send(ct, MSG_REKEY, p, sizeof(p)) == -1)
+	if (ctl_send(ct, MSG_REKEY, p, msg_put_epoch(p, &e)) == -1)
 		ctl_exit(ct, 0);
 	ct->rekey_sent = true;
 	ct->rekey_at = now_ms() + (uint64_t)ct->c->reneg_sec * 1000;
@@ -360,6 +367,7 @@ static void
 ctl_server_hello(struct control *ct)
 {
 	uint64_t deadline = now_ms() + ct->c->handshake_timeout * 1000ULL;
+	struct msg_hello h = { 0 };
 	char err[256];
 	struct msg m;
 	ssize_t n;
@@ -368,18 +376,18 @@ ctl_server_hello(struct control *ct)
 		log_warnx("no HELLO from %s: %s", ct->peer, err);
 		ctl_exit(ct, 0);
 	}
-	if (m.type != MSG_HELLO || get_u16(m.payload) != PROTO_VERSION) {
+	if (msg_get_hello(&m, &h) == -1 || h.version != PROTO_VERSION) {
 		log_warnx("%s sent %s version %u, expected HELLO version %u",
-		    ct->peer, msg_name(m.type), m.type == MSG_HELLO ?
-		    get_u16(m.payload) : 0, PROTO_VERSION);
+		    ct->peer, msg_name(m.type), h.version, PROTO_VERSION);
 		ctl_bye(ct, "protocol version not supported");
 	}
+	ct->tx_index = h.index;
 	ctl_tls_consume(ct, (size_t)n);
 }
 
-/* Asks the acceptor for the client's address; fills CONFIG bytes 0..8. */
+/* Asks the acceptor for the client's address and receiver index. */
 static void
-ctl_server_address(struct control *ct, const char *cn, uint8_t *cfg)
+ctl_server_address(struct control *ct, const char *cn, struct msg_grant *g)
 {
 	uint8_t buf[MSG_MAX_LEN];
 	struct msg m;
@@ -391,65 +399,84 @@ ctl_server_address(struct control *ct, const char *cn, uint8_t *cfg)
 	if (m.type == MSG_ADDRESS_DENY) {
 		char why[MSG_REASON_MAX + 1];
 
-		snprintf(why, sizeof(why), "%.*s", (int)m.len, m.payload);
+		msg_get_text(&m, why, sizeof(why));
 		ctl_bye(ct, why);	/* the acceptor has logged it */
 	}
-	memcpy(cfg, m.payload, MSG_ADDRESS_GRANT_LEN);
-	log_set_client(cn, ip4_str(get_u32(cfg), a));
+	if (msg_get_grant(&m, g) == -1)
+		fatalx("malformed ADDRESS_GRANT");
+	ct->rx_index = g->index;
+	log_set_client(cn, ip4_str(g->vaddr, a));
 }
 
-static size_t
-ctl_server_config(struct control *ct, uint8_t *cfg, uint16_t port)
+static void
+ctl_server_config(struct control *ct, const struct msg_grant *g,
+    struct msg_config *cfg)
 {
 	const struct conf *c = ct->c;
-	uint8_t *r = cfg + MSG_CONFIG_MIN;
 
-	put_u16(cfg + 9, (uint16_t)c->mtu);
-	put_u16(cfg + 11, port);
-	put_u16(cfg + 13, (uint16_t)c->keepalive_interval);
-	put_u16(cfg + 15, (uint16_t)c->keepalive_timeout);
-	cfg[17] = (uint8_t)c->nroutes;
-	for (unsigned i = 0; i < c->nroutes; i++, r += 5) {
-		put_u32(r, c->routes[i].addr);
-		r[4] = c->routes[i].prefix;
-	}
-	return (size_t)(r - cfg);
+	*cfg = (struct msg_config){ .vaddr = g->vaddr, .prefix = g->prefix,
+	    .server_vaddr = g->server_vaddr, .mtu = (uint16_t)c->mtu,
+	    .port = conf_udp_port(c),
+	    .keepalive_interval = (uint16_t)c->keepalive_interval,
+	    .keepalive_timeout = (uint16_t)c->keepalive_timeout,
+	    .index = g->index, .nroutes = (uint8_t)c->nroutes };
+	for (unsigned i = 0; i < c->nroutes; i++)
+		cfg->routes[i] = (struct msg_route){ c->routes[i].addr,
+		    c->routes[i].prefix };
+}
+
+/* Our TLS context from the PEM files we were handed, which are then closed:
+ * from here on the key lives only inside the context. */
+static SSL_CTX *
+ctl_tls_ctx(const struct control *ct, struct tls_pem *pem)
+{
+	char err[512];
+	SSL_CTX *ctx = tls_ctx_new(ct->server, pem, err, sizeof(err));
+
+	tls_pem_close(pem);
+	if (ctx == NULL)
+		fatalx("cannot load certificates: %s", err);
+	return ctx;
 }
 
 void
-control_server_main(const struct conf *c, SSL_CTX *ctx, int sock,
-    int acceptor, int data, const char *peer)
+control_server_main(const struct conf *c, int parent,
+    const struct msg_start *st, int sock, int data, struct tls_pem *pem)
 {
-	struct control ct = { .c = c, .sock = sock, .parent = acceptor,
+	struct control ct = { .c = c, .sock = sock, .parent = parent,
 	    .data = data, .server = true };
-	uint8_t cfg[MSG_CONFIG_MAX], buf[MSG_MAX_LEN];
+	uint8_t p[MSG_MAX_PAYLOAD];
+	struct msg_config cfg;
+	struct msg_grant g;
 	char err[256], cn[MSG_CN_MAX + 1];
-	struct msg m;
-	size_t len;
+	SSL_CTX *ctx = ctl_tls_ctx(&ct, pem);
 
-	log_set_role("control");
-	snprintf(ct.peer, sizeof(ct.peer), "%s", peer);
+	sa_str((const struct sockaddr *)&st->peer, ct.peer, sizeof(ct.peer));
+	if (fd_nonblock(parent) == -1 || fd_nonblock(data) == -1)
+		fatal("control fds");
+	if (sandbox_enter(SANDBOX_CONTROL, -1) == -1)
+		fatal("seccomp");
 	ct.ssl = tls_accept(ctx, sock, (int)c->handshake_timeout * 1000, err,
 	    sizeof(err));
 	if (ct.ssl == NULL) {
-		log_warnx("TLS handshake failed with %s: %s", peer, err);
+		log_warnx("TLS handshake failed with %s: %s", ct.peer, err);
 		exit(0);
 	}
 	if (tls_peer_cn(ct.ssl, cn, sizeof(cn)) == -1) {
-		log_warnx("refusing %s: its certificate has no usable CN", peer);
+		log_warnx("refusing %s: its certificate has no usable CN",
+		    ct.peer);
 		ctl_bye(&ct, "certificate without a usable CN");
 	}
 	log_set_client(cn, NULL);
 	ctl_server_hello(&ct);
-	ctl_server_address(&ct, cn, cfg);
-	ctl_expect(&ct, data, MSG_PORT, buf, sizeof(buf), &m);
-	len = ctl_server_config(&ct, cfg, get_u16(m.payload));
-	ctl_session(&ct, cfg, c->pool_addr, c->pool_prefix,
-	    c->keepalive_interval, c->keepalive_timeout, NULL);
+	ctl_server_address(&ct, cn, &g);
+	ctl_server_config(&ct, &g, &cfg);
+	ctl_session(&ct, &cfg, c->keepalive_interval, c->keepalive_timeout,
+	    NULL);
 	ctl_keys(&ct, 0, MSG_KEYS_TX_NOW);
-	if (ctl_send(&ct, MSG_CONFIG, cfg, len) == -1)
+	if (ctl_send(&ct, MSG_CONFIG, p, msg_put_config(p, &cfg)) == -1)
 		ctl_exit(&ct, 0);
-	log_info("session up from %s, data port %u", peer, get_u16(m.payload));
+	log_info("session up from %s", ct.peer);
 	ctl_loop(&ct);
 }
 
@@ -510,79 +537,87 @@ ctl_connect(struct control *ct, struct sockaddr_storage *peer)
 
 /* HELLO, then CONFIG. In TLS 1.3 the server judges our certificate after
  * our side of the handshake is done, so its refusal arrives here. */
-static size_t
+static void
 ctl_client_config(struct control *ct, const struct sockaddr_storage *peer,
-    uint8_t *cfg)
+    struct msg_config *cfg)
 {
 	uint64_t deadline = now_ms() + ct->c->handshake_timeout * 1000ULL;
-	uint8_t hello[MSG_HELLO_LEN] = { 0 };
+	struct msg_hello h = { .version = PROTO_VERSION,
+	    .index = ct->rx_index };
+	uint8_t p[MSG_MAX_PAYLOAD];
 	char err[256];
 	const char *why;
 	struct msg m;
 	ssize_t n;
 
-	put_u16(hello, PROTO_VERSION);
-	if (ctl_send(ct, MSG_HELLO, hello, sizeof(hello)) == -1)
+	if (ctl_send(ct, MSG_HELLO, p, msg_put_hello(p, &h)) == -1)
 		ctl_exit(ct, 1);
 	if ((n = ctl_tls_expect(ct, &m, deadline, err, sizeof(err))) < 0) {
 		log_warnx("TLS handshake failed with %s: %s", ct->peer, err);
 		ctl_exit(ct, 1);
 	}
 	if (m.type == MSG_BYE) {
-		log_warnx("%s refused the session: %.*s", ct->peer, (int)m.len,
-		    (const char *)m.payload);
+		msg_get_text(&m, err, sizeof(err));
+		log_warnx("%s refused the session: %s", ct->peer, err);
 		ctl_exit(ct, 1);
 	}
-	if (m.type != MSG_CONFIG)
+	if (msg_get_config(&m, cfg) == -1 || m.type != MSG_CONFIG)
 		why = "expected CONFIG";
 	else
-		why = msg_config_check(m.payload, m.len, peer->ss_family ==
-		    AF_INET ? ntohl(((const struct sockaddr_in *)peer)->sin_addr.
-		    s_addr) : 0);
+		why = msg_config_check(cfg, peer->ss_family == AF_INET ?
+		    ntohl(((const struct sockaddr_in *)peer)->sin_addr.s_addr) :
+		    0);
 	if (why != NULL) {
 		log_warnx("bad CONFIG from %s: %s", ct->peer, why);
 		ctl_bye(ct, "bad CONFIG");
 	}
-	memcpy(cfg, m.payload, m.len);
+	ct->tx_index = cfg->index;
 	ctl_tls_consume(ct, (size_t)n);
-	return m.len;
 }
 
 void
-control_client_main(const struct conf *c, SSL_CTX *ctx, int parent, int data)
+control_client_main(const struct conf *c, int parent, int data,
+    struct tls_pem *pem)
 {
 	struct control ct = { .c = c, .parent = parent, .data = data };
-	struct sockaddr_storage peer;
-	uint8_t cfg[MSG_CONFIG_MAX], buf[MSG_MAX_LEN];
+	struct sockaddr_storage peer, udp;
+	uint8_t p[MSG_MAX_PAYLOAD];
+	struct msg_config cfg;
 	unsigned ka_int, ka_to;
 	char err[256], a[16];
-	struct msg m;
-	size_t len;
+	SSL_CTX *ctx = ctl_tls_ctx(&ct, pem);
 
-	log_set_role("control");
 	snprintf(ct.peer, sizeof(ct.peer), "%s:%u", c->remote_host,
 	    c->remote_port);
+	if (fd_nonblock(parent) == -1 || fd_nonblock(data) == -1)
+		fatal("control fds");
+	if (getentropy(&ct.rx_index, sizeof(ct.rx_index)) == -1)
+		fatal("getentropy");
 	if ((ct.sock = ctl_connect(&ct, &peer)) == -1)
 		exit(1);
-
 	sa_str((struct sockaddr *)&peer, ct.peer, sizeof(ct.peer));
+	if (sandbox_enter(SANDBOX_CLIENT_CONTROL, -1) == -1)
+		fatal("seccomp");
 	ct.ssl = tls_connect(ctx, ct.sock, c->server_name,
 	    (int)c->handshake_timeout * 1000, err, sizeof(err));
 	if (ct.ssl == NULL) {
 		log_warnx("TLS handshake failed with %s: %s", ct.peer, err);
 		exit(1);
 	}
-	len = ctl_client_config(&ct, &peer, cfg);
-	log_set_client(c->server_name, ip4_str(get_u32(cfg), a));
-	if (msg_send(parent, MSG_TUN_CONFIG, cfg, len) == -1)
+	ctl_client_config(&ct, &peer, &cfg);
+	log_set_client(c->server_name, ip4_str(cfg.vaddr, a));
+	if (msg_send(parent, MSG_TUN_CONFIG, p, msg_put_config(p, &cfg)) == -1)
 		fatal("send TUN_CONFIG");
-	ctl_expect(&ct, data, MSG_PORT, buf, sizeof(buf), &m);
-	ka_int = c->keepalive_set ? c->keepalive_interval : get_u16(cfg + 13);
-	ka_to = c->keepalive_set ? c->keepalive_timeout : get_u16(cfg + 15);
-	ctl_session(&ct, cfg, 0, 0, ka_int, ka_to, (struct sockaddr *)&peer);
+	ka_int = c->keepalive_set ? c->keepalive_interval :
+	    cfg.keepalive_interval;
+	ka_to = c->keepalive_set ? c->keepalive_timeout : cfg.keepalive_timeout;
+	/* the server's data port is on the address we reached it at */
+	udp = peer;
+	((struct sockaddr_in *)&udp)->sin_port = htons(cfg.port);
+	ctl_session(&ct, &cfg, ka_int, ka_to, &udp);
 	ctl_keys(&ct, 0, MSG_KEYS_TX_NOW);
 	if (c->reneg_sec != 0)
 		ct.rekey_at = now_ms() + (uint64_t)c->reneg_sec * 1000;
-	log_info("connected to %s as %s/%u", ct.peer, a, cfg[4]);
+	log_info("connected to %s as %s/%u", ct.peer, a, cfg.prefix);
 	ctl_loop(&ct);
 }

@@ -4,9 +4,18 @@
  * what they open straight to tun. Receive order (DESIGN.md section 4):
  * header checks, key id, replay pre-check, MAC, replay update, decrypt,
  * inner packet checks. Nothing on the per-packet path allocates, fetches an
- * algorithm, keys a context or logs. */
+ * algorithm, keys a context or logs.
+ *
+ * Owns: fd 3 (socket to its parent), the socket to its control process,
+ * the tun fd (server: written only, seccomp forbids reading it), its UDP
+ * socket (server: on the one port, connected to the client's endpoint once
+ * a packet from it authenticated) and, on the server, its queue, which it
+ * creates under a random name, hands to the guard through the acceptor and
+ * unlinks before any packet flows. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -23,6 +32,7 @@
 #include "packet.h"
 #include "replay.h"
 #include "roles.h"
+#include "sandbox.h"
 #include "stats.h"
 #include "util.h"
 
@@ -32,6 +42,7 @@
 #define DATA_GRACE_MS 60000	/* an old key still opens packets this long */
 #define DATA_SEQ_LIMIT (1ULL << 62)	/* far below wrap: end, never reuse */
 #define DATA_SETUP_MS 30000
+#define DATA_PROBE_MS 1000	/* keepalives until the peer is heard */
 
 struct data_key {
 	bool valid;
@@ -51,6 +62,7 @@ struct data {
 	mqd_t queue;
 
 	uint32_t vaddr, server_vaddr, pool, pool_mask;
+	uint32_t rx_index, tx_index;
 	bool c2c;
 	uint64_t ka_int, ka_to;		/* ms */
 	size_t mtu;
@@ -59,6 +71,7 @@ struct data {
 	struct data_key keys[2];	/* by epoch parity */
 	int tx;				/* index into keys, -1: none */
 	bool rekey_due;
+	bool heard;		/* a packet of the peer's authenticated */
 	uint64_t now, last_rx, last_tx, next_stats;
 	struct data_stats st;
 
@@ -70,6 +83,9 @@ struct data {
 	struct sockaddr_storage rx_from[DATA_BATCH];
 	unsigned ntx;
 };
+
+static void	data_tx(struct data *, uint8_t, const uint8_t *, size_t);
+static void	data_tx_flush(struct data *);
 
 static noreturn void
 data_exit(struct data *d, int code)
@@ -84,7 +100,7 @@ data_exit(struct data *d, int code)
 static void
 data_send_stats(struct data *d)
 {
-	uint8_t p[MSG_STATS_MAX];
+	uint8_t p[MSG_MAX_PAYLOAD];
 	size_t n = stats_encode(&d->st, p, sizeof(p));
 
 	if (n > 0 && msg_send(d->parent, MSG_STATS, p, n) == -1 &&
@@ -107,20 +123,20 @@ data_tx_switch(struct data *d, int k)
 }
 
 static void
-data_install_keys(struct data *d, const uint8_t *p)
+data_install_keys(struct data *d, const struct msg_keys *mk)
 {
-	uint32_t epoch = get_u32(p);
+	uint32_t epoch = mk->epoch;
 	struct data_key *k = &d->keys[epoch & 1];
 
-	if (pkt_key_set(k->tx, epoch & 0xff, p + 5) == -1 ||
-	    pkt_key_set(k->rx, epoch & 0xff, p + 5 + PKT_KEYMAT_LEN) == -1)
+	if (pkt_key_set(k->tx, epoch & 0xff, mk->tx) == -1 ||
+	    pkt_key_set(k->rx, epoch & 0xff, mk->rx) == -1)
 		fatalx("cannot key epoch %u", epoch);
 	k->valid = true;
 	k->epoch = epoch;
 	k->tx_seq = 0;
 	k->expires = 0;
 	replay_init(&k->replay);
-	if ((p[4] & MSG_KEYS_TX_NOW) || d->tx < 0)
+	if ((mk->flags & MSG_KEYS_TX_NOW) || d->tx < 0)
 		data_tx_switch(d, (int)(epoch & 1));
 	else
 		k->pending = true;
@@ -194,23 +210,10 @@ data_inner_ok(struct data *d, const uint8_t *p, size_t n)
 	return true;
 }
 
-static bool
-sa_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
-	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
-
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return a4->sin_port == b4->sin_port &&
-		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	return a6->sin6_port == b6->sin6_port &&
-	    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
-}
-
 /* Only authenticated packets move the endpoint, and only forward in
- * sequence, so a replayed old packet from elsewhere cannot steal it. */
+ * sequence, so a replayed old packet from elsewhere cannot steal it. The
+ * server connects its socket to the endpoint, so the kernel delivers that
+ * endpoint's packets straight to it instead of through the guard. */
 static void
 data_roam(struct data *d, const struct sockaddr_storage *from, bool newest)
 {
@@ -219,10 +222,21 @@ data_roam(struct data *d, const struct sockaddr_storage *from, bool newest)
 	if (!d->server || (d->peer.ss_family != 0 && (!newest ||
 	    sa_equal(from, &d->peer))))
 		return;
+	if (connect(d->udp, (const struct sockaddr *)from, from->ss_family ==
+	    AF_INET ? sizeof(struct sockaddr_in) :
+	    sizeof(struct sockaddr_in6)) == -1) {
+		log_warn("connect to %s", sa_str((const struct sockaddr *)from,
+		    a, sizeof(a)));
+		return;
+	}
+	d->st.roams += d->peer.ss_family != 0;
 	d->peer = *from;
 	d->st.endpoint = *from;
 	log_info("client endpoint is %s", sa_str((const struct sockaddr *)from,
 	    a, sizeof(a)));
+	/* Tells the client it was heard, so it stops probing. */
+	data_tx(d, PKT_KEEPALIVE, NULL, 0);
+	data_tx_flush(d);
 }
 
 static void
@@ -234,7 +248,7 @@ data_rx_one(struct data *d, uint8_t *buf, size_t len,
 	ssize_t n;
 	bool newest;
 
-	if (pkt_parse_hdr(buf, len, &h) == -1 ||
+	if (pkt_parse_hdr(buf, len, &h) == -1 || h.index != d->rx_index ||
 	    (h.type == PKT_KEEPALIVE && len != PKT_OVERHEAD)) {
 		d->st.malformed++;
 		return;
@@ -253,6 +267,7 @@ data_rx_one(struct data *d, uint8_t *buf, size_t len,
 	}
 	newest = replay_update(&k->replay, h.seq);
 	d->last_rx = d->now;
+	d->heard = true;
 	if (k->pending)
 		data_tx_switch(d, (int)(k - d->keys));
 	data_roam(d, from, newest);
@@ -332,33 +347,41 @@ data_tx(struct data *d, uint8_t type, const uint8_t *pkt, size_t len)
 		return;
 	}
 	out = d->tx_buf + d->ntx * d->slot;
-	/* index 0 until the peer's receiver index reaches the data process */
-	n = pkt_seal(k->tx, type, 0, ++k->tx_seq, pkt, len, out, d->slot);
+	n = pkt_seal(k->tx, type, d->tx_index, ++k->tx_seq, pkt, len, out,
+	    d->slot);
 	if (n < 0)
 		return;
 	d->tx_iov[d->ntx].iov_base = out;
 	d->tx_iov[d->ntx].iov_len = (size_t)n;
-	d->tx_msg[d->ntx].msg_hdr.msg_name = d->server ? &d->peer : NULL;
-	d->tx_msg[d->ntx].msg_hdr.msg_namelen = d->server ?
-	    sizeof(d->peer) : 0;
 	if (++d->ntx == DATA_BATCH)
 		data_tx_flush(d);
 }
 
-/* A queue message holds packets as [u16 length | packet]...; the guard
- * built it, so a bad one is a bug, not an attack. */
+/* A queue message from the guard: packets from tun to seal, or one
+ * datagram that reached the guard's socket (from an endpoint we are not
+ * connected to) to open. The guard built it, so a malformed one is a bug,
+ * not an attack. */
 static void
-data_tx_queue_msg(struct data *d, const uint8_t *p, size_t len)
+data_queue_msg(struct data *d, uint8_t *p, size_t len)
 {
-	while (len > 0) {
-		size_t n;
+	struct sockaddr_storage from;
+	const uint8_t *pkt;
+	uint8_t *dgram;
+	size_t pos = 0, n;
+	int r;
 
-		if (len < 2 || (n = get_u16(p)) > len - 2 || n > d->mtu)
-			fatalx("malformed message from the guard");
-		data_tx(d, PKT_DATA, p + 2, n);
-		p += 2 + n;
-		len -= 2 + n;
+	if (qmsg_kind(p, len) == QMSG_UDP) {
+		if (qmsg_udp_get(p, len, &from, &dgram, &n) == -1)
+			fatalx("malformed datagram from the guard");
+		data_rx_one(d, dgram, n, &from);
+		return;
 	}
+	if (qmsg_kind(p, len) != QMSG_TUN)
+		fatalx("malformed message from the guard");
+	while ((r = qmsg_tun_next(p, len, &pos, d->mtu, &pkt, &n)) == 1)
+		data_tx(d, PKT_DATA, pkt, n);
+	if (r == -1)
+		fatalx("malformed batch from the guard");
 }
 
 /* One batch: a queue message on the server, DATA_BATCH tun reads on the
@@ -382,7 +405,7 @@ data_dispatch_input(struct data *d)
 			break;
 		}
 		if (d->server)
-			data_tx_queue_msg(d, d->in_buf, (size_t)n);
+			data_queue_msg(d, d->in_buf, (size_t)n);
 		else if ((size_t)n <= d->mtu && inner_ipv4_ok(d->in_buf, n))
 			data_tx(d, PKT_DATA, d->in_buf, (size_t)n);
 	}
@@ -391,6 +414,17 @@ data_dispatch_input(struct data *d)
 }
 
 /* --- the control process --- */
+
+static void
+data_keys_msg(struct data *d, const struct msg *m)
+{
+	struct msg_keys k;
+
+	if (msg_get_keys(m, &k) == -1)
+		fatalx("malformed KEYS from the control process");
+	data_install_keys(d, &k);
+	OPENSSL_cleanse(&k, sizeof(k));
+}
 
 static void
 data_dispatch_ctl(struct data *d)
@@ -402,7 +436,7 @@ data_dispatch_ctl(struct data *d)
 	if (r == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (r == 1 && m.type == MSG_KEYS)
-		data_install_keys(d, m.payload);
+		data_keys_msg(d, &m);
 	else if (r == 1)
 		fatalx("unexpected %s from the control process",
 		    msg_name(m.type));
@@ -413,42 +447,62 @@ data_dispatch_ctl(struct data *d)
 	OPENSSL_cleanse(buf, sizeof(buf));
 }
 
-static uint16_t
-data_local_port(struct data *d)
+static void
+data_socket_buffers(int fd)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
+	int buf = 4 << 20;
 
-	if (getsockname(d->udp, (struct sockaddr *)&ss, &sl) == -1)
-		fatal("getsockname");
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	/* Bursts from the guard or tun must not overrun the socket. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf,
+	    sizeof(buf)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf,
+	    sizeof(buf)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+}
+
+/* The client's socket, connected to the server's one UDP port. */
+static void
+data_client_udp(struct data *d)
+{
+	socklen_t sl = d->peer.ss_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+
+	d->udp = socket(d->peer.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (d->udp == -1)
+		fatal("UDP socket");
+	data_socket_buffers(d->udp);
+	if (connect(d->udp, (struct sockaddr *)&d->peer, sl) == -1)
+		fatal("connect UDP");
+	d->st.endpoint = d->peer;
 }
 
 static void
-data_session(struct data *d, const uint8_t *p)
+data_session(struct data *d, const struct msg *m)
 {
-	const uint8_t *pa = p + 24;
+	struct msg_session s;
 	char a[16];
 
-	d->vaddr = get_u32(p);
-	d->server_vaddr = get_u32(p + 6);
-	d->pool = get_u32(p + 10);
-	d->pool_mask = p[14] ? 0xffffffffu << (32 - p[14]) : 0;
-	d->c2c = p[5] & 1;
-	d->ka_int = get_u16(p + 16) * 1000ULL;
-	d->ka_to = get_u16(p + 18) * 1000ULL;
-	d->mtu = get_u16(p + 20);
+	if (msg_get_session(m, &s) == -1)
+		fatalx("malformed SESSION from the control process");
+	d->vaddr = s.vaddr;
+	d->server_vaddr = s.server_vaddr;
+	d->pool = s.pool;
+	d->pool_mask = s.pool_prefix ? 0xffffffffu << (32 - s.pool_prefix) :
+	    0;
+	d->c2c = s.client_to_client;
+	d->ka_int = s.keepalive_interval * 1000ULL;
+	d->ka_to = s.keepalive_timeout * 1000ULL;
+	d->mtu = s.mtu;
+	d->rx_index = s.rx_index;
+	d->tx_index = s.tx_index;
 	log_set_client(NULL, ip4_str(d->vaddr, a));
 	if (!d->server) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&d->peer;
-
-		in->sin_family = AF_INET;
-		memcpy(&in->sin_addr, pa, 4);
-		in->sin_port = htons(get_u16(p + 22));
-		if (connect(d->udp, (struct sockaddr *)in, sizeof(*in)) == -1)
-			fatal("connect UDP");
-		d->st.endpoint = d->peer;
-		d->st.udp_port = data_local_port(d);
+		if (s.peer.ss_family == 0)
+			fatalx("SESSION without the server's endpoint");
+		d->peer = s.peer;
+		data_client_udp(d);
 	}
 }
 
@@ -473,11 +527,11 @@ data_setup(struct data *d)
 		if (r == -1 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (r == 1 && m.type == MSG_SESSION && !have_session) {
-			data_session(d, m.payload);
+			data_session(d, &m);
 			have_session = true;
 		} else if (r == 1 && m.type == MSG_KEYS && have_session) {
 			d->now = now_ms();
-			data_install_keys(d, m.payload);
+			data_keys_msg(d, &m);
 			OPENSSL_cleanse(buf, sizeof(buf));
 		} else
 			fatalx("unexpected message before the session began");
@@ -497,7 +551,8 @@ data_keys_new(struct data *d)
 	}
 }
 
-/* Sized once by the session's MTU; the hot path never allocates. */
+/* Sized once by the session's MTU and queue; the hot path never
+ * allocates. A queue message is a batch of tun packets or one datagram. */
 static void
 data_buffers(struct data *d, long msgsize)
 {
@@ -519,54 +574,64 @@ data_buffers(struct data *d, long msgsize)
 	}
 }
 
-static void
-data_udp(struct data *d, const struct sockaddr_storage *local)
+/* Our queue: created under a name nobody can guess (O_EXCL, so a squatted
+ * name only costs a retry), charged to our own uid, its write end handed to
+ * the guard through the acceptor, and its name gone before any packet
+ * flows. Deep queues where the system allows them, else the kernel's
+ * default for unprivileged processes. */
+static long
+data_queue(struct data *d)
 {
-	struct sockaddr_storage ss;
-	int family = d->server ? local->ss_family : AF_INET;
-	int buf = 4 << 20;
-	uint8_t port[MSG_PORT_LEN];
+	static const struct mq_attr want[] = {
+		{ .mq_maxmsg = DATA_QUEUE_MSGS,
+		  .mq_msgsize = DATA_QUEUE_MSGSIZE },
+		{ .mq_maxmsg = 10, .mq_msgsize = 8192 },
+	};
+	struct mq_attr qa = want[0];
+	uint8_t rnd[12];
+	char name[64];
+	mqd_t w;
 
-	d->udp = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (d->udp == -1)
-		fatal("UDP socket");
-	/* Bursts from the guard or tun must not overrun the socket. */
-	if (setsockopt(d->udp, SOL_SOCKET, SO_RCVBUFFORCE, &buf,
-	    sizeof(buf)) == -1)
-		setsockopt(d->udp, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	if (setsockopt(d->udp, SOL_SOCKET, SO_SNDBUFFORCE, &buf,
-	    sizeof(buf)) == -1)
-		setsockopt(d->udp, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (d->server) {
-		/* The address the client reached us on, with a fresh port
-		 * (sin_port and sin6_port are at the same place). */
-		ss = *local;
-		((struct sockaddr_in *)&ss)->sin_port = 0;
-		if (bind(d->udp, (struct sockaddr *)&ss, family == AF_INET ?
-		    sizeof(struct sockaddr_in) :
-		    sizeof(struct sockaddr_in6)) == -1)
-			fatal("bind UDP");
+	for (int tries = 0; tries < 16; tries++) {
+		if (getentropy(rnd, sizeof(rnd)) == -1)
+			fatal("getentropy");
+		snprintf(name, sizeof(name), "/simpletun.%02x%02x%02x%02x"
+		    "%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+		    rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9],
+		    rnd[10], rnd[11]);
+		d->queue = mq_open(name, O_RDONLY | O_CREAT | O_EXCL |
+		    O_NONBLOCK | O_CLOEXEC, 0600, &qa);
+		if (d->queue != (mqd_t)-1)
+			break;
+		if (errno == EINVAL && qa.mq_maxmsg != want[1].mq_maxmsg)
+			qa = want[1];
+		else if (errno == EMFILE)
+			fatalx("create queue (%ld x %ld bytes): the queue "
+			    "memory of uid %u (RLIMIT_MSGQUEUE) is used up; does "
+			    "another server use this session-users range?",
+			    qa.mq_maxmsg, qa.mq_msgsize, (unsigned)getuid());
+		else if (errno != EEXIST)
+			fatal("create queue (%ld x %ld bytes)", qa.mq_maxmsg,
+			    qa.mq_msgsize);
 	}
-	d->st.udp_port = data_local_port(d);
-	put_u16(port, d->st.udp_port);
-	if (msg_send(d->ctl, MSG_PORT, port, sizeof(port)) == -1)
-		fatal("send PORT");
+	if (d->queue == (mqd_t)-1)
+		fatalx("no free queue name in 16 tries");
+	w = mq_open(name, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	mq_unlink(name);
+	if (w == (mqd_t)-1)
+		fatal("open queue");
+	if (msg_send_fds(d->parent, MSG_QUEUE, NULL, 0, &w, 1) == -1)
+		fatal("hand the queue to the acceptor");
+	mq_close(w);
+	return qa.mq_msgsize;
 }
 
-static void
-data_register(struct data *d, mqd_t guard, uint16_t slot)
+/* Until the peer has been heard, the client probes often: its first
+ * packets may reach the server before its session is routable. */
+static uint64_t
+data_ka_interval(const struct data *d)
 {
-	uint8_t p[MSG_REGISTER_LEN], buf[MSG_MAX_LEN];
-	ssize_t n;
-
-	memset(p, 0, sizeof(p));
-	put_u16(p, slot);
-	p[2] = 4;
-	put_u32(p + 3, d->vaddr);
-	n = msg_build(buf, sizeof(buf), MSG_REGISTER, p, sizeof(p));
-	if (n < 0 || mq_send(guard, (char *)buf, (size_t)n, 0) == -1)
-		fatal("register with the guard");
-	mq_close(guard);
+	return d->heard || d->server ? d->ka_int : DATA_PROBE_MS;
 }
 
 static int
@@ -574,8 +639,8 @@ data_timeout(struct data *d)
 {
 	uint64_t next = d->next_stats;
 
-	if (d->peer.ss_family != 0 && d->last_tx + d->ka_int < next)
-		next = d->last_tx + d->ka_int;
+	if (d->peer.ss_family != 0 && d->last_tx + data_ka_interval(d) < next)
+		next = d->last_tx + data_ka_interval(d);
 	if (d->last_rx + d->ka_to < next)
 		next = d->last_rx + d->ka_to;
 	return next > d->now ? (int)(next - d->now) : 0;
@@ -590,7 +655,8 @@ data_timers(struct data *d)
 		msg_send(d->ctl, MSG_PEER_DEAD, NULL, 0);
 		data_exit(d, 0);
 	}
-	if (d->peer.ss_family != 0 && d->now >= d->last_tx + d->ka_int) {
+	if (d->peer.ss_family != 0 &&
+	    d->now >= d->last_tx + data_ka_interval(d)) {
 		data_tx(d, PKT_KEEPALIVE, NULL, 0);
 		data_tx_flush(d);
 	}
@@ -644,20 +710,22 @@ data_main(const struct conf *c, const struct data_fds *fds)
 {
 	struct data d = { .c = c, .server = c->role == CONF_SERVER,
 	    .ctl = fds->ctl, .parent = fds->parent, .tun = fds->tun,
-	    .queue = fds->queue, .tx = -1 };
-	struct mq_attr qa = { .mq_msgsize = 0 };
+	    .udp = fds->udp, .queue = (mqd_t)-1, .tx = -1 };
+	long msgsize = 0;
 
-	log_set_role("data");
-	if (d.server && mq_getattr(d.queue, &qa) == -1)
-		fatal("queue attributes");
 	data_keys_new(&d);
-	data_udp(&d, &fds->local);
-	data_setup(&d);
-	data_buffers(&d, qa.mq_msgsize);
 	if (d.server)
-		data_register(&d, fds->guard, fds->slot);
-	fd_nonblock(d.ctl);
-	fd_nonblock(d.parent);
+		data_socket_buffers(d.udp);
+	data_setup(&d);
+	if (d.server)
+		msgsize = data_queue(&d);
+	data_buffers(&d, msgsize);
+	if (fd_nonblock(d.ctl) == -1 || fd_nonblock(d.parent) == -1 ||
+	    fd_nonblock(d.tun) == -1 || fd_nonblock(d.udp) == -1)
+		fatal("data fds");
+	if (sandbox_enter(d.server ? SANDBOX_DATA : SANDBOX_CLIENT_DATA,
+	    d.tun) == -1)
+		fatal("seccomp");
 	d.now = d.last_rx = d.last_tx = now_ms();
 	d.next_stats = d.now;
 	if (!d.server)

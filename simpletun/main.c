@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "child.h"
 #include "conf.h"
 #include "log.h"
 #include "roles.h"
@@ -67,6 +68,8 @@ main(int argc, char **argv)
 		help(CONF_SERVER | CONF_CLIENT | CONF_STATUS);
 		return 0;
 	}
+	if (strcmp(argv[1], "child") == 0 && argc == 3)
+		return child_main(argv[2]);
 	if (strcmp(argv[1], "server") == 0)
 		role = CONF_SERVER;
 	else if (strcmp(argv[1], "client") == 0)

@@ -1,10 +1,101 @@
 /* Framing of typed messages: one table says which types exist and how long
- * their payloads may be, and every parse and build goes through it. */
+ * their payloads may be, and every parse and build goes through it. Next
+ * to it, one put/get pair per message with its offsets named. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "msg.h"
+#include "packet.h"
+
+_Static_assert(MSG_KEYMAT_LEN == PKT_KEYMAT_LEN, "KEYS carries PKT keymat");
+
+/* START: the peer's address */
+enum { START_PEER = 0, START_LEN = START_PEER + MSG_SA_LEN };
+
+/* SESSION */
+enum {
+	SESSION_VADDR = 0,
+	SESSION_PREFIX = 4,
+	SESSION_SERVER = 5,
+	SESSION_POOL = 9,
+	SESSION_POOL_PREFIX = 13,
+	SESSION_FLAGS = 14,		/* bit 0: client-to-client */
+	SESSION_KA_INTERVAL = 15,
+	SESSION_KA_TIMEOUT = 17,
+	SESSION_MTU = 19,
+	SESSION_RX_INDEX = 21,
+	SESSION_TX_INDEX = 25,
+	SESSION_PEER = 29,
+	SESSION_LEN = SESSION_PEER + MSG_SA_LEN,
+};
+
+/* KEYS */
+enum {
+	KEYS_EPOCH = 0,
+	KEYS_FLAGS = 4,
+	KEYS_TX = 5,
+	KEYS_RX = KEYS_TX + MSG_KEYMAT_LEN,
+	KEYS_LEN = KEYS_RX + MSG_KEYMAT_LEN,
+};
+
+/* ADDRESS_GRANT */
+enum {
+	GRANT_VADDR = 0,
+	GRANT_PREFIX = 4,
+	GRANT_SERVER = 5,
+	GRANT_INDEX = 9,
+	GRANT_LEN = 13,
+};
+
+/* REGISTER and UNREGISTER */
+enum {
+	REGISTER_SLOT = 0,
+	REGISTER_INDEX = 2,
+	REGISTER_VADDR = 6,
+	REGISTER_LEN = 10,
+	UNREGISTER_SLOT = 0,
+	UNREGISTER_LEN = 2,
+};
+
+/* HELLO */
+enum {
+	HELLO_VERSION = 0,
+	HELLO_FLAGS = 2,
+	HELLO_INDEX = 4,
+	HELLO_LEN = 8,
+};
+
+/* CONFIG: a fixed part, then nroutes routes of ROUTE_LEN bytes; the length
+ * must account for every byte. */
+enum {
+	CONFIG_VADDR = 0,
+	CONFIG_PREFIX = 4,
+	CONFIG_SERVER = 5,
+	CONFIG_MTU = 9,
+	CONFIG_PORT = 11,
+	CONFIG_KA_INTERVAL = 13,
+	CONFIG_KA_TIMEOUT = 15,
+	CONFIG_INDEX = 17,
+	CONFIG_NROUTES = 21,
+	CONFIG_ROUTES = 22,
+	ROUTE_ADDR = 0,
+	ROUTE_PREFIX = 4,
+	ROUTE_LEN = 5,
+	CONFIG_MAX = CONFIG_ROUTES + ROUTE_LEN * MSG_ROUTES_MAX,
+};
+
+/* REKEY and REKEY_ACK */
+enum { EPOCH_EPOCH = 0, EPOCH_LEN = 4 };
+
+/* socket addresses */
+enum { SA_FAMILY = 0, SA_PORT = 1, SA_ADDR = 3 };
+
+/* STATS: a field table of u64 counters after a small head; see stats.c */
+#define STATS_MAX 512
 
 struct msg_spec {
 	const char *name;		/* NULL: no such type */
@@ -19,29 +110,29 @@ static int	msg_check_config(const uint8_t *, size_t);
 /* Indexed by type; the gap between the local and the TLS types stays empty,
  * which costs a few KiB of rodata and keeps the lookup a bounds check. */
 static const struct msg_spec msg_specs[] = {
-	[MSG_PORT] = { "PORT", MSG_PORT_LEN, MSG_PORT_LEN, NULL },
-	[MSG_SESSION] = { "SESSION", MSG_SESSION_LEN, MSG_SESSION_LEN, NULL },
-	[MSG_KEYS] = { "KEYS", MSG_KEYS_LEN, MSG_KEYS_LEN, NULL },
+	[MSG_START] = { "START", START_LEN, START_LEN, NULL },
+	[MSG_SESSION] = { "SESSION", SESSION_LEN, SESSION_LEN, NULL },
+	[MSG_KEYS] = { "KEYS", KEYS_LEN, KEYS_LEN, NULL },
 	[MSG_PEER_DEAD] = { "PEER_DEAD", 0, 0, NULL },
-	[MSG_STATS] = { "STATS", 0, MSG_STATS_MAX, NULL },
+	[MSG_STATS] = { "STATS", 0, STATS_MAX, NULL },
 	[MSG_STOP] = { "STOP", 0, 0, NULL },
 	[MSG_ADDRESS_REQUEST] = { "ADDRESS_REQUEST", 1, MSG_CN_MAX, NULL },
-	[MSG_ADDRESS_GRANT] = { "ADDRESS_GRANT", MSG_ADDRESS_GRANT_LEN,
-	    MSG_ADDRESS_GRANT_LEN, NULL },
+	[MSG_ADDRESS_GRANT] = { "ADDRESS_GRANT", GRANT_LEN, GRANT_LEN, NULL },
 	[MSG_ADDRESS_DENY] = { "ADDRESS_DENY", 1, MSG_REASON_MAX, NULL },
-	[MSG_REGISTER] = { "REGISTER", MSG_REGISTER_LEN, MSG_REGISTER_LEN,
+	[MSG_QUEUE] = { "QUEUE", 0, 0, NULL },
+	[MSG_REGISTER] = { "REGISTER", REGISTER_LEN, REGISTER_LEN, NULL },
+	[MSG_UNREGISTER] = { "UNREGISTER", UNREGISTER_LEN, UNREGISTER_LEN,
 	    NULL },
-	[MSG_UNREGISTER] = { "UNREGISTER", MSG_UNREGISTER_LEN,
-	    MSG_UNREGISTER_LEN, NULL },
-	[MSG_TUN_CONFIG] = { "TUN_CONFIG", MSG_CONFIG_MIN, MSG_CONFIG_MAX,
+	[MSG_TUN_CONFIG] = { "TUN_CONFIG", CONFIG_ROUTES, CONFIG_MAX,
 	    msg_check_config },
 	[MSG_REKEY_DUE] = { "REKEY_DUE", 0, 0, NULL },
 	[MSG_STATUS_REPLY] = { "STATUS_REPLY", 0, MSG_STATUS_MAX, NULL },
-	[MSG_HELLO] = { "HELLO", MSG_HELLO_LEN, MSG_HELLO_LEN, NULL },
-	[MSG_CONFIG] = { "CONFIG", MSG_CONFIG_MIN, MSG_CONFIG_MAX,
+	[MSG_UDP_SOCKET] = { "UDP_SOCKET", 0, 0, NULL },
+	[MSG_HELLO] = { "HELLO", HELLO_LEN, HELLO_LEN, NULL },
+	[MSG_CONFIG] = { "CONFIG", CONFIG_ROUTES, CONFIG_MAX,
 	    msg_check_config },
-	[MSG_REKEY] = { "REKEY", MSG_EPOCH_LEN, MSG_EPOCH_LEN, NULL },
-	[MSG_REKEY_ACK] = { "REKEY_ACK", MSG_EPOCH_LEN, MSG_EPOCH_LEN, NULL },
+	[MSG_REKEY] = { "REKEY", EPOCH_LEN, EPOCH_LEN, NULL },
+	[MSG_REKEY_ACK] = { "REKEY_ACK", EPOCH_LEN, EPOCH_LEN, NULL },
 	[MSG_BYE] = { "BYE", 0, MSG_REASON_MAX, NULL },
 };
 
@@ -52,7 +143,9 @@ static const struct msg_spec msg_specs[] = {
 static int
 msg_check_config(const uint8_t *payload, size_t len)
 {
-	return len == MSG_CONFIG_MIN + 5 * (size_t)payload[17] ? 0 : -1;
+	return payload[CONFIG_NROUTES] <= MSG_ROUTES_MAX && len ==
+	    CONFIG_ROUTES + ROUTE_LEN * (size_t)payload[CONFIG_NROUTES] ?
+	    0 : -1;
 }
 
 static const struct msg_spec *
@@ -113,17 +206,35 @@ msg_build(uint8_t *out, size_t cap, uint16_t type, const void *payload,
 }
 
 int
-msg_send(int fd, uint16_t type, const void *payload, size_t len)
+msg_send_fds(int fd, uint16_t type, const void *payload, size_t len,
+    const int *fds, size_t nfds)
 {
 	uint8_t buf[MSG_MAX_LEN];
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * MSG_MAX_FDS)];
+	} ctl;
+	struct iovec iov = { .iov_base = buf };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n, sent;
 
-	if ((n = msg_build(buf, sizeof(buf), type, payload, len)) == -1) {
+	if (nfds > MSG_MAX_FDS ||
+	    (n = msg_build(buf, sizeof(buf), type, payload, len)) == -1) {
 		errno = EINVAL;
 		return -1;
 	}
+	iov.iov_len = (size_t)n;
+	if (nfds > 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, sizeof(int) * nfds);
+	}
 	do {
-		sent = send(fd, buf, (size_t)n, MSG_NOSIGNAL);
+		sent = sendmsg(fd, &mh, MSG_NOSIGNAL);
 	} while (sent == -1 && errno == EINTR);
 	/* KEYS pass through here: no copy of them stays on the stack. */
 	explicit_bzero(buf, (size_t)n);
@@ -139,22 +250,93 @@ msg_send(int fd, uint16_t type, const void *payload, size_t len)
 }
 
 int
-msg_recv(int fd, uint8_t *buf, size_t cap, struct msg *m)
+msg_send(int fd, uint16_t type, const void *payload, size_t len)
 {
+	return msg_send_fds(fd, type, payload, len, NULL, 0);
+}
+
+/* Takes the fds out of a received control message: at most max of them,
+ * or none kept at all. */
+static int
+msg_take_fds(struct msghdr *mh, int *fds, size_t max, size_t *nfds)
+{
+	size_t got = 0;
+	bool bad = (mh->msg_flags & MSG_CTRUNC) != 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL;
+	    c = CMSG_NXTHDR(mh, c)) {
+		size_t n;
+		int *p = (int *)(void *)CMSG_DATA(c);
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int f;
+
+			memcpy(&f, p + i, sizeof(f));
+			if (got < max)
+				fds[got] = f;
+			else
+				close(f);
+			got++;
+		}
+	}
+	if (bad || got > max) {
+		for (size_t i = 0; i < got && i < max; i++)
+			close(fds[i]);
+		*nfds = 0;
+		return -1;
+	}
+	*nfds = got;
+	return 0;
+}
+
+int
+msg_recv_fds(int fd, uint8_t *buf, size_t cap, struct msg *m, int *fds,
+    size_t max, size_t *nfds)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * MSG_MAX_FDS)];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b) };
 	ssize_t n;
 
 	/* MSG_TRUNC makes recv report the datagram's real length, so an
 	 * oversize message is seen as such instead of as a cut-off one. */
 	do {
-		n = recv(fd, buf, cap, MSG_TRUNC);
+		n = recvmsg(fd, &mh, MSG_TRUNC | MSG_CMSG_CLOEXEC);
 	} while (n == -1 && errno == EINTR);
-	if (n <= 0)
-		return (int)n;
-	if ((size_t)n > cap || msg_parse(buf, (size_t)n, m) != n) {
+	if (n == -1)
+		return -1;
+	if (msg_take_fds(&mh, fds, max, nfds) == -1) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (n == 0 && *nfds == 0)
+		return 0;
+	/* An empty datagram with fds is no EOF, and msg_parse would call
+	 * it "need more" (0), which equals its length. */
+	if (n < MSG_HDR_LEN || (size_t)n > cap ||
+	    msg_parse(buf, (size_t)n, m) != n) {
+		for (size_t i = 0; i < *nfds; i++)
+			close(fds[i]);
+		*nfds = 0;
 		errno = EBADMSG;
 		return -1;
 	}
 	return 1;
+}
+
+int
+msg_recv(int fd, uint8_t *buf, size_t cap, struct msg *m)
+{
+	size_t nfds;
+
+	return msg_recv_fds(fd, buf, cap, m, NULL, 0, &nfds);
 }
 
 const char *
@@ -165,6 +347,294 @@ msg_name(uint16_t type)
 	return (s = msg_spec(type)) == NULL ? "unknown" : s->name;
 }
 
+void
+msg_get_text(const struct msg *m, char *out, size_t size)
+{
+	size_t n = m->len < size - 1 ? m->len : size - 1;
+
+	memcpy(out, m->payload, n);
+	out[n] = '\0';
+}
+
+/* --- socket addresses --- */
+
+void
+msg_put_sa(uint8_t *p, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *in = (const void *)ss;
+	const struct sockaddr_in6 *in6 = (const void *)ss;
+
+	memset(p, 0, MSG_SA_LEN);
+	if (ss->ss_family == AF_INET) {
+		p[SA_FAMILY] = 4;
+		put_u16(p + SA_PORT, ntohs(in->sin_port));
+		memcpy(p + SA_ADDR, &in->sin_addr, 4);
+	} else if (ss->ss_family == AF_INET6) {
+		p[SA_FAMILY] = 6;
+		put_u16(p + SA_PORT, ntohs(in6->sin6_port));
+		memcpy(p + SA_ADDR, &in6->sin6_addr, 16);
+	}
+}
+
+int
+msg_get_sa(const uint8_t *p, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in = (void *)ss;
+	struct sockaddr_in6 *in6 = (void *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	switch (p[SA_FAMILY]) {
+	case 0:
+		return 0;
+	case 4:
+		in->sin_family = AF_INET;
+		in->sin_port = htons(get_u16(p + SA_PORT));
+		memcpy(&in->sin_addr, p + SA_ADDR, 4);
+		return 0;
+	case 6:
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(get_u16(p + SA_PORT));
+		memcpy(&in6->sin6_addr, p + SA_ADDR, 16);
+		return 0;
+	}
+	return -1;
+}
+
+/* --- one put/get pair per message --- */
+
+static bool
+msg_is(const struct msg *m, uint16_t type)
+{
+	return m->type == type && msg_spec(type) != NULL &&
+	    msg_valid_len(msg_spec(type), m->len) == 0;
+}
+
+size_t
+msg_put_start(uint8_t *p, const struct msg_start *s)
+{
+	msg_put_sa(p + START_PEER, &s->peer);
+	return START_LEN;
+}
+
+int
+msg_get_start(const struct msg *m, struct msg_start *s)
+{
+	if (!msg_is(m, MSG_START))
+		return -1;
+	return msg_get_sa(m->payload + START_PEER, &s->peer);
+}
+
+size_t
+msg_put_session(uint8_t *p, const struct msg_session *s)
+{
+	put_u32(p + SESSION_VADDR, s->vaddr);
+	p[SESSION_PREFIX] = s->prefix;
+	put_u32(p + SESSION_SERVER, s->server_vaddr);
+	put_u32(p + SESSION_POOL, s->pool);
+	p[SESSION_POOL_PREFIX] = s->pool_prefix;
+	p[SESSION_FLAGS] = s->client_to_client ? 1 : 0;
+	put_u16(p + SESSION_KA_INTERVAL, s->keepalive_interval);
+	put_u16(p + SESSION_KA_TIMEOUT, s->keepalive_timeout);
+	put_u16(p + SESSION_MTU, s->mtu);
+	put_u32(p + SESSION_RX_INDEX, s->rx_index);
+	put_u32(p + SESSION_TX_INDEX, s->tx_index);
+	msg_put_sa(p + SESSION_PEER, &s->peer);
+	return SESSION_LEN;
+}
+
+int
+msg_get_session(const struct msg *m, struct msg_session *s)
+{
+	const uint8_t *p = m->payload;
+
+	if (!msg_is(m, MSG_SESSION) || p[SESSION_PREFIX] > 32 ||
+	    p[SESSION_POOL_PREFIX] > 32 || p[SESSION_FLAGS] > 1)
+		return -1;
+	s->vaddr = get_u32(p + SESSION_VADDR);
+	s->prefix = p[SESSION_PREFIX];
+	s->server_vaddr = get_u32(p + SESSION_SERVER);
+	s->pool = get_u32(p + SESSION_POOL);
+	s->pool_prefix = p[SESSION_POOL_PREFIX];
+	s->client_to_client = p[SESSION_FLAGS] & 1;
+	s->keepalive_interval = get_u16(p + SESSION_KA_INTERVAL);
+	s->keepalive_timeout = get_u16(p + SESSION_KA_TIMEOUT);
+	s->mtu = get_u16(p + SESSION_MTU);
+	s->rx_index = get_u32(p + SESSION_RX_INDEX);
+	s->tx_index = get_u32(p + SESSION_TX_INDEX);
+	if (s->mtu < 576 || s->mtu > 9000 || s->keepalive_interval == 0 ||
+	    s->keepalive_timeout <= s->keepalive_interval)
+		return -1;
+	return msg_get_sa(p + SESSION_PEER, &s->peer);
+}
+
+size_t
+msg_put_keys(uint8_t *p, const struct msg_keys *k)
+{
+	put_u32(p + KEYS_EPOCH, k->epoch);
+	p[KEYS_FLAGS] = k->flags;
+	memcpy(p + KEYS_TX, k->tx, MSG_KEYMAT_LEN);
+	memcpy(p + KEYS_RX, k->rx, MSG_KEYMAT_LEN);
+	return KEYS_LEN;
+}
+
+int
+msg_get_keys(const struct msg *m, struct msg_keys *k)
+{
+	const uint8_t *p = m->payload;
+
+	if (!msg_is(m, MSG_KEYS) || (p[KEYS_FLAGS] & ~MSG_KEYS_TX_NOW) != 0)
+		return -1;
+	k->epoch = get_u32(p + KEYS_EPOCH);
+	k->flags = p[KEYS_FLAGS];
+	memcpy(k->tx, p + KEYS_TX, MSG_KEYMAT_LEN);
+	memcpy(k->rx, p + KEYS_RX, MSG_KEYMAT_LEN);
+	return 0;
+}
+
+size_t
+msg_put_grant(uint8_t *p, const struct msg_grant *g)
+{
+	put_u32(p + GRANT_VADDR, g->vaddr);
+	p[GRANT_PREFIX] = g->prefix;
+	put_u32(p + GRANT_SERVER, g->server_vaddr);
+	put_u32(p + GRANT_INDEX, g->index);
+	return GRANT_LEN;
+}
+
+int
+msg_get_grant(const struct msg *m, struct msg_grant *g)
+{
+	const uint8_t *p = m->payload;
+
+	if (!msg_is(m, MSG_ADDRESS_GRANT) || p[GRANT_PREFIX] > 32)
+		return -1;
+	g->vaddr = get_u32(p + GRANT_VADDR);
+	g->prefix = p[GRANT_PREFIX];
+	g->server_vaddr = get_u32(p + GRANT_SERVER);
+	g->index = get_u32(p + GRANT_INDEX);
+	return 0;
+}
+
+size_t
+msg_put_register(uint8_t *p, const struct msg_register *r)
+{
+	put_u16(p + REGISTER_SLOT, r->slot);
+	put_u32(p + REGISTER_INDEX, r->index);
+	put_u32(p + REGISTER_VADDR, r->vaddr);
+	return REGISTER_LEN;
+}
+
+int
+msg_get_register(const struct msg *m, struct msg_register *r)
+{
+	if (!msg_is(m, MSG_REGISTER))
+		return -1;
+	r->slot = get_u16(m->payload + REGISTER_SLOT);
+	r->index = get_u32(m->payload + REGISTER_INDEX);
+	r->vaddr = get_u32(m->payload + REGISTER_VADDR);
+	return 0;
+}
+
+size_t
+msg_put_unregister(uint8_t *p, const struct msg_unregister *u)
+{
+	put_u16(p + UNREGISTER_SLOT, u->slot);
+	return UNREGISTER_LEN;
+}
+
+int
+msg_get_unregister(const struct msg *m, struct msg_unregister *u)
+{
+	if (!msg_is(m, MSG_UNREGISTER))
+		return -1;
+	u->slot = get_u16(m->payload + UNREGISTER_SLOT);
+	return 0;
+}
+
+size_t
+msg_put_hello(uint8_t *p, const struct msg_hello *h)
+{
+	put_u16(p + HELLO_VERSION, h->version);
+	put_u16(p + HELLO_FLAGS, h->flags);
+	put_u32(p + HELLO_INDEX, h->index);
+	return HELLO_LEN;
+}
+
+int
+msg_get_hello(const struct msg *m, struct msg_hello *h)
+{
+	if (!msg_is(m, MSG_HELLO))
+		return -1;
+	h->version = get_u16(m->payload + HELLO_VERSION);
+	h->flags = get_u16(m->payload + HELLO_FLAGS);
+	h->index = get_u32(m->payload + HELLO_INDEX);
+	return 0;
+}
+
+size_t
+msg_put_config(uint8_t *p, const struct msg_config *c)
+{
+	uint8_t *r = p + CONFIG_ROUTES;
+	unsigned n = c->nroutes < MSG_ROUTES_MAX ? c->nroutes :
+	    MSG_ROUTES_MAX;
+
+	put_u32(p + CONFIG_VADDR, c->vaddr);
+	p[CONFIG_PREFIX] = c->prefix;
+	put_u32(p + CONFIG_SERVER, c->server_vaddr);
+	put_u16(p + CONFIG_MTU, c->mtu);
+	put_u16(p + CONFIG_PORT, c->port);
+	put_u16(p + CONFIG_KA_INTERVAL, c->keepalive_interval);
+	put_u16(p + CONFIG_KA_TIMEOUT, c->keepalive_timeout);
+	put_u32(p + CONFIG_INDEX, c->index);
+	p[CONFIG_NROUTES] = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++, r += ROUTE_LEN) {
+		put_u32(r + ROUTE_ADDR, c->routes[i].addr);
+		r[ROUTE_PREFIX] = c->routes[i].prefix;
+	}
+	return (size_t)(r - p);
+}
+
+int
+msg_get_config(const struct msg *m, struct msg_config *c)
+{
+	const uint8_t *p = m->payload, *r = p + CONFIG_ROUTES;
+
+	if ((m->type != MSG_CONFIG && m->type != MSG_TUN_CONFIG) ||
+	    !msg_is(m, m->type) || msg_check_config(p, m->len) == -1)
+		return -1;
+	memset(c, 0, sizeof(*c));
+	c->vaddr = get_u32(p + CONFIG_VADDR);
+	c->prefix = p[CONFIG_PREFIX];
+	c->server_vaddr = get_u32(p + CONFIG_SERVER);
+	c->mtu = get_u16(p + CONFIG_MTU);
+	c->port = get_u16(p + CONFIG_PORT);
+	c->keepalive_interval = get_u16(p + CONFIG_KA_INTERVAL);
+	c->keepalive_timeout = get_u16(p + CONFIG_KA_TIMEOUT);
+	c->index = get_u32(p + CONFIG_INDEX);
+	c->nroutes = p[CONFIG_NROUTES];
+	for (unsigned i = 0; i < c->nroutes; i++, r += ROUTE_LEN) {
+		c->routes[i].addr = get_u32(r + ROUTE_ADDR);
+		c->routes[i].prefix = r[ROUTE_PREFIX];
+	}
+	return 0;
+}
+
+size_t
+msg_put_epoch(uint8_t *p, const struct msg_epoch *e)
+{
+	put_u32(p + EPOCH_EPOCH, e->epoch);
+	return EPOCH_LEN;
+}
+
+int
+msg_get_epoch(const struct msg *m, struct msg_epoch *e)
+{
+	if (!msg_is(m, MSG_REKEY) && !msg_is(m, MSG_REKEY_ACK))
+		return -1;
+	e->epoch = get_u32(m->payload + EPOCH_EPOCH);
+	return 0;
+}
+
 static uint32_t
 prefix_mask(uint8_t prefix)
 {
@@ -172,32 +642,92 @@ prefix_mask(uint8_t prefix)
 }
 
 const char *
-msg_config_check(const uint8_t *p, size_t len, uint32_t server)
+msg_config_check(const struct msg_config *c, uint32_t server)
 {
-	uint32_t vaddr, svaddr, mask;
+	uint32_t mask;
 
-	if (len < MSG_CONFIG_MIN || len != MSG_CONFIG_MIN + 5 * (size_t)p[17])
-		return "bad length";
-	vaddr = get_u32(p);
-	svaddr = get_u32(p + 5);
-	if (p[4] < 8 || p[4] > 30)
+	if (c->prefix < 8 || c->prefix > 30)
 		return "bad prefix";
-	mask = prefix_mask(p[4]);
-	if ((vaddr & mask) != (svaddr & mask) || vaddr == svaddr ||
-	    (vaddr & ~mask) == 0 || (vaddr & ~mask) == ~mask)
+	mask = prefix_mask(c->prefix);
+	if ((c->vaddr & mask) != (c->server_vaddr & mask) ||
+	    c->vaddr == c->server_vaddr || (c->vaddr & ~mask) == 0 ||
+	    (c->vaddr & ~mask) == ~mask)
 		return "bad addresses";
-	if (get_u16(p + 9) < 576 || get_u16(p + 9) > 9000)
+	if (c->mtu < 576 || c->mtu > 9000)
 		return "bad mtu";
-	if (get_u16(p + 11) == 0 || get_u16(p + 13) == 0 ||
-	    get_u16(p + 15) <= get_u16(p + 13))
+	if (c->port == 0 || c->keepalive_interval == 0 ||
+	    c->keepalive_timeout <= c->keepalive_interval)
 		return "bad port or keepalive";
-	for (unsigned i = 0; i < p[17]; i++) {
-		const uint8_t *r = p + MSG_CONFIG_MIN + 5 * i;
+	for (unsigned i = 0; i < c->nroutes; i++) {
+		const struct msg_route *r = &c->routes[i];
 
-		if (r[4] > 32 || (get_u32(r) & ~prefix_mask(r[4])) != 0)
+		if (r->prefix > 32 || (r->addr & ~prefix_mask(r->prefix)) != 0)
 			return "bad pushed route";
-		if (server != 0 && (server & prefix_mask(r[4])) == get_u32(r))
+		if (server != 0 && (server & prefix_mask(r->prefix)) == r->addr)
 			return "a pushed route covers the server's own address";
 	}
 	return NULL;
+}
+
+/* --- queue messages, guard -> data --- */
+
+size_t
+qmsg_tun_start(uint8_t *buf)
+{
+	buf[0] = QMSG_TUN;
+	return QMSG_HDR_LEN;
+}
+
+size_t
+qmsg_tun_add(uint8_t *buf, size_t fill, const uint8_t *pkt, size_t len)
+{
+	put_u16(buf + fill, (uint16_t)len);
+	memcpy(buf + fill + QMSG_TUN_REC_HDR, pkt, len);
+	return fill + QMSG_TUN_REC_HDR + len;
+}
+
+int
+qmsg_tun_next(const uint8_t *buf, size_t len, size_t *pos, size_t max,
+    const uint8_t **pkt, size_t *plen)
+{
+	size_t n;
+
+	if (*pos == 0)
+		*pos = QMSG_HDR_LEN;
+	if (*pos >= len)
+		return 0;
+	if (len - *pos < QMSG_TUN_REC_HDR)
+		return -1;
+	n = get_u16(buf + *pos);
+	if (n > len - *pos - QMSG_TUN_REC_HDR || n > max)
+		return -1;
+	*pkt = buf + *pos + QMSG_TUN_REC_HDR;
+	*plen = n;
+	*pos += QMSG_TUN_REC_HDR + n;
+	return 1;
+}
+
+void
+qmsg_udp_put(uint8_t *buf, const struct sockaddr_storage *ss)
+{
+	buf[0] = QMSG_UDP;
+	msg_put_sa(buf + QMSG_HDR_LEN, ss);
+}
+
+int
+qmsg_kind(const uint8_t *buf, size_t len)
+{
+	return len < QMSG_HDR_LEN ? -1 : buf[0];
+}
+
+int
+qmsg_udp_get(uint8_t *buf, size_t len, struct sockaddr_storage *ss,
+    uint8_t **dgram, size_t *dlen)
+{
+	if (len < QMSG_UDP_HDR || buf[0] != QMSG_UDP ||
+	    msg_get_sa(buf + QMSG_HDR_LEN, ss) == -1 || ss->ss_family == 0)
+		return -1;
+	*dgram = buf + QMSG_UDP_HDR;
+	*dlen = len - QMSG_UDP_HDR;
+	return 0;
 }

@@ -1,72 +1,135 @@
 /* Typed messages between processes and over TLS (DESIGN.md section 2):
- * type (u16) | length (u16) | payload, big-endian, length checked per type. */
+ * type (u16) | length (u16) | payload, big-endian, length checked per type.
+ * Each message has one struct and one put/get pair here; no other file
+ * reads or writes a message's bytes by offset. */
 #ifndef MSG_H
 #define MSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #define MSG_HDR_LEN 4
 #define MSG_MAX_PAYLOAD 4096
 #define MSG_MAX_LEN (MSG_HDR_LEN + MSG_MAX_PAYLOAD)
+#define MSG_MAX_FDS 8		/* fds that may ride along with one message */
 
 enum msg_type {
 	/* between processes of one host */
-	MSG_PORT = 1,		/* data -> control: u16 UDP port */
-	MSG_SESSION,		/* control -> data: struct session_info, once */
-	MSG_KEYS,		/* control -> data: u32 epoch | u8 flags | tx keymat |
-				   rx keymat */
+	MSG_START = 1,		/* parent -> exec'd child, with its fds */
+	MSG_SESSION,		/* control -> data, once */
+	MSG_KEYS,		/* control -> data */
 	MSG_PEER_DEAD,		/* data -> control: empty */
-	MSG_STATS,		/* data -> parent: u64 counters */
+	MSG_STATS,		/* data or guard -> parent */
 	MSG_STOP,		/* acceptor -> control: replaced, say BYE; empty */
-	MSG_ADDRESS_REQUEST,	/* control -> acceptor: CN (1..64 bytes) */
-	MSG_ADDRESS_GRANT,	/* acceptor -> control: u32 addr | u8 prefix | u32 server */
+	MSG_ADDRESS_REQUEST,	/* control -> acceptor: the client's CN */
+	MSG_ADDRESS_GRANT,	/* acceptor -> control */
 	MSG_ADDRESS_DENY,	/* acceptor -> control: reason text */
-	MSG_REGISTER,		/* data -> guard: u16 slot | u8 family | addr (4 or 16) */
-	MSG_UNREGISTER,		/* acceptor -> guard: u16 slot */
-	MSG_TUN_CONFIG,		/* client control -> client parent: CONFIG payload */
+	MSG_QUEUE,		/* data -> acceptor, with its queue's write end */
+	MSG_REGISTER,		/* acceptor -> guard, with that write end */
+	MSG_UNREGISTER,		/* acceptor -> guard */
+	MSG_TUN_CONFIG,		/* client control -> client parent: a CONFIG */
 	MSG_REKEY_DUE,		/* data -> control: empty */
-	MSG_STATUS_REPLY,	/* daemon -> a status connection: a line of text */
+	MSG_STATUS_REPLY,	/* daemon -> a status connection: a line */
+	MSG_UDP_SOCKET,		/* acceptor -> guard, with one more unconnected
+				   socket on the port: empty */
 
 	/* over TLS, client <-> server */
-	MSG_HELLO = 0x100,	/* u16 version | u16 flags */
-	MSG_CONFIG,		/* see control.h */
-	MSG_REKEY,		/* u32 epoch */
-	MSG_REKEY_ACK,		/* u32 epoch */
+	MSG_HELLO = 0x100,
+	MSG_CONFIG,
+	MSG_REKEY,
+	MSG_REKEY_ACK,
 	MSG_BYE,		/* reason text */
 };
 
-/* Payload sizes; msg.c's table enforces them (exact unless MIN/MAX). */
-#define MSG_PORT_LEN 2
-#define MSG_SESSION_LEN 40
-/* SESSION: 0 u32 vaddr | 4 u8 prefix | 5 u8 flags | 6 u32 server vaddr |
- * 10 u32 pool base | 14 u8 pool prefix | 15 u8 zero | 16 u16 keepalive
- * interval | 18 u16 keepalive timeout | 20 u16 mtu | 22 u16 peer port |
- * 24 peer address (16 bytes; IPv4 in the first 4) */
-#define MSG_KEYS_LEN (5 + 2 * 72)
-#define MSG_KEYS_TX_NOW 1	/* send with it at once, not once the peer has */
-#define MSG_STATS_MAX 256
 #define MSG_CN_MAX 64
-#define MSG_ADDRESS_GRANT_LEN 9
 #define MSG_REASON_MAX 256
-#define MSG_REGISTER_LEN 19
-#define MSG_UNREGISTER_LEN 2
 #define MSG_STATUS_MAX MSG_MAX_PAYLOAD
-#define MSG_HELLO_LEN 4
-#define MSG_CONFIG_MIN 18
-#define MSG_CONFIG_ROUTES_MAX 64
-#define MSG_CONFIG_MAX (MSG_CONFIG_MIN + 5 * MSG_CONFIG_ROUTES_MAX)
-/* CONFIG and TUN_CONFIG: 0 u32 vaddr | 4 u8 prefix | 5 u32 server vaddr |
- * 9 u16 mtu | 11 u16 UDP port | 13 u16 keepalive interval | 15 u16 keepalive
- * timeout | 17 u8 route count n | 18 n * (u32 addr | u8 prefix); the length
- * must be exactly 18 + 5n. */
-#define MSG_EPOCH_LEN 4
+#define MSG_KEYMAT_LEN 72	/* = PKT_KEYMAT_LEN, checked in msg.c */
+#define MSG_ROUTES_MAX 64
+#define MSG_SA_LEN 19		/* a socket address: family | port | 16 */
 
 struct msg {
 	uint16_t type;
 	uint16_t len;
 	const uint8_t *payload;
+};
+
+/* START: what an exec'd child is told besides its configuration; its fds
+ * ride along (see child.h for their order per role). */
+struct msg_start {
+	struct sockaddr_storage peer;	/* control: the client's address */
+};
+
+/* SESSION: what a data process needs besides keys. */
+struct msg_session {
+	uint32_t vaddr;			/* host order, as every address here */
+	uint8_t prefix;
+	uint32_t server_vaddr;
+	uint32_t pool;			/* server: the pool's network */
+	uint8_t pool_prefix;
+	bool client_to_client;
+	uint16_t keepalive_interval, keepalive_timeout;	/* seconds */
+	uint16_t mtu;
+	uint32_t rx_index;		/* carried by every packet we accept */
+	uint32_t tx_index;		/* put into every packet we send */
+	struct sockaddr_storage peer;	/* client: the server's UDP endpoint */
+};
+
+#define MSG_KEYS_TX_NOW 1	/* send with it at once, not once the peer has */
+
+struct msg_keys {
+	uint32_t epoch;
+	uint8_t flags;
+	uint8_t tx[MSG_KEYMAT_LEN];	/* seals what we send */
+	uint8_t rx[MSG_KEYMAT_LEN];	/* opens what we receive */
+};
+
+struct msg_grant {
+	uint32_t vaddr;
+	uint8_t prefix;
+	uint32_t server_vaddr;
+	uint32_t index;			/* the session's receiver index */
+};
+
+struct msg_register {
+	uint16_t slot;
+	uint32_t index;
+	uint32_t vaddr;			/* IPv4, host order */
+};
+
+struct msg_unregister {
+	uint16_t slot;
+};
+
+struct msg_hello {
+	uint16_t version;
+	uint16_t flags;
+	uint32_t index;			/* the client's receiver index */
+};
+
+struct msg_route {
+	uint32_t addr;			/* host order, host bits zero */
+	uint8_t prefix;
+};
+
+/* CONFIG (and TUN_CONFIG): what the server tells its client. */
+struct msg_config {
+	uint32_t vaddr;
+	uint8_t prefix;
+	uint32_t server_vaddr;
+	uint16_t mtu;
+	uint16_t port;			/* the server's UDP port */
+	uint16_t keepalive_interval, keepalive_timeout;
+	uint32_t index;			/* the server's receiver index */
+	uint8_t nroutes;
+	struct msg_route routes[MSG_ROUTES_MAX];
+};
+
+struct msg_epoch {
+	uint32_t epoch;
 };
 
 /* Parses one message at the start of buf. Returns its total length (header
@@ -80,16 +143,88 @@ ssize_t msg_build(uint8_t *out, size_t cap, uint16_t type,
     const void *payload, size_t len);
 /* One message per datagram on a SOCK_SEQPACKET socket. */
 int msg_send(int fd, uint16_t type, const void *payload, size_t len);
+/* The same, with nfds fds (SCM_RIGHTS); the caller keeps its copies. */
+int msg_send_fds(int fd, uint16_t type, const void *payload, size_t len,
+    const int *fds, size_t nfds);
 /* Receives one datagram into buf and parses it; it must be exactly one whole
- * valid message. Returns 1 with m set, 0 on EOF, -1 on error with errno set
- * (EBADMSG for a malformed message, EAGAIN if nothing is there). */
+ * valid message, and carry no fd. Returns 1 with m set, 0 on EOF, -1 on
+ * error with errno set (EBADMSG for a malformed message, EAGAIN if nothing
+ * is there). */
 int msg_recv(int fd, uint8_t *buf, size_t cap, struct msg *m);
+/* The same, but the message may carry up to max fds, which are stored in
+ * fds (close-on-exec), counted in *nfds and then owned by the caller; on
+ * any error none is left open. */
+int msg_recv_fds(int fd, uint8_t *buf, size_t cap, struct msg *m, int *fds,
+    size_t max, size_t *nfds);
 const char *msg_name(uint16_t type);
-/* Checks a CONFIG (or TUN_CONFIG) payload that msg_parse accepted: prefix
- * 8..30, both addresses in it, MTU 576..9000, port and keepalive set, routes
- * without host bits and, if server (host order) is not 0, none covering
- * the server's own address. NULL if fine, else what is wrong. */
-const char *msg_config_check(const uint8_t *p, size_t len, uint32_t server);
+
+/* put: writes the payload of a message into p (MSG_MAX_PAYLOAD bytes),
+ * returns its length. get: checks and reads a message that msg_parse
+ * accepted and that has the right type; 0, or -1 if it does not hold. */
+size_t msg_put_start(uint8_t *p, const struct msg_start *s);
+int msg_get_start(const struct msg *m, struct msg_start *s);
+size_t msg_put_session(uint8_t *p, const struct msg_session *s);
+int msg_get_session(const struct msg *m, struct msg_session *s);
+size_t msg_put_keys(uint8_t *p, const struct msg_keys *k);
+int msg_get_keys(const struct msg *m, struct msg_keys *k);
+size_t msg_put_grant(uint8_t *p, const struct msg_grant *g);
+int msg_get_grant(const struct msg *m, struct msg_grant *g);
+size_t msg_put_register(uint8_t *p, const struct msg_register *r);
+int msg_get_register(const struct msg *m, struct msg_register *r);
+size_t msg_put_unregister(uint8_t *p, const struct msg_unregister *u);
+int msg_get_unregister(const struct msg *m, struct msg_unregister *u);
+size_t msg_put_hello(uint8_t *p, const struct msg_hello *h);
+int msg_get_hello(const struct msg *m, struct msg_hello *h);
+size_t msg_put_config(uint8_t *p, const struct msg_config *c);
+int msg_get_config(const struct msg *m, struct msg_config *c);
+size_t msg_put_epoch(uint8_t *p, const struct msg_epoch *e);
+int msg_get_epoch(const struct msg *m, struct msg_epoch *e);
+/* Text payloads (CN, reasons, status lines): copied with a NUL into out,
+ * cut to size. */
+void msg_get_text(const struct msg *m, char *out, size_t size);
+
+/* Checks a CONFIG that msg_get_config read: prefix 8..30, both addresses
+ * in it, MTU 576..9000, port and keepalive set, routes without host bits
+ * and, if server (host order) is not 0, none covering the server's own
+ * address. NULL if fine, else what is wrong. */
+const char *msg_config_check(const struct msg_config *c, uint32_t server);
+
+/* Socket addresses in messages: u8 family (0, 4 or 6) | u16 port | 16
+ * address bytes (IPv4 in the first 4). */
+void msg_put_sa(uint8_t *p, const struct sockaddr_storage *ss);
+int msg_get_sa(const uint8_t *p, struct sockaddr_storage *ss);
+
+/* Queue messages, guard -> data process (not framed: one per mq message):
+ * u8 kind | body. QMSG_TUN: packets read from tun, each u16 length |
+ * packet. QMSG_UDP: one datagram that reached the guard's socket, as
+ * socket address (MSG_SA_LEN) | datagram. */
+enum qmsg_kind {
+	QMSG_TUN = 1,
+	QMSG_UDP = 2,
+};
+
+#define QMSG_HDR_LEN 1
+#define QMSG_TUN_REC_HDR 2
+#define QMSG_UDP_HDR (QMSG_HDR_LEN + MSG_SA_LEN)
+
+/* Starts a QMSG_TUN batch in buf; returns its length so far. */
+size_t qmsg_tun_start(uint8_t *buf);
+/* Appends a packet; the caller checks that fill + QMSG_TUN_REC_HDR + len
+ * fits. Returns the new length. */
+size_t qmsg_tun_add(uint8_t *buf, size_t fill, const uint8_t *pkt,
+    size_t len);
+/* Walks a QMSG_TUN batch: *pos starts at 0; 1 with *pkt, *len set, 0 at
+ * the end, -1 if a record does not fit or is longer than max. */
+int qmsg_tun_next(const uint8_t *buf, size_t len, size_t *pos,
+    size_t max, const uint8_t **pkt, size_t *plen);
+/* Writes the QMSG_UDP header for a datagram from ss into buf (which then
+ * takes the datagram at buf + QMSG_UDP_HDR). */
+void qmsg_udp_put(uint8_t *buf, const struct sockaddr_storage *ss);
+/* The kind of a queue message, or -1 if it has none. */
+int qmsg_kind(const uint8_t *buf, size_t len);
+/* Reads a QMSG_UDP: the sender and the datagram; -1 if malformed. */
+int qmsg_udp_get(uint8_t *buf, size_t len, struct sockaddr_storage *ss,
+    uint8_t **dgram, size_t *dlen);
 
 static inline void
 put_u16(uint8_t *p, uint16_t v)

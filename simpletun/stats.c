@@ -1,6 +1,6 @@
-#include <arpa/inet.h>
+/* One field-table encoding for the data processes' and the guard's
+ * counters; see stats.h. */
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,72 +8,99 @@
 #include "stats.h"
 #include "util.h"
 
-#define X(f) + 1
-enum { STATS_NFIELDS = 0 STATS_FIELDS(X) };
-#undef X
-#define STATS_HEAD 21
+enum stats_kind { STATS_DATA = 1, STATS_GUARD = 2 };
+
+enum {
+	STATS_KIND = 0,
+	STATS_NFIELDS = 1,
+	STATS_ENDPOINT = 2,
+	STATS_VALUES = STATS_ENDPOINT + MSG_SA_LEN,
+};
+
+#define STATS_NAME(f) #f,
+static const char *const data_names[] = { DATA_STATS_FIELDS(STATS_NAME) };
+static const char *const guard_names[] = { GUARD_STATS_FIELDS(STATS_NAME) };
+#undef STATS_NAME
+
+_Static_assert(sizeof(((struct data_stats *)0)->v) ==
+    DATA_STATS_N * sizeof(uint64_t), "data counters are one array");
+_Static_assert(sizeof(((struct guard_stats *)0)->v) ==
+    GUARD_STATS_N * sizeof(uint64_t), "guard counters are one array");
+
+static size_t
+stats_put(uint8_t kind, const uint64_t *v, size_t n,
+    const struct sockaddr_storage *ep, uint8_t *out, size_t cap)
+{
+	static const struct sockaddr_storage none;
+
+	if (cap < STATS_VALUES + 8 * n)
+		return 0;
+	out[STATS_KIND] = kind;
+	out[STATS_NFIELDS] = (uint8_t)n;
+	msg_put_sa(out + STATS_ENDPOINT, ep != NULL ? ep : &none);
+	for (size_t i = 0; i < n; i++)
+		put_u64(out + STATS_VALUES + 8 * i, v[i]);
+	return STATS_VALUES + 8 * n;
+}
+
+static int
+stats_get(uint8_t kind, uint64_t *v, size_t n, struct sockaddr_storage *ep,
+    const uint8_t *p, size_t len)
+{
+	struct sockaddr_storage ss;
+
+	if (len != STATS_VALUES + 8 * n || p[STATS_KIND] != kind ||
+	    p[STATS_NFIELDS] != n || msg_get_sa(p + STATS_ENDPOINT, &ss) == -1 ||
+	    (ep == NULL && ss.ss_family != 0))
+		return -1;
+	if (ep != NULL)
+		*ep = ss;
+	for (size_t i = 0; i < n; i++)
+		v[i] = get_u64(p + STATS_VALUES + 8 * i);
+	return 0;
+}
+
+static void
+stats_append(char *buf, size_t len, const char *const *names,
+    const uint64_t *v, size_t n)
+{
+	size_t used = strlen(buf);
+
+	for (size_t i = 0; i < n && used < len; i++) {
+		int m = snprintf(buf + used, len - used, " %s=%llu", names[i],
+		    (unsigned long long)v[i]);
+
+		if (m < 0)
+			return;
+		used += (size_t)m;
+	}
+}
 
 size_t
 stats_encode(const struct data_stats *s, uint8_t *out, size_t cap)
 {
-	const uint64_t v[] = {
-#define X(f) s->f,
-		STATS_FIELDS(X)
-#undef X
-	};
-	uint8_t *p = out;
+	return stats_put(STATS_DATA, s->v, DATA_STATS_N, &s->endpoint, out,
+	    cap);
+}
 
-	if (cap < STATS_HEAD + 8 * STATS_NFIELDS)
-		return 0;
-	memset(out, 0, STATS_HEAD);
-	put_u16(p, s->udp_port);
-	if (s->endpoint.ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)&s->endpoint;
-
-		p[2] = 4;
-		memcpy(p + 3, &in->sin_addr, 4);
-		put_u16(p + 19, ntohs(in->sin_port));
-	} else if (s->endpoint.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)&s->endpoint;
-
-		p[2] = 6;
-		memcpy(p + 3, &in6->sin6_addr, 16);
-		put_u16(p + 19, ntohs(in6->sin6_port));
-	}
-	p += STATS_HEAD;
-	for (size_t i = 0; i < STATS_NFIELDS; i++, p += 8)
-		put_u64(p, v[i]);
-	return p - out;
+size_t
+stats_encode_guard(const struct guard_stats *s, uint8_t *out, size_t cap)
+{
+	return stats_put(STATS_GUARD, s->v, GUARD_STATS_N, NULL, out, cap);
 }
 
 int
 stats_decode(const uint8_t *p, size_t len, struct data_stats *s)
 {
-	size_t i = 0;
-
-	if (len != STATS_HEAD + 8 * STATS_NFIELDS || (p[2] != 0 && p[2] != 4 &&
-	    p[2] != 6))
-		return -1;
 	memset(s, 0, sizeof(*s));
-	s->udp_port = get_u16(p);
-	if (p[2] == 4) {
-		struct sockaddr_in *in = (void *)&s->endpoint;
+	return stats_get(STATS_DATA, s->v, DATA_STATS_N, &s->endpoint, p, len);
+}
 
-		in->sin_family = AF_INET;
-		memcpy(&in->sin_addr, p + 3, 4);
-		in->sin_port = htons(get_u16(p + 19));
-	} else if (p[2] == 6) {
-		struct sockaddr_in6 *in6 = (void *)&s->endpoint;
-
-		in6->sin6_family = AF_INET6;
-		memcpy(&in6->sin6_addr, p + 3, 16);
-		in6->sin6_port = htons(get_u16(p + 19));
-	}
-	p += STATS_HEAD;
-#define X(f) s->f = get_u64(p + 8 * i++);
-	STATS_FIELDS(X)
-#undef X
-	return 0;
+int
+stats_decode_guard(const uint8_t *p, size_t len, struct guard_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	return stats_get(STATS_GUARD, s->v, GUARD_STATS_N, NULL, p, len);
 }
 
 void
@@ -81,30 +108,32 @@ stats_format(const struct data_stats *s, char *buf, size_t len)
 {
 	char ep[64] = "none";
 	size_t n = strlen(buf);
-	int m;
 
 	if (s->endpoint.ss_family != 0)
 		sa_str((const struct sockaddr *)&s->endpoint, ep, sizeof(ep));
-	m = snprintf(buf + n, len - n, " endpoint=%s udp_port=%u", ep,
-	    s->udp_port);
-#define X(f) \
-	if (m >= 0 && (n += m) < len) \
-		m = snprintf(buf + n, len - n, " " #f "=%llu", \
-		    (unsigned long long)s->f);
-	STATS_FIELDS(X)
-#undef X
+	if (n < len)
+		snprintf(buf + n, len - n, " endpoint=%s", ep);
+	stats_append(buf, len, data_names, s->v, DATA_STATS_N);
 }
 
-int
-stats_drain(int fd, struct data_stats *s)
+void
+stats_format_guard(const struct guard_stats *s, char *buf, size_t len)
+{
+	stats_append(buf, len, guard_names, s->v, GUARD_STATS_N);
+}
+
+/* Reads STATS messages until none is left; decode says whether one is
+ * of the expected kind (and keeps it). */
+static int
+stats_drain_with(int fd, int (*decode)(const uint8_t *, size_t, void *),
+    void *s)
 {
 	uint8_t buf[MSG_MAX_LEN];
 	struct msg m;
 	int r;
 
 	while ((r = msg_recv(fd, buf, sizeof(buf), &m)) == 1)
-		if (m.type != MSG_STATS ||
-		    stats_decode(m.payload, m.len, s) == -1) {
+		if (m.type != MSG_STATS || decode(m.payload, m.len, s) == -1) {
 			errno = EBADMSG;
 			return -1;
 		}
@@ -113,4 +142,28 @@ stats_drain(int fd, struct data_stats *s)
 	if (r == 0)
 		errno = 0;
 	return -1;
+}
+
+static int
+stats_decode_any_data(const uint8_t *p, size_t len, void *s)
+{
+	return stats_decode(p, len, s);
+}
+
+static int
+stats_decode_any_guard(const uint8_t *p, size_t len, void *s)
+{
+	return stats_decode_guard(p, len, s);
+}
+
+int
+stats_drain(int fd, struct data_stats *s)
+{
+	return stats_drain_with(fd, stats_decode_any_data, s);
+}
+
+int
+stats_drain_guard(int fd, struct guard_stats *s)
+{
+	return stats_drain_with(fd, stats_decode_any_guard, s);
 }

@@ -1,5 +1,7 @@
-/* A data process's counters, sent to its parent once a second (MSG_STATS)
- * and printed by `simpletun status`. */
+/* Counters that the data processes and the guard send their parent once a
+ * second (MSG_STATS) and `simpletun status` prints. Both kinds go through
+ * one field-table encoding: u8 kind | u8 field count | endpoint
+ * (MSG_SA_LEN) | one u64 per field, in table order. */
 #ifndef STATS_H
 #define STATS_H
 
@@ -7,7 +9,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define STATS_FIELDS(X)	\
+#define DATA_STATS_FIELDS(X)	\
 	X(rx_packets)	\
 	X(rx_bytes)	\
 	X(tx_packets)	\
@@ -21,24 +23,58 @@
 	X(blocked)	\
 	X(no_endpoint)	\
 	X(tx_epoch)	\
-	X(rekeys)
+	X(rekeys)	\
+	X(roams)
 
+#define GUARD_STATS_FIELDS(X)	\
+	X(rx_packets)	\
+	X(no_route)	\
+	X(queue_full)	\
+	X(too_big)	\
+	X(routes)	\
+	X(udp_packets)	\
+	X(forwarded)	\
+	X(no_session)	\
+	X(oversize)
+
+#define STATS_COUNT(f) + 1
+enum {
+	DATA_STATS_N = 0 DATA_STATS_FIELDS(STATS_COUNT),
+	GUARD_STATS_N = 0 GUARD_STATS_FIELDS(STATS_COUNT),
+};
+#undef STATS_COUNT
+
+#define STATS_FIELD(f) uint64_t f;
 struct data_stats {
-#define X(f) uint64_t f;
-	STATS_FIELDS(X)
-#undef X
-	uint16_t udp_port;
+	union {
+		struct { DATA_STATS_FIELDS(STATS_FIELD) };
+		uint64_t v[DATA_STATS_N];
+	};
 	struct sockaddr_storage endpoint;	/* ss_family 0: none yet */
 };
 
-/* STATS payload: u16 udp port | u8 family | 16 address | u16 port | u64s. */
+struct guard_stats {
+	union {
+		struct { GUARD_STATS_FIELDS(STATS_FIELD) };
+		uint64_t v[GUARD_STATS_N];
+	};
+};
+#undef STATS_FIELD
+
+/* The STATS payload; 0 if cap is too small. */
 size_t stats_encode(const struct data_stats *s, uint8_t *out, size_t cap);
+size_t stats_encode_guard(const struct guard_stats *s, uint8_t *out,
+    size_t cap);
+/* -1 unless p is a STATS payload of that kind. */
 int stats_decode(const uint8_t *p, size_t len, struct data_stats *s);
+int stats_decode_guard(const uint8_t *p, size_t len, struct guard_stats *s);
 /* Reads every STATS message waiting on fd (non-blocking) into s: 0 when
  * drained, -1 when the sender is gone (errno 0) or sent something else
  * (errno EBADMSG). */
 int stats_drain(int fd, struct data_stats *s);
-/* Appends " udp_port=.. endpoint=.. rx_packets=.. ..." to buf. */
+int stats_drain_guard(int fd, struct guard_stats *s);
+/* Appends " endpoint=.. rx_packets=.. ..." (or the guard's fields). */
 void stats_format(const struct data_stats *s, char *buf, size_t len);
+void stats_format_guard(const struct guard_stats *s, char *buf, size_t len);
 
 #endif

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "util.h"
 
 volatile sig_atomic_t sig_term, sig_chld;
@@ -29,36 +30,6 @@ fd_nonblock(int fd)
 	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
 		return -1;
 	return 0;
-}
-
-static int
-int_cmp(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
-/* After fork a child keeps only the fds it owns: whatever else it inherited
- * (other clients' sockets, the listener) must not outlive the parent's use.
- * close_range() needs no /proc, which an unprivileged, non-dumpable process
- * may not read. */
-void
-fd_close_except(const int *keep, size_t nkeep)
-{
-	int sorted[16];
-	size_t n = 0;
-	unsigned int from = 3;
-
-	for (size_t i = 0; i < nkeep && n < 16; i++)
-		if (keep[i] >= 3)
-			sorted[n++] = keep[i];
-	qsort(sorted, n, sizeof(sorted[0]), int_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned int)sorted[i] > from)
-			close_range(from, (unsigned int)sorted[i] - 1, 0);
-		if ((unsigned int)sorted[i] >= from)
-			from = (unsigned int)sorted[i] + 1;
-	}
-	close_range(from, ~0U, 0);
 }
 
 void
@@ -117,36 +88,143 @@ sa_str(const struct sockaddr *sa, char *buf, size_t len)
 	return buf;
 }
 
-/* Every queue counts against its creator's RLIMIT_MSGQUEUE; the default
- * 800 KiB would hold queues for a handful of clients. Raising the hard
- * limit needs CAP_SYS_RESOURCE; without it the soft limit goes up to the
- * hard one. */
-void
-priv_raise_mq_limit(void)
+bool
+sa_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
-	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
 
-	if (setrlimit(RLIMIT_MSGQUEUE, &rl) == 0 ||
-	    getrlimit(RLIMIT_MSGQUEUE, &rl) == -1)
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+}
+
+bool
+sa_is_any(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *in = (const void *)ss;
+	const struct sockaddr_in6 *in6 = (const void *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return in->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+}
+
+void
+sa_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+socklen_t
+sa_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+	    sizeof(struct sockaddr_in6);
+}
+
+/* Writes /proc/sys/fs/mqueue/name if it is below min: 0 if it is (now)
+ * at least min, 1 if raised, -1 if it could not be. */
+static int
+mq_sysctl_at_least(const char *name, long min, long *was)
+{
+	char path[128], buf[32];
+	FILE *f;
+	int r = -1;
+
+	snprintf(path, sizeof(path), "/proc/sys/fs/mqueue/%s", name);
+	*was = 0;
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(buf, sizeof(buf), f) != NULL)
+			*was = strtol(buf, NULL, 10);
+		fclose(f);
+	}
+	if (*was >= min)
+		return 0;
+	if ((f = fopen(path, "we")) != NULL) {
+		fprintf(f, "%ld\n", min);
+		r = fclose(f) == 0 ? 1 : -1;
+	}
+	return r;
+}
+
+static void
+limits_nofile(rlim_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
 		return;
+	rl.rlim_cur = want;
+	if (rl.rlim_max < want)
+		rl.rlim_max = want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		log_info("raised RLIMIT_NOFILE to %lu", (unsigned long)want);
+		return;
+	}
+	getrlimit(RLIMIT_NOFILE, &rl);
 	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_MSGQUEUE, &rl);
+	setrlimit(RLIMIT_NOFILE, &rl);
+	log_warnx("RLIMIT_NOFILE is %lu, below the %lu that max-clients "
+	    "needs: raise it (ulimit -n, or LimitNOFILE=)",
+	    (unsigned long)rl.rlim_cur, (unsigned long)want);
+}
+
+void
+limits_raise(unsigned sessions, long qmsgs, long qmsgsize)
+{
+	static const char *const names[] = { "queues_max", "msg_max",
+	    "msgsize_max" };
+	const long want[] = { (long)sessions + 16, qmsgs, qmsgsize };
+	struct rlimit rl;
+	char raised[256] = "";
+	long was;
+
+	limits_nofile((rlim_t)sessions * 4 + 64);
+	/* Each session's uid is charged for its own queue, up to this
+	 * process's soft limit: take all that the hard one allows. */
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_MSGQUEUE, &rl);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		int r = mq_sysctl_at_least(names[i], want[i], &was);
+		size_t n = strlen(raised);
+
+		if (r == 1)
+			snprintf(raised + n, sizeof(raised) - n, "%s%s %ld -> %ld",
+			    n ? ", " : "", names[i], was, want[i]);
+		else if (r == -1)
+			log_warnx("fs.mqueue.%s is %ld, below the %ld needed: "
+			    "sysctl -w fs.mqueue.%s=%ld", names[i], was,
+			    want[i], names[i], want[i]);
+	}
+	if (raised[0] != '\0')
+		log_info("raised fs.mqueue: %s", raised);
 }
 
 static int
-caps_set(uint32_t caps)
+caps_set(uint64_t caps)
 {
 	struct __user_cap_header_struct h = {
 		.version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[2];
 
 	memset(d, 0, sizeof(d));
-	d[0].permitted = d[0].effective = caps;
+	d[0].permitted = d[0].effective = (uint32_t)caps;
+	d[1].permitted = d[1].effective = (uint32_t)(caps >> 32);
 	return (int)syscall(SYS_capset, &h, d);
 }
 
 int
-priv_drop_keep_resource(const char *user)
+priv_drop_keep(const char *user, uint64_t caps)
 {
 	struct passwd *pw;
 
@@ -162,26 +240,7 @@ priv_drop_keep_resource(const char *user)
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1 ||
 	    prctl(PR_SET_KEEPCAPS, 0) == -1)
 		return -1;
-	/* Where root itself lacks it (a container), keep nothing. */
-	if (caps_set(1u << CAP_SYS_RESOURCE) == -1)
-		return caps_set(0);
-	return 0;
-}
-
-int
-priv_drop(const char *user)
-{
-	if (priv_drop_keep_resource(user) == -1)
-		return -1;
-	return priv_drop_caps();
-}
-
-int
-priv_drop_caps(void)
-{
-	if (getuid() == 0)
-		return 0;	/* user root: nothing was dropped */
-	return caps_set(0);
+	return caps_set(caps);
 }
 
 static void

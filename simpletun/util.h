@@ -13,8 +13,6 @@
 struct conf;
 
 int fd_nonblock(int fd);
-/* Closes every fd >= 3 except those listed (-1 entries are ignored). */
-void fd_close_except(const int *keep, size_t nkeep);
 /* Ends every child: signal(arg, SIGTERM), waits up to ms for all to be
  * reaped, then signal(arg, SIGKILL) and waits for the rest. */
 void children_end(void (*signal_all)(void *arg, int sig), void *arg, int ms);
@@ -22,17 +20,22 @@ void children_end(void (*signal_all)(void *arg, int sig), void *arg, int ms);
 uint64_t now_ms(void);
 /* Dotted quad of a host-order IPv4 address into a static-free buffer. */
 const char *ip4_str(uint32_t addr, char buf[16]);
+/* Same family, address and port. */
+bool sa_equal(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b);
+/* 0.0.0.0 or [::]. */
+bool sa_is_any(const struct sockaddr_storage *ss);
+void sa_set_port(struct sockaddr_storage *ss, uint16_t port);
+socklen_t sa_len(const struct sockaddr_storage *ss);
 /* "addr:port" of a socket address. */
 const char *sa_str(const struct sockaddr *sa, char *buf, size_t len);
-/* Raises the message-queue memory limit (needs root, before privdrop). */
-void priv_raise_mq_limit(void);
-/* Drops to user (no-op for "" or "root"); 0 or -1 with errno. */
-int priv_drop(const char *user);
-/* The same, but keeps CAP_SYS_RESOURCE: the acceptor needs it to create
- * message queues deeper than an unprivileged process may. */
-int priv_drop_keep_resource(const char *user);
-/* Drops every capability (after fork, in the acceptor's children). */
-int priv_drop_caps(void);
+/* While root: raises RLIMIT_NOFILE and the fs.mqueue sysctls to what
+ * sessions need, each with queues of qmsgs x qmsgsize, and says so in one
+ * line; names each setting it cannot raise. */
+void limits_raise(unsigned sessions, long qmsgs, long qmsgsize);
+/* Drops to user (no-op for "" or "root") keeping only caps (a mask of
+ * CAP_* bits); 0 or -1 with errno. */
+int priv_drop_keep(const char *user, uint64_t caps);
 /* SIGCHLD/SIGTERM/SIGINT/SIGHUP handlers that only set flags. The signals
  * stay blocked except inside poll_wait(), so none is lost between a check of
  * the flags and the next wait. */

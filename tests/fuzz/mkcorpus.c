@@ -60,85 +60,162 @@ put_msg(const char *name, uint16_t type, const void *p, size_t len)
 	put("msg", name, sbuf, slen);
 }
 
+/* A message msg_build would refuse: the header as given, then len bytes. */
+static void
+put_bad_msg(const char *name, uint16_t type, const void *p, size_t len)
+{
+	uint8_t b[MSG_MAX_LEN];
+
+	put_u16(b, type);
+	put_u16(b + 2, (uint16_t)len);
+	if (len > 0)
+		memcpy(b + MSG_HDR_LEN, p, len);
+	put("msg", name, b, MSG_HDR_LEN + len);
+}
+
+static void
+seed_sa4(struct sockaddr_storage *ss, const char *addr, uint16_t port)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	in->sin_family = AF_INET;
+	in->sin_port = htons(port);
+	if (inet_pton(AF_INET, addr, &in->sin_addr) != 1)
+		errx(1, "%s", addr);
+}
+
+static void
+seed_sa6(struct sockaddr_storage *ss, const char *addr, uint16_t port)
+{
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	in6->sin6_family = AF_INET6;
+	in6->sin6_port = htons(port);
+	if (inet_pton(AF_INET6, addr, &in6->sin6_addr) != 1)
+		errx(1, "%s", addr);
+}
+
 /* 198.18.0.6/16 from server 198.18.0.1, MTU 1420, UDP 40001, keepalive
  * 10/60, then n routes 10.<i>.0.0/16 (203.0.113.0/24 first). */
 static size_t
 config(uint8_t *p, unsigned n)
 {
-	put_u32(p, 0xc6120006);
-	p[4] = 16;
-	put_u32(p + 5, 0xc6120001);
-	put_u16(p + 9, 1420);
-	put_u16(p + 11, 40001);
-	put_u16(p + 13, 10);
-	put_u16(p + 15, 60);
-	p[17] = (uint8_t)n;
-	for (unsigned i = 0; i < n; i++) {
-		put_u32(p + 18 + 5 * i, i == 0 ? 0xcb007100 : 0x0a000000 |
-		    i << 16);
-		p[18 + 5 * i + 4] = i == 0 ? 24 : 16;
-	}
-	return MSG_CONFIG_MIN + 5 * n;
+	struct msg_config c = { .vaddr = 0xc6120006, .prefix = 16,
+	    .server_vaddr = 0xc6120001, .mtu = 1420, .port = 40001,
+	    .keepalive_interval = 10, .keepalive_timeout = 60,
+	    .index = 0x8000002a, .nroutes = (uint8_t)n };
+
+	for (unsigned i = 0; i < n && i < MSG_ROUTES_MAX; i++)
+		c.routes[i] = (struct msg_route){ i == 0 ? 0xcb007100 :
+		    0x0a000000 | i << 16, i == 0 ? 24 : 16 };
+	return msg_put_config(p, &c);
+}
+
+/* A server's data process: 198.18.0.6/16 in pool 198.18.0.0/16. */
+static struct msg_session
+session(void)
+{
+	struct msg_session s = { .vaddr = 0xc6120006, .prefix = 16,
+	    .server_vaddr = 0xc6120001, .pool = 0xc6120000,
+	    .pool_prefix = 16, .keepalive_interval = 10,
+	    .keepalive_timeout = 60, .mtu = 1420, .rx_index = 0x80000001,
+	    .tx_index = 0x12345678 };
+
+	return s;
+}
+
+static void
+corpus_sockaddr(void)
+{
+	uint8_t p[MSG_MAX_PAYLOAD] = { 0 };
+	struct msg_start st;
+	struct msg_session s = session();
+	size_t n;
+
+	memset(&st, 0, sizeof(st));
+	put_msg("start-none", MSG_START, p, msg_put_start(p, &st));
+	seed_sa4(&st.peer, "192.0.2.10", 51820);
+	put_msg("start-v4", MSG_START, p, n = msg_put_start(p, &st));
+	p[0] = 5;
+	put_msg("start-bad-family", MSG_START, p, n);
+	seed_sa6(&st.peer, "2001:db8::a", 443);
+	put_msg("start-v6", MSG_START, p, msg_put_start(p, &st));
+
+	put_msg("session", MSG_SESSION, p, msg_put_session(p, &s));
+	s.client_to_client = true;
+	seed_sa4(&s.peer, "192.0.2.1", 1194);
+	put_msg("session-client-v4", MSG_SESSION, p, msg_put_session(p, &s));
+	seed_sa6(&s.peer, "2001:db8::1", 1194);
+	put_msg("session-client-v6", MSG_SESSION, p,
+	    n = msg_put_session(p, &s));
+	put_bad_msg("session-long", MSG_SESSION, p, n + 1);
+	/* framed right, refused by get */
+	s.mtu = 575;
+	put_msg("session-bad-mtu", MSG_SESSION, p, msg_put_session(p, &s));
+	s = session();
+	s.keepalive_timeout = s.keepalive_interval;
+	put_msg("session-bad-keepalive", MSG_SESSION, p,
+	    msg_put_session(p, &s));
+	s = session();
+	s.prefix = 33;
+	put_msg("session-bad-prefix", MSG_SESSION, p, msg_put_session(p, &s));
 }
 
 static void
 corpus_fixed(void)
 {
-	uint8_t p[MSG_KEYS_LEN];
+	uint8_t p[MSG_MAX_PAYLOAD] = { 0 };
+	struct msg_keys k = { .epoch = 2, .flags = MSG_KEYS_TX_NOW };
+	struct msg_grant g = { .vaddr = 0xc6120006, .prefix = 16,
+	    .server_vaddr = 0xc6120001, .index = 0x80000001 };
+	struct msg_register r = { .slot = 3, .index = 0x80000001,
+	    .vaddr = 0xc6120006 };
+	struct msg_unregister u = { .slot = 3 };
+	struct msg_hello h = { .version = 2, .index = 0x8000002a };
+	struct msg_epoch e = { .epoch = 2 };
 
-	put_u16(p, 40001);
-	put_msg("port", MSG_PORT, p, MSG_PORT_LEN);
-	memset(p, 0, MSG_SESSION_LEN);
-	put_u32(p, 0xc6120006);
-	p[4] = 16;
-	put_u32(p + 6, 0xc6120001);
-	put_u32(p + 10, 0xc6120000);
-	p[14] = 16;
-	put_u16(p + 16, 10);
-	put_u16(p + 18, 60);
-	put_u16(p + 20, 1420);
-	put_u16(p + 22, 51820);
-	put_u32(p + 24, 0xc0000202);
-	put_msg("session", MSG_SESSION, p, MSG_SESSION_LEN);
-	put_u32(p, 2);
-	p[4] = MSG_KEYS_TX_NOW;
-	fuzz_keymat(0, p + 5);
-	fuzz_keymat(1, p + 5 + PKT_KEYMAT_LEN);
-	put_msg("keys", MSG_KEYS, p, MSG_KEYS_LEN);
+	corpus_sockaddr();
+	fuzz_keymat(0, k.tx);
+	fuzz_keymat(1, k.rx);
+	put_msg("keys", MSG_KEYS, p, msg_put_keys(p, &k));
+	k.flags = 0;
+	put_msg("keys-no-flag", MSG_KEYS, p, msg_put_keys(p, &k));
+	k.flags = 2;
+	put_msg("keys-bad-flag", MSG_KEYS, p, msg_put_keys(p, &k));
 	put_msg("peer-dead", MSG_PEER_DEAD, NULL, 0);
 	put_msg("stop", MSG_STOP, NULL, 0);
+	put_msg("queue", MSG_QUEUE, NULL, 0);
 	put_msg("rekey-due", MSG_REKEY_DUE, NULL, 0);
-	put_u32(p, 0xc6120006);
-	p[4] = 16;
-	put_u32(p + 5, 0xc6120001);
-	put_msg("address-grant", MSG_ADDRESS_GRANT, p, MSG_ADDRESS_GRANT_LEN);
-	memset(p, 0, MSG_REGISTER_LEN);
-	put_u16(p, 3);
-	p[2] = 4;
-	put_u32(p + 3, 0xc6120006);
-	put_msg("register", MSG_REGISTER, p, MSG_REGISTER_LEN);
-	put_msg("unregister", MSG_UNREGISTER, p, MSG_UNREGISTER_LEN);
-	put_u16(p, 1);
-	put_u16(p + 2, 0);
-	put_msg("hello", MSG_HELLO, p, MSG_HELLO_LEN);
-	put_u32(p, 2);
-	put_msg("rekey", MSG_REKEY, p, MSG_EPOCH_LEN);
-	put_msg("rekey-ack", MSG_REKEY_ACK, p, MSG_EPOCH_LEN);
+	put_msg("address-grant", MSG_ADDRESS_GRANT, p, msg_put_grant(p, &g));
+	g.prefix = 33;
+	put_msg("address-grant-bad-prefix", MSG_ADDRESS_GRANT, p,
+	    msg_put_grant(p, &g));
+	put_msg("register", MSG_REGISTER, p, msg_put_register(p, &r));
+	put_msg("unregister", MSG_UNREGISTER, p, msg_put_unregister(p, &u));
+	put_msg("hello", MSG_HELLO, p, msg_put_hello(p, &h));
+	put_msg("rekey", MSG_REKEY, p, msg_put_epoch(p, &e));
+	put_msg("rekey-ack", MSG_REKEY_ACK, p, msg_put_epoch(p, &e));
+	put_bad_msg("unknown-type", 0x4242, NULL, 0);
+	put_bad_msg("unknown-type-gap", MSG_STATUS_REPLY + 1, p, 4);
 }
 
 static void
 corpus_ranges(void)
 {
 	static const char status[] = "client1 198.18.0.6 endpoint="
-	    "192.0.2.10:51820 udp_port=40001 rx_packets=12 rx_bytes=1008\n";
-	uint8_t p[MSG_CONFIG_MAX], text[MSG_REASON_MAX];
+	    "192.0.2.10:51820 rx_packets=12 rx_bytes=1008\n";
+	uint8_t p[MSG_MAX_PAYLOAD] = { 0 }, text[512];
 	size_t n;
 
 	memset(text, 'x', sizeof(text));
 	put_msg("stats-min", MSG_STATS, NULL, 0);
-	put_msg("stats-max", MSG_STATS, text, MSG_STATS_MAX);
+	put_msg("stats-max", MSG_STATS, text, 512);
+	put_bad_msg("stats-long", MSG_STATS, text, 513);
 	put_msg("address-request-min", MSG_ADDRESS_REQUEST, "a", 1);
 	put_msg("address-request-max", MSG_ADDRESS_REQUEST, text, MSG_CN_MAX);
+	put_bad_msg("address-request-empty", MSG_ADDRESS_REQUEST, NULL, 0);
 	put_msg("address-deny-min", MSG_ADDRESS_DENY, "-", 1);
 	put_msg("address-deny-max", MSG_ADDRESS_DENY, text, MSG_REASON_MAX);
 	put_msg("bye-min", MSG_BYE, NULL, 0);
@@ -146,30 +223,37 @@ corpus_ranges(void)
 	put_msg("status-reply-min", MSG_STATUS_REPLY, NULL, 0);
 	put_msg("status-reply", MSG_STATUS_REPLY, status, strlen(status));
 	put_msg("config-min", MSG_CONFIG, p, config(p, 0));
-	put_msg("config-max", MSG_CONFIG, p, config(p, MSG_CONFIG_ROUTES_MAX));
+	put_msg("config-max", MSG_CONFIG, p, config(p, MSG_ROUTES_MAX));
 	put_msg("tun-config-min", MSG_TUN_CONFIG, p, config(p, 0));
 	put_msg("tun-config-max", MSG_TUN_CONFIG, p,
-	    config(p, MSG_CONFIG_ROUTES_MAX));
+	    config(p, MSG_ROUTES_MAX));
 	/* msg_config_check's last test: a route over the server's address */
 	n = config(p, 2);
-	put_u32(p + 23, 0xc6120000);
+	put_u32(p + n - 5, 0xc6120000);
 	put_msg("config-covers-server", MSG_CONFIG, p, n);
+	/* the route count must account for every byte */
+	n = config(p, 3);
+	p[21] = 2;
+	put_bad_msg("config-count-short", MSG_CONFIG, p, n);
+	n = config(p, MSG_ROUTES_MAX);
+	p[21] = MSG_ROUTES_MAX + 1;
+	memset(p + n, 0, 5);
+	put_bad_msg("config-65-routes", MSG_CONFIG, p, n + 5);
 }
 
 /* A whole TLS conversation, the last message cut short. */
 static void
 corpus_stream(void)
 {
-	uint8_t p[MSG_CONFIG_MAX];
+	uint8_t p[MSG_MAX_PAYLOAD] = { 0 };
+	struct msg_hello h = { .version = 2, .index = 0x8000002a };
+	struct msg_epoch e = { .epoch = 1 };
 
 	slen = 0;
-	put_u16(p, 1);
-	put_u16(p + 2, 0);
-	add(MSG_HELLO, p, MSG_HELLO_LEN);
+	add(MSG_HELLO, p, msg_put_hello(p, &h));
 	add(MSG_CONFIG, p, config(p, 3));
-	put_u32(p, 1);
-	add(MSG_REKEY, p, MSG_EPOCH_LEN);
-	add(MSG_REKEY_ACK, p, MSG_EPOCH_LEN);
+	add(MSG_REKEY, p, msg_put_epoch(p, &e));
+	add(MSG_REKEY_ACK, p, msg_put_epoch(p, &e));
 	add(MSG_BYE, "shutdown", 8);
 	put("msg", "session-stream", sbuf, slen);
 	put("msg", "session-stream-cut", sbuf, slen - 3);
@@ -199,7 +283,9 @@ static const struct {
 	  "listen 192.0.2.1:1194\n"
 	  "pool 198.18.0.0/16\n"
 	  "client-to-client no\n"
+	  "session-users 1879048192 65536\n"
 	  "max-clients 64\n"
+	  "udp-port 51820\n"
 	  "duplicate-cn refuse\n"
 	  "push-route 203.0.113.0/24\n"
 	  "push-route 198.51.100.0/24\n"
@@ -244,6 +330,14 @@ static const struct {
 	  "ca ca.pem\ncert s.pem\nkey s.key\npool 198.18.0.0/16\n"),
 	CONF("client-minimal", "\x01"
 	  "ca ca.pem\ncert c.pem\nkey c.key\nremote vpn\n"),
+	CONF("server-v6-ids", "\x00"
+	  "listen [2001:db8::1]:443\n"
+	  "udp-port 0\n"
+	  "session-users 1000 64\n"
+	  "keepalive 3 7\n"
+	  "max-clients 64\n"
+	  "pool 198.18.0.0/24\n"),
+	CONF("err-session-users", "\x00" "session-users 4294967293 2\n"),
 	CONF("err-unknown", "\x00" "compress lz4\n"),
 	CONF("err-twice", "\x00" "mtu 1400\nmtu 1500\n"),
 	CONF("err-trailing", "\x00" "keepalive 10 60 90\n"),
@@ -505,31 +599,92 @@ corpus_stats(void)
 {
 	struct data_stats s = { .rx_packets = 1000, .rx_bytes = 1234567,
 	    .tx_packets = 990, .tx_bytes = 1200000, .replay = 3,
-	    .bad_mac = 1, .tx_epoch = 2, .rekeys = 1, .udp_port = 40001 };
-	struct sockaddr_in *in = (struct sockaddr_in *)&s.endpoint;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&s.endpoint;
-	uint8_t p[MSG_STATS_MAX + 1];
+	    .bad_mac = 1, .tx_epoch = 2, .rekeys = 1, .roams = 1 };
+	struct guard_stats g = { .rx_packets = 5000, .no_route = 2,
+	    .routes = 3, .udp_packets = 4000, .forwarded = 3990,
+	    .no_session = 10 };
+	uint8_t p[MSG_MAX_PAYLOAD] = { 0 };
 	size_t n;
 
 	n = stats_encode(&s, p, sizeof(p));
 	put("stats", "no-endpoint", p, n);
 	put("stats", "short", p, n - 1);
-	p[n] = 0;
 	put("stats", "long", p, n + 1);
 	put("stats", "empty", p, 0);
-	in->sin_family = AF_INET;
-	in->sin_port = htons(51820);
-	inet_pton(AF_INET, "192.0.2.10", &in->sin_addr);
+	p[1]--;
+	put("stats", "count-short", p, n);
+	seed_sa4(&s.endpoint, "192.0.2.10", 51820);
 	put("stats", "ipv4", p, stats_encode(&s, p, sizeof(p)));
 	p[2] = 5;
 	put("stats", "bad-family", p, n);
-	memset(&s.endpoint, 0, sizeof(s.endpoint));
-	in6->sin6_family = AF_INET6;
-	in6->sin6_port = htons(65535);
-	inet_pton(AF_INET6, "2001:db8::1", &in6->sin6_addr);
+	p[2] = 4;
+	p[0] = 2;
+	put("stats", "data-as-guard", p, n);
+	seed_sa6(&s.endpoint, "2001:db8::1", 65535);
 	put("stats", "ipv6", p, stats_encode(&s, p, sizeof(p)));
 	memset(p + 21, 0xff, n - 21);
 	put("stats", "counters-max", p, n);
+
+	memset(p, 0, sizeof(p));
+	n = stats_encode_guard(&g, p, sizeof(p));
+	put("stats", "guard", p, n);
+	put("stats", "guard-short", p, n - 1);
+	memset(p + 21, 0xff, n - 21);
+	put("stats", "guard-counters-max", p, n);
+	p[2] = 4;
+	put("stats", "guard-endpoint", p, n);
+	p[2] = 0;
+	p[0] = 1;
+	put("stats", "guard-as-data", p, n);
+}
+
+/* qmsg: queue messages as the guard writes them for a data process */
+static void
+corpus_qmsg(void)
+{
+	static const size_t lens[] = { 84, 0, 1, 1500, 40 };
+	uint8_t q[4096] = { 0 }, pkt[1501];
+	struct sockaddr_storage ss;
+	size_t n = 0, at;
+
+	for (size_t i = 0; i < sizeof(pkt); i++)
+		pkt[i] = (uint8_t)(i * 7);
+	pkt[0] = 0x45;
+	n = qmsg_tun_start(q);
+	put("qmsg", "tun-empty", q, n);
+	n = qmsg_tun_add(q, n, pkt, 84);
+	put("qmsg", "tun-one", q, n);
+	n = qmsg_tun_start(q);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+		n = qmsg_tun_add(q, n, pkt, lens[i]);
+	put("qmsg", "tun-batch", q, n);
+	put("qmsg", "tun-cut-record", q, n - 1);
+	put("qmsg", "tun-cut-header", q, n - 40 - 1);
+	/* longer than a data process's MTU */
+	n = qmsg_tun_start(q);
+	n = qmsg_tun_add(q, n, pkt, 20);
+	at = n;
+	n = qmsg_tun_add(q, n, pkt, 1501);
+	put("qmsg", "tun-too-long", q, n);
+	put_u16(q + at, 0xffff);
+	put("qmsg", "tun-length-past-end", q, n);
+
+	seed_sa4(&ss, "192.0.2.10", 51820);
+	qmsg_udp_put(q, &ss);
+	memcpy(q + QMSG_UDP_HDR, pkt, 48);
+	put("qmsg", "udp-v4", q, QMSG_UDP_HDR + 48);
+	put("qmsg", "udp-v4-empty", q, QMSG_UDP_HDR);
+	put("qmsg", "udp-short", q, QMSG_UDP_HDR - 1);
+	q[1] = 5;
+	put("qmsg", "udp-bad-family", q, QMSG_UDP_HDR + 48);
+	q[1] = 0;
+	put("qmsg", "udp-no-family", q, QMSG_UDP_HDR + 48);
+	seed_sa6(&ss, "2001:db8::1", 443);
+	qmsg_udp_put(q, &ss);
+	put("qmsg", "udp-v6", q, QMSG_UDP_HDR + 48);
+	q[0] = 3;
+	put("qmsg", "unknown-kind", q, QMSG_UDP_HDR + 48);
+	put("qmsg", "empty", q, 0);
 }
 
 /* route: ops as fuzz_route.c reads them */
@@ -613,6 +768,7 @@ main(int argc, char **argv)
 	corpus_conf();
 	corpus_packet();
 	corpus_stats();
+	corpus_qmsg();
 	corpus_route();
 	return 0;
 }

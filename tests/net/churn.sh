@@ -22,7 +22,7 @@ new_client() {
 
 sget() { stat_get "$SERVER_SOCK" session cn=alice "$1"; }
 cget() { stat_get "$TMP/$CUR.sock" client "" "$1"; }
-mq_count() { mq_list "$SP" | wc -l; }
+mq_count() { guard_queues; }
 
 # A new session: one client, alice, with other pids than OLD_CONTROL and
 # OLD_DATA, both children of the server, and the client connected.
@@ -87,8 +87,10 @@ for ((i = 0; i < ROUNDS; i++)); do
 	    fail "round $i (${what[act]}): $sc or $sd is a zombie of the server"
 	wait_until 10 stat_is "$SERVER_SOCK" server "" pool_used 1 ||
 	    fail "round $i (${what[act]}): pool_used is $(stat_get "$SERVER_SOCK" server "" pool_used)"
-	wait_until 10 num -eq 2 mq_count ||
-	    fail "round $i (${what[act]}): queues: $(mq_list "$SP" | tr '\n' ' ')"
+	wait_until 10 num -eq 1 mq_count ||
+	    fail "round $i (${what[act]}): the guard holds $(mq_count) queues"
+	[[ -z $(mq_list) ]] ||
+	    fail "round $i (${what[act]}): /dev/mqueue holds $(mq_list | tr '\n' ' ')"
 	wait_until 10 stat_is "$SERVER_SOCK" guard "" routes 1 ||
 	    fail "round $i (${what[act]}): the guard has $(stat_get "$SERVER_SOCK" guard "" routes) routes"
 	ping_ok A 198.18.0.1 || fail "round $i (${what[act]}): no ping afterwards"
@@ -101,8 +103,9 @@ wait_until 30 stat_is "$SERVER_SOCK" server "" clients 0 ||
     fail "the server still has a client after the last one left"
 wait_until 10 stat_is "$SERVER_SOCK" server "" pool_used 0 ||
     fail "pool_used is $(stat_get "$SERVER_SOCK" server "" pool_used) with no client"
-wait_until 10 out_is "simpletun.$SP.guard" mq_list "$SP" ||
-    fail "/dev/mqueue holds: $(mq_list "$SP" | tr '\n' ' ')"
+wait_until 10 num -eq 0 mq_count ||
+    fail "the guard still holds $(mq_count) queues"
+[[ -z $(mq_list) ]] || fail "/dev/mqueue holds: $(mq_list | tr '\n' ' ')"
 wait_until 10 stat_is "$SERVER_SOCK" guard "" routes 0 ||
     fail "the guard still has $(stat_get "$SERVER_SOCK" guard "" routes) routes"
 no_zombie_child || fail "the server has a zombie child"

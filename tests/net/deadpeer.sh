@@ -28,8 +28,9 @@ wait_until 10 stat_is "$SERVER_SOCK" server "" pool_used 0 ||
 wait_until 10 stat_is "$SERVER_SOCK" guard "" routes 0 ||
     fail "the guard still routes to the dead client"
 SP=${PID[server]}
-wait_until 10 out_is "simpletun.$SP.guard" mq_list "$SP" ||
-    fail "/dev/mqueue holds: $(mq_list "$SP" | tr '\n' ' ')"
+wait_until 10 num -eq 0 guard_queues ||
+    fail "the guard still holds $(guard_queues) queues"
+[[ -z $(mq_list) ]] || fail "/dev/mqueue holds: $(mq_list | tr '\n' ' ')"
 [[ $(children_of "$SP" | wc -l) -eq 1 ]] ||
     fail "the server has children $(children_of "$SP" | tr '\n' ' '), want the guard only"
 pass "the dead session's address, route, queue and processes are gone"

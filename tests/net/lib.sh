@@ -7,7 +7,7 @@
 # succeed: the first failure ends the test, and the EXIT trap always cleans up
 # (processes by recorded pid, then namespaces by recorded name, then $TMP).
 #
-# Environment: SIMPLETUN, PKT_INJECT, MKCERTS (ctest sets them; by hand they
+# Environment: SIMPLETUN, PKT_INJECT, MEMSCAN, MKCERTS (ctest sets them; by hand they
 # default to build/ and certs/ of this tree). KEEP_TMP=1 keeps $TMP.
 
 set -eEu -o pipefail
@@ -16,6 +16,7 @@ shopt -s nullglob
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${SIMPLETUN:=$TOP/build/simpletun}"
 : "${PKT_INJECT:=$TOP/build/pkt_inject}"
+: "${MEMSCAN:=$TOP/build/memscan}"
 : "${MKCERTS:=$TOP/certs/mkcerts}"
 TEST=$(basename "$0" .sh)
 PFX=st$$-
@@ -195,19 +196,33 @@ children_of() {
 
 # ---- message queues ------------------------------------------------------
 
-# mq_list PID: the queue names (no leading slash) of server PID.
+# mq_list: simpletun's queues that have a name. A server unlinks every
+# queue before a packet flows, so a running server shows none, and none is
+# left when it ends.
 mq_list() {
 	local f
-	for f in /dev/mqueue/simpletun."$1".*; do
+	for f in /dev/mqueue/simpletun.*; do
 		basename "$f"
 	done
 }
 
-# After a server has exited, none of its queues may remain.
+# guard_queues: how many queues the guard of $SERVER_SOCK holds (their
+# write ends, unlinked: "/simpletun.X (deleted)").
+guard_queues() {
+	local g f c=0
+	g=$(stat_get "$SERVER_SOCK" guard "" pid) || return 1
+	for f in /proc/"$g"/fd/*; do
+		[[ $(readlink "$f" 2>/dev/null) == /simpletun.*"(deleted)" ]] &&
+		    c=$((c + 1))
+	done
+	echo "$c"
+}
+
+# After a server has exited, no queue of ours may remain.
 mqueue_check_server() {
 	local pid=$1 q left=()
 	[[ " ${SERVER_PIDS[*]} " == *" $pid "* ]] || return 0
-	mapfile -t left < <(mq_list "$pid")
+	mapfile -t left < <(mq_list)
 	[[ ${#left[@]} -eq 0 ]] && return 0
 	printf '%s: FAIL - server %s left queues behind: %s\n' "$TEST" "$pid" \
 	    "${left[*]}" >&2
@@ -434,6 +449,10 @@ daemon_args() {
 	ARGS+=("$@")
 }
 
+# Session uids of this run's servers: a range of its own, so that two runs
+# at once never share a uid (and so its queue memory limit).
+SESSION_UIDS=$((1879048192 + 1024 * ($$ % 200000)))
+
 # server_start [NAME] [-- EXTRA ARGS]: the server in S; waits for its
 # status socket $TMP/NAME.sock (SERVER_SOCK). NAME defaults to server (log
 # $TMP/server.log). EXTRA ARGS replace the standard ones they name.
@@ -446,7 +465,8 @@ server_start() {
 	daemon_args --listen 0.0.0.0:1194 --dev stun0 --ca "$c/ca.crt" \
 	    --cert "$c/server.crt" --key "$c/server.key" \
 	    --pool 198.18.0.0/24 --push-route 203.0.113.0/24 \
-	    --status-socket "$SERVER_SOCK" --keepalive 2 10 -- "$@"
+	    --status-socket "$SERVER_SOCK" --keepalive 2 10 \
+	    --session-users "$SESSION_UIDS" 1024 -- "$@"
 	start_bg "$name" S "$SIMPLETUN" server "${ARGS[@]}"
 	SERVER_PIDS+=("${PID[$name]}")
 	wait_until 30 server_ready "$name" ||

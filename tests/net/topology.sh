@@ -56,12 +56,10 @@ if g=$(stat_get "$SERVER_SOCK" guard "" pid); then
 fi
 pass "server $SP has children: guard ${others[0]}, and control+data per client (${session_pids[*]})"
 
-mapfile -t queues < <(mq_list "$SP")
-[[ " ${queues[*]} " == *" simpletun.$SP.guard "* ]] ||
-    fail "no simpletun.$SP.guard in /dev/mqueue: ${queues[*]}"
-[[ ${#queues[@]} -eq 3 ]] ||
-    fail "want the guard's queue and one per client, found: ${queues[*]}"
-pass "/dev/mqueue holds ${queues[*]}"
+mapfile -t queues < <(mq_list)
+[[ ${#queues[@]} -eq 0 ]] ||
+    fail "a running server's queues have names: ${queues[*]}"
+pass "/dev/mqueue holds no queue of the running server"
 
 # --- pings -------------------------------------------------------------------
 

@@ -1,12 +1,17 @@
 /* Unit test of configuration loading: defaults, every directive's good and
- * bad values, config files against the command line, error texts, and
- * conf_check. Temporary files live in one directory removed at the end. */
+ * bad values, config files against the command line, error texts,
+ * conf_check, and the round trip through conf_dump and conf_load_fd.
+ * Temporary files live in one directory removed at the end. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -724,12 +729,12 @@ test_file_errors(void)
 		    "--config", p);
 	}
 
-	/* 4096 characters fit a line, 4097 do not */
+	/* 8192 characters fit a line, 8193 do not */
 	big = malloc(3 * 5000);
-	memset(big, ' ', 4096);
+	memset(big, ' ', 8192);
 	memcpy(big, "# ", 2);
-	big[4096] = '\n';
-	memcpy(big + 4097, "mtu 1400\n", 10);
+	big[8192] = '\n';
+	memcpy(big + 8193, "mtu 1400\n", 10);
 	p = write_conf("long-ok.conf", big);
 	{
 		struct conf c;
@@ -743,7 +748,7 @@ test_file_errors(void)
 		big[i] = i < 9 ? "mtu 1400 "[i] : 'x';
 	big[3 * 5000 - 1] = '\0';
 	p = write_conf("long.conf", big);
-	LOAD_ERR(CONF_SERVER, ":1: line longer than 4096 characters",
+	LOAD_ERR(CONF_SERVER, ":1: line longer than 8192 characters",
 	    "--config", p);
 	free(big);
 }
@@ -898,6 +903,562 @@ test_check(void)
 #undef TLS
 }
 
+static void
+test_words(void)
+{
+	struct conf c;
+
+	/* what a config file line could not hold is refused everywhere */
+	LOAD_ERR(CONF_SERVER, "=--ca: '/a b' holds a blank or a control "
+	    "character, which a config file cannot hold", "--ca", "/a b");
+	LOAD_ERR(CONF_SERVER, "holds a blank", "--key", "/a\tb");
+	LOAD_ERR(CONF_SERVER, "holds a blank", "--user", "x\r");
+	LOAD_ERR(CONF_SERVER, "holds a blank", "--dev", "a\x7f");
+	LOAD_ERR(CONF_CLIENT, "holds a blank", "--server-name", " vpn");
+	LOAD_ERR(CONF_SERVER, "=--crl: '#x' starts with '#', which a config "
+	    "file reads as a comment", "--crl", "#x");
+	LOAD_ERR(CONF_SERVER, "=--fixed-address: '#a' starts with '#', which "
+	    "a config file reads as a comment", "--fixed-address", "#a",
+	    "198.18.0.5");
+	if (LOAD_OK(&c, CONF_SERVER, "--ca", "/a#b", "--crl",
+	    "/etc/\xc3\xa7" "a.pem", "--fixed-address", "a#",
+	    "198.18.0.5") == 0)
+		conf_free(&c);
+}
+
+static void
+test_session_users(void)
+{
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_SERVER, NULL) == 0) {
+		CHECK(c.session_uid_first == 0x70000000u);
+		CHECK(c.session_uid_count == 65536);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--session-users", "1000", "1") == 0) {
+		CHECK(c.session_uid_first == 1000 && c.session_uid_count == 1);
+		conf_free(&c);
+	}
+	/* the last id is 4294967293: (uid_t)-1 is never one */
+	if (LOAD_OK(&c, CONF_SERVER, "--session-users", "4294967293",
+	    "1") == 0) {
+		CHECK(c.session_uid_first == 4294967293u);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--session-users", "4294901758",
+	    "65536") == 0) {
+		CHECK(c.session_uid_count == 65536);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--session-users: FIRST 4294967293 + COUNT 2 "
+	    "is past the last id 4294967293", "--session-users",
+	    "4294967293", "2");
+	LOAD_ERR(CONF_SERVER, "is past the last id", "--session-users",
+	    "4294901759", "65536");
+	LOAD_ERR(CONF_SERVER, "=--session-users: '999' is out of range "
+	    "(1000..4294967293)", "--session-users", "999", "10");
+	LOAD_ERR(CONF_SERVER, "out of range", "--session-users",
+	    "4294967294", "1");
+	LOAD_ERR(CONF_SERVER, "=--session-users: '0' is out of range "
+	    "(1..65536)", "--session-users", "1000", "0");
+	LOAD_ERR(CONF_SERVER, "out of range", "--session-users", "1000",
+	    "65537");
+	LOAD_ERR(CONF_SERVER, "not a number", "--session-users", "-1", "5");
+	LOAD_ERR(CONF_SERVER, "=--session-users: expects FIRST COUNT",
+	    "--session-users", "1000");
+	LOAD_ERR(CONF_CLIENT, "not a client directive", "--session-users",
+	    "1000", "10");
+}
+
+/* A gid of a group that no user has as uid, at least 1000, or 0. */
+static gid_t
+lonely_gid(void)
+{
+	const struct group *gr;
+	gid_t gid = 0;
+
+	setgrent();
+	while (gid == 0 && (gr = getgrent()) != NULL)
+		if (gr->gr_gid >= 1000 && gr->gr_gid < 4294967294u &&
+		    getpwuid(gr->gr_gid) == NULL)
+			gid = gr->gr_gid;
+	endgrent();
+	return gid;
+}
+
+static void
+test_check_session_users(void)
+{
+	const struct passwd *pw;
+	char *ca, *cert, *key, first[16], want[256];
+	struct conf c;
+	gid_t gid;
+
+	ca = write_conf("su-ca.pem", "ca\n");
+	cert = write_conf("su-cert.pem", "cert\n");
+	key = write_conf("su-key.pem", "key\n");
+#define SRV_OK "--ca", ca, "--cert", cert, "--key", key, "--user", "root", \
+	"--pool", "198.18.0.0/24"
+	if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--session-users",
+	    "1879048192", "10") == 0) {
+		CHECK_CONF(&c, "=session-users gives 10 uids, fewer than "
+		    "max-clients 64");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--session-users",
+	    "1879048192", "64") == 0) {
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
+	/* a range that holds an existing user's uid: nobody is 65534 on
+	 * Debian and Fedora alike */
+	if ((pw = getpwnam("nobody")) != NULL && pw->pw_uid >= 65000 &&
+	    pw->pw_uid < 66000 && LOAD_OK(&c, CONF_SERVER, SRV_OK,
+	    "--session-users", "65000", "1000") == 0) {
+		snprintf(want, sizeof(want), "=session-users range "
+		    "65000..+1000 holds uid %u of user 'nobody'; choose "
+		    "another FIRST",
+		    (unsigned)pw->pw_uid);
+		CHECK_CONF(&c, want);
+		conf_free(&c);
+	}
+	/* a group's gid, where no user has that id */
+	if ((gid = lonely_gid()) != 0) {
+		snprintf(first, sizeof(first), "%u", (unsigned)gid);
+		if (LOAD_OK(&c, CONF_SERVER, SRV_OK, "--max-clients", "1",
+		    "--session-users", first, "1") == 0) {
+			snprintf(want, sizeof(want), "holds gid %u of group '",
+			    (unsigned)gid);
+			CHECK_CONF(&c, want);
+			conf_free(&c);
+		}
+	}
+#undef SRV_OK
+}
+
+static void
+test_udp_port(void)
+{
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_SERVER, NULL) == 0) {
+		CHECK(c.udp_port == 0 && conf_udp_port(&c) == 1194);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--listen", "[::1]:4443") == 0) {
+		CHECK(conf_udp_port(&c) == 4443);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--listen", "192.0.2.1:443",
+	    "--udp-port", "51820") == 0) {
+		CHECK(c.udp_port == 51820 && conf_udp_port(&c) == 51820);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--udp-port", "65535") == 0) {
+		CHECK(conf_udp_port(&c) == 65535);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--udp-port", "0") == 0) {
+		CHECK(conf_udp_port(&c) == 1194);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--udp-port: '65536' is out of range "
+	    "(0..65535)", "--udp-port", "65536");
+	LOAD_ERR(CONF_CLIENT, "not a client directive", "--udp-port", "1");
+}
+
+static char *
+dump_text(const struct conf *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		abort();
+	conf_dump(c, f);
+	fclose(f);
+	return buf;
+}
+
+/* A sealed memfd holding text, as a parent hands it to its child. */
+static int
+text_fd(const char *text)
+{
+	size_t len = strlen(text);
+	int fd;
+
+	if ((fd = memfd_create("test_conf", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1 ||
+	    write(fd, text, len) != (ssize_t)len ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) == -1) {
+		perror("memfd");
+		exit(1);
+	}
+	return fd;	/* its offset is at the end: the load rewinds */
+}
+
+static int
+load_fd_at(int line, struct conf *c, enum conf_role role, const char *text,
+    char *err)
+{
+	int fd = text_fd(text), r;
+
+	err[0] = '\0';
+	r = conf_load_fd(c, role, fd, err, ERRLEN);
+	if (fcntl(fd, F_GETFD) == -1) {
+		fprintf(stderr, "%s:%d: conf_load_fd closed its fd\n",
+		    __FILE__, line);
+		failures++;
+	}
+	close(fd);
+	return r;
+}
+
+#define SAME(field, cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: round trip changed %s\n",	\
+		    __FILE__, line, field);				\
+		failures++;						\
+	}								\
+} while (0)
+#define SAME_STR(f) SAME(#f, strcmp(a->f, b->f) == 0)
+#define SAME_NUM(f) SAME(#f, a->f == b->f)
+
+static void
+same_strings(int line, const struct conf *a, const struct conf *b)
+{
+	SAME_STR(dev);
+	SAME_STR(ca);
+	SAME_STR(cert);
+	SAME_STR(key);
+	SAME_STR(crl);
+	SAME_STR(user);
+	SAME_STR(status_socket);
+	SAME_STR(remote_host);
+	SAME_STR(server_name);
+}
+
+static void
+same_numbers(int line, const struct conf *a, const struct conf *b)
+{
+	SAME_NUM(role);
+	SAME_NUM(keepalive_interval);
+	SAME_NUM(keepalive_timeout);
+	SAME_NUM(keepalive_set);
+	SAME_NUM(handshake_timeout);
+	SAME_NUM(mtu);
+	SAME_NUM(verbose);
+	SAME_NUM(pool_addr);
+	SAME_NUM(pool_prefix);
+	SAME_NUM(client_to_client);
+	SAME_NUM(max_clients);
+	SAME_NUM(duplicate_cn);
+	SAME_NUM(udp_port);
+	SAME_NUM(session_uid_first);
+	SAME_NUM(session_uid_count);
+	SAME_NUM(reneg_sec);
+	SAME_NUM(remote_port);
+	SAME_NUM(connect_retry);
+	SAME_NUM(connect_retry_max);
+}
+
+static void
+same_lists(int line, const struct conf *a, const struct conf *b)
+{
+	unsigned i;
+
+	SAME_NUM(listen_len);
+	SAME("listen", memcmp(&a->listen, &b->listen, sizeof(a->listen)) == 0);
+	SAME_NUM(nroutes);
+	for (i = 0; i < a->nroutes && i < b->nroutes; i++)
+		SAME("routes", a->routes[i].addr == b->routes[i].addr &&
+		    a->routes[i].prefix == b->routes[i].prefix);
+	SAME_NUM(nfixed);
+	for (i = 0; i < a->nfixed && i < b->nfixed; i++)
+		SAME("fixed", strcmp(a->fixed[i].cn, b->fixed[i].cn) == 0 &&
+		    a->fixed[i].addr == b->fixed[i].addr);
+}
+
+/* The routes without their padding, which parse_route copies from the
+ * stack. */
+static void
+plain_routes(struct conf *c)
+{
+	struct conf_route r[CONF_ROUTES_MAX];
+	unsigned i;
+
+	memcpy(r, c->routes, sizeof(r));
+	memset(c->routes, 0, sizeof(c->routes));
+	for (i = 0; i < c->nroutes && i < CONF_ROUTES_MAX; i++) {
+		c->routes[i].addr = r[i].addr;
+		c->routes[i].prefix = r[i].prefix;
+	}
+}
+
+/* Every field by name, then the whole struct, which also catches a
+ * field added later without a dump: a conf loaded from one source has no
+ * stale bytes, so its copy is equal byte for byte. */
+static void
+same_at(int line, const struct conf *a, const struct conf *b)
+{
+	struct conf x = *a, y = *b;
+
+	same_strings(line, a, b);
+	same_numbers(line, a, b);
+	same_lists(line, a, b);
+	x.fixed = y.fixed = NULL;
+	plain_routes(&x);
+	plain_routes(&y);
+	SAME("the struct", memcmp(&x, &y, sizeof(x)) == 0);
+	SAME("fixed entries", a->nfixed != b->nfixed || a->nfixed == 0 ||
+	    memcmp(a->fixed, b->fixed, a->nfixed * sizeof(*a->fixed)) == 0);
+}
+
+/* Dumps a, loads the text as its child would, and compares. Returns the
+ * text for more checks; the caller frees it. */
+static char *
+round_trip_at(int line, const struct conf *a)
+{
+	char err[ERRLEN], *text = dump_text(a);
+	struct conf b;
+
+	if (load_fd_at(line, &b, a->role, text, err) != 0) {
+		fprintf(stderr, "%s:%d: conf_load_fd of the dump failed: "
+		    "%s\n%s", __FILE__, line, err, text);
+		failures++;
+		return text;
+	}
+	same_at(line, a, &b);
+	conf_free(&b);
+	return text;
+}
+
+#define ROUND_TRIP(a) round_trip_at(__LINE__, a)
+
+static unsigned
+count_lines(const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	unsigned count = 0;
+	const char *p;
+
+	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n'),
+	    p = p != NULL ? p + 1 : NULL)
+		count += strncmp(p, prefix, n) == 0;
+	return count;
+}
+
+static void
+test_round_trip_server(void)
+{
+	char cn64[65], longpath[CONF_PATH_MAX], *text;
+	struct conf c;
+
+	memset(cn64, '~', 64);
+	cn64[64] = '\0';
+	/* the longest path a field holds still fits a config line */
+	memset(longpath, 'p', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	if (LOAD_OK(&c, CONF_SERVER, "--ca", "/etc/simpletun/ca#1.pem",
+	    "--cert", "/etc/simpletun/\xc3\xa7\xc3\xa0.pem", "--key",
+	    "relative/key.pem", "--crl", longpath, "--handshake-timeout",
+	    "300", "--dev", "tun9", "--mtu", "1280", "--keepalive", "3", "7",
+	    "--user", "daemon", "--status-socket", "/run/st.sock", "--verb",
+	    "2", "--session-users", "3000000000", "1024", "--listen",
+	    "[2001:db8::1]:443", "--udp-port", "51820", "--pool",
+	    "198.18.0.0/15", "--client-to-client", "no", "--max-clients",
+	    "1024", "--duplicate-cn", "refuse", "--push-route", "0.0.0.0/0",
+	    "--push-route", "203.0.113.0/24", "--push-route", "192.0.2.7/32",
+	    "--fixed-address", cn64, "198.18.0.10", "--fixed-address",
+	    "bob@example.net", "198.19.255.254", "--fixed-address",
+	    "a#\"'\\", "198.18.0.2") == 0) {
+		text = ROUND_TRIP(&c);
+		CHECK(count_lines(text, "push-route ") == 3);
+		CHECK(count_lines(text, "fixed-address ") == 3);
+		CHECK(strstr(text, "listen [2001:db8::1]:443\n") != NULL);
+		CHECK(strstr(text, "session-users 3000000000 1024\n") != NULL);
+		CHECK(strstr(text, "keepalive 3 7\n") != NULL);
+		CHECK(count_lines(text, "remote") == 0);
+		free(text);
+		conf_free(&c);
+	}
+	/* defaults: nothing optional is written, keepalive stays unset */
+	if (LOAD_OK(&c, CONF_SERVER, NULL) == 0) {
+		text = ROUND_TRIP(&c);
+		CHECK(strstr(text, "listen 0.0.0.0:1194\n") != NULL);
+		CHECK(strstr(text, "udp-port 0\n") != NULL);
+		CHECK(strstr(text, "session-users 1879048192 65536\n") !=
+		    NULL);
+		CHECK(count_lines(text, "crl") == 0);
+		CHECK(count_lines(text, "status-socket") == 0);
+		CHECK(count_lines(text, "keepalive") == 0);
+		CHECK(count_lines(text, "pool") == 0);
+		free(text);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--listen", "192.0.2.1:65535",
+	    "--pool", "10.0.0.0/8", "--keepalive", "1", "3600") == 0) {
+		text = ROUND_TRIP(&c);
+		CHECK(strstr(text, "listen 192.0.2.1:65535\n") != NULL);
+		free(text);
+		conf_free(&c);
+	}
+}
+
+/* The most a server can hold: 64 routes and 1024 fixed addresses. */
+static void
+test_round_trip_full(void)
+{
+	char line[64], *text, *p;
+	size_t len = 0;
+	struct conf c;
+	int i;
+
+	text = malloc((64 + 1024) * sizeof(line));
+	for (i = 0; i < 64 + 1024; i++) {
+		if (i < 64)
+			snprintf(line, sizeof(line),
+			    "push-route 10.%d.0.0/16\n", i);
+		else
+			snprintf(line, sizeof(line), "fixed-address cn%d "
+			    "198.18.%d.%d\n", i, i / 250, 2 + i % 250);
+		memcpy(text + len, line, strlen(line) + 1);
+		len += strlen(line);
+	}
+	p = write_conf("full.conf", text);
+	free(text);
+	if (LOAD_OK(&c, CONF_SERVER, "--config", p) == 0) {
+		CHECK(c.nroutes == 64 && c.nfixed == 1024);
+		free(ROUND_TRIP(&c));
+		conf_free(&c);
+	}
+}
+
+static void
+test_round_trip_client(void)
+{
+	char *text;
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_CLIENT, "--ca", "/ca.pem", "--cert", "/c.pem",
+	    "--key", "/k.pem", "--crl", "/crl.pem", "--handshake-timeout",
+	    "1", "--reneg-sec", "0", "--dev", "stun1", "--keepalive", "5",
+	    "30", "--user", "daemon", "--status-socket", "/run/c.sock",
+	    "--verb", "0", "--remote", "[2001:db8::2]:1195", "--server-name",
+	    "vpn.example.net", "--connect-retry", "2", "30") == 0) {
+		text = ROUND_TRIP(&c);
+		CHECK(strstr(text, "remote [2001:db8::2]:1195\n") != NULL);
+		CHECK(strstr(text, "server-name vpn.example.net\n") != NULL);
+		CHECK(count_lines(text, "pool") == 0);
+		CHECK(count_lines(text, "listen") == 0);
+		free(text);
+		conf_free(&c);
+	}
+	/* the keepalive a server pushes stays in charge */
+	if (LOAD_OK(&c, CONF_CLIENT, "--remote", "vpn.example.net") == 0) {
+		CHECK(!c.keepalive_set);
+		text = ROUND_TRIP(&c);
+		CHECK(strstr(text, "remote vpn.example.net:1194\n") != NULL);
+		CHECK(count_lines(text, "keepalive") == 0);
+		free(text);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, NULL) == 0) {
+		free(ROUND_TRIP(&c));
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_STATUS, "--status-socket", "/run/st") == 0) {
+		text = ROUND_TRIP(&c);
+		CHECK(strcmp(text, "status-socket /run/st\n") == 0);
+		free(text);
+		conf_free(&c);
+	}
+}
+
+/* A configuration built from a file and flags over it compares equal by
+ * field (stale bytes after a string's end may differ). */
+static void
+test_round_trip_layers(void)
+{
+	char err[ERRLEN], *p, *text;
+	struct conf a, b;
+
+	p = write_conf("layers.conf", "dev averylongname\nmtu 1400\n"
+	    "push-route 203.0.113.0/24\n");
+	if (LOAD_OK(&a, CONF_SERVER, "--config", p, "--dev", "x",
+	    "--push-route", "192.0.2.0/24") != 0)
+		return;
+	text = dump_text(&a);
+	if (load_fd_at(__LINE__, &b, CONF_SERVER, text, err) == 0) {
+		same_strings(__LINE__, &a, &b);
+		same_numbers(__LINE__, &a, &b);
+		same_lists(__LINE__, &a, &b);
+		conf_free(&b);
+	} else {
+		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, err);
+		failures++;
+	}
+	free(text);
+	conf_free(&a);
+}
+
+static void
+test_load_fd(void)
+{
+	char err[ERRLEN];
+	struct conf c;
+	int fds[2];
+
+	if (load_fd_at(__LINE__, &c, CONF_SERVER, "# from the parent\n"
+	    "dev x\nmtu 1400\n", err) == 0) {
+		CHECK(strcmp(c.dev, "x") == 0 && c.mtu == 1400);
+		CHECK(c.max_clients == 64);	/* the role's defaults */
+		conf_free(&c);
+	}
+	if (load_fd_at(__LINE__, &c, CONF_SERVER, "", err) == 0) {
+		CHECK(c.mtu == 1420);
+		conf_free(&c);
+	}
+	CHECK(load_fd_at(__LINE__, &c, CONF_SERVER, "dev x\nmtu 1\n",
+	    err) == -1);
+	CHECK(strcmp(err, "configuration from the parent:2: mtu: '1' is out "
+	    "of range (576..9000)") == 0);
+	CHECK(c.fixed == NULL);
+	CHECK(load_fd_at(__LINE__, &c, CONF_CLIENT, "remote vpn\n"
+	    "pool 10.0.0.0/8\n", err) == -1);
+	CHECK(strcmp(err, "configuration from the parent:2: pool: 'pool' is "
+	    "not a client directive") == 0);
+	CHECK(load_fd_at(__LINE__, &c, CONF_SERVER, "fixed-address a "
+	    "198.18.0.5\nmtu 1400\nmtu 1300\n", err) == -1);
+	CHECK(strcmp(err, "configuration from the parent:3: mtu: already "
+	    "given on line 2") == 0);
+	CHECK(c.fixed == NULL);
+	CHECK(conf_load_fd(&c, CONF_SERVER, -1, err, sizeof(err)) == -1);
+	CHECK(strcmp(err, "configuration from the parent: Bad file "
+	    "descriptor") == 0);
+
+	/* a pipe has no offset to rewind: it is read from where it is */
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		perror("pipe2");
+		exit(1);
+	}
+	CHECK(write(fds[1], "dev y\n", 6) == 6);
+	close(fds[1]);
+	if (conf_load_fd(&c, CONF_SERVER, fds[0], err, sizeof(err)) == 0) {
+		CHECK(strcmp(c.dev, "y") == 0);
+		conf_free(&c);
+	} else {
+		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, err);
+		failures++;
+	}
+	CHECK(fcntl(fds[0], F_GETFD) != -1);
+	close(fds[0]);
+}
+
 static char *
 help_text(enum conf_role role)
 {
@@ -965,6 +1526,15 @@ main(void)
 	test_file_errors();
 	test_fixed_max();
 	test_check();
+	test_words();
+	test_session_users();
+	test_check_session_users();
+	test_udp_port();
+	test_round_trip_server();
+	test_round_trip_full();
+	test_round_trip_client();
+	test_round_trip_layers();
+	test_load_fd();
 	test_help();
 	cleanup();
 	if (failures > 0) {

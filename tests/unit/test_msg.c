@@ -1,16 +1,25 @@
-/* Unit test of message framing: every type's length bounds, unknown types,
- * partial input, CONFIG route counts, a SEQPACKET round trip, and random
- * input that must never be read past its end. */
+/* Unit test of the message module: framing against a length table written
+ * out here, one put/get round trip per message against wire bytes written
+ * out here (so a misplaced offset shows even when put and get agree), the
+ * limits each get enforces, fd passing, queue messages and the stats
+ * field-table encoding. */
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "msg.h"
+#include "stats.h"
+#include "util.h"
 
 static int failures;
 
@@ -22,34 +31,63 @@ static int failures;
 	}								\
 } while (0)
 
-/* The bounds the protocol promises, written out independently of msg.c. */
+static void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n > 0 ? n : 1);
+
+	if (p == NULL) {
+		perror("malloc");
+		exit(1);
+	}
+	return p;
+}
+
+/* A copy in a heap buffer of exactly len bytes, so that ASan sees a read
+ * one byte past it. */
+static uint8_t *
+exact(const void *p, size_t len)
+{
+	uint8_t *b = xmalloc(len);
+
+	if (len > 0)
+		memcpy(b, p, len);
+	return b;
+}
+
+/* The wire numbers and bounds the protocol promises, written out
+ * independently of msg.c. */
 static const struct {
 	uint16_t type;
+	uint16_t wire;
 	const char *name;
 	unsigned min, max;
 } types[] = {
-	{ MSG_PORT, "PORT", 2, 2 },
-	{ MSG_SESSION, "SESSION", 40, 40 },
-	{ MSG_KEYS, "KEYS", 149, 149 },	/* u32 epoch | u8 flags | 2 keymat */
-	{ MSG_PEER_DEAD, "PEER_DEAD", 0, 0 },
-	{ MSG_STATS, "STATS", 0, 256 },
-	{ MSG_STOP, "STOP", 0, 0 },
-	{ MSG_ADDRESS_REQUEST, "ADDRESS_REQUEST", 1, 64 },
-	{ MSG_ADDRESS_GRANT, "ADDRESS_GRANT", 9, 9 },
-	{ MSG_ADDRESS_DENY, "ADDRESS_DENY", 1, 256 },
-	{ MSG_REGISTER, "REGISTER", 19, 19 },
-	{ MSG_UNREGISTER, "UNREGISTER", 2, 2 },
-	{ MSG_TUN_CONFIG, "TUN_CONFIG", 18, 338 },
-	{ MSG_REKEY_DUE, "REKEY_DUE", 0, 0 },
-	{ MSG_STATUS_REPLY, "STATUS_REPLY", 0, 4096 },
-	{ MSG_HELLO, "HELLO", 4, 4 },
-	{ MSG_CONFIG, "CONFIG", 18, 338 },
-	{ MSG_REKEY, "REKEY", 4, 4 },
-	{ MSG_REKEY_ACK, "REKEY_ACK", 4, 4 },
-	{ MSG_BYE, "BYE", 0, 256 },
+	{ MSG_START, 1, "START", 19, 19 },	/* a socket address */
+	{ MSG_SESSION, 2, "SESSION", 48, 48 },
+	{ MSG_KEYS, 3, "KEYS", 149, 149 },	/* epoch | flags | 2 keymat */
+	{ MSG_PEER_DEAD, 4, "PEER_DEAD", 0, 0 },
+	{ MSG_STATS, 5, "STATS", 0, 512 },
+	{ MSG_STOP, 6, "STOP", 0, 0 },
+	{ MSG_ADDRESS_REQUEST, 7, "ADDRESS_REQUEST", 1, 64 },
+	{ MSG_ADDRESS_GRANT, 8, "ADDRESS_GRANT", 13, 13 },
+	{ MSG_ADDRESS_DENY, 9, "ADDRESS_DENY", 1, 256 },
+	{ MSG_QUEUE, 10, "QUEUE", 0, 0 },
+	{ MSG_REGISTER, 11, "REGISTER", 10, 10 },
+	{ MSG_UNREGISTER, 12, "UNREGISTER", 2, 2 },
+	{ MSG_TUN_CONFIG, 13, "TUN_CONFIG", 22, 342 },
+	{ MSG_REKEY_DUE, 14, "REKEY_DUE", 0, 0 },
+	{ MSG_STATUS_REPLY, 15, "STATUS_REPLY", 0, 4096 },
+	{ MSG_UDP_SOCKET, 16, "UDP_SOCKET", 0, 0 },
+	{ MSG_HELLO, 0x100, "HELLO", 8, 8 },
+	{ MSG_CONFIG, 0x101, "CONFIG", 22, 342 },	/* 22 + 5 per route */
+	{ MSG_REKEY, 0x102, "REKEY", 4, 4 },
+	{ MSG_REKEY_ACK, 0x103, "REKEY_ACK", 4, 4 },
+	{ MSG_BYE, 0x104, "BYE", 0, 256 },
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
+#define CONFIG_NROUTES_AT 21	/* the route count in a CONFIG payload */
 
 static bool
 is_config(uint16_t type)
@@ -57,26 +95,23 @@ is_config(uint16_t type)
 	return type == MSG_CONFIG || type == MSG_TUN_CONFIG;
 }
 
-/* A heap buffer of exactly the message's size, so that the sanitizer
- * catches any read past it. For CONFIG the route count matches plen when
- * plen can be 18 + 5n at all. */
+/* The first have bytes of a message with type and length plen, in a heap
+ * buffer of exactly have bytes. For CONFIG the route count matches plen
+ * when plen can be 22 + 5n at all. */
 static uint8_t *
 make(uint16_t type, size_t plen, size_t have)
 {
-	uint8_t *b = calloc(1, have > 0 ? have : 1);
+	uint8_t *b = xmalloc(have);
 
-	if (b == NULL) {
-		perror("calloc");
-		exit(1);
-	}
+	memset(b, 0, have > 0 ? have : 0);
 	if (have >= 2)
 		put_u16(b, type);
 	else if (have == 1)
 		b[0] = type >> 8;
 	if (have >= 4)
 		put_u16(b + 2, (uint16_t)plen);
-	if (is_config(type) && have > 4 + 17 && plen >= 18)
-		b[4 + 17] = (uint8_t)((plen - 18) / 5);
+	if (is_config(type) && have > 4 + CONFIG_NROUTES_AT && plen >= 22)
+		b[4 + CONFIG_NROUTES_AT] = (uint8_t)((plen - 22) / 5);
 	return b;
 }
 
@@ -96,12 +131,11 @@ parse_len(uint16_t type, size_t plen)
 static void
 test_bounds(void)
 {
-	size_t i;
-
-	for (i = 0; i < NTYPES; i++) {
+	for (size_t i = 0; i < NTYPES; i++) {
 		uint16_t t = types[i].type;
 		unsigned min = types[i].min, max = types[i].max;
 
+		CHECK(t == types[i].wire);
 		CHECK(strcmp(msg_name(t), types[i].name) == 0);
 		CHECK(parse_len(t, min) == 4 + (ssize_t)min);
 		CHECK(parse_len(t, max) == 4 + (ssize_t)max);
@@ -118,13 +152,12 @@ test_bounds(void)
 static void
 test_unknown(void)
 {
-	static const uint16_t bad[] = { 0, MSG_STATUS_REPLY + 1, 0xff, 0x0fff,
+	static const uint16_t bad[] = { 0, MSG_UDP_SOCKET + 1, 0xff, 0x0fff,
 	    MSG_HELLO - 1, MSG_BYE + 1, 0x200, 0xffff };
 	uint8_t b[8] = { 0 };
 	struct msg m;
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		put_u16(b, bad[i]);
 		put_u16(b + 2, 0);
 		CHECK(msg_parse(b, 4, &m) == -1);
@@ -136,18 +169,20 @@ test_unknown(void)
 static void
 test_partial(void)
 {
-	uint8_t *b = make(MSG_KEYS, MSG_KEYS_LEN, 4 + MSG_KEYS_LEN);
+	uint8_t *b = make(MSG_KEYS, 149, 4 + 149);
 	struct msg m;
-	size_t n;
 
 	/* a header cut short, then a payload cut short: wait for more */
-	for (n = 0; n < 4 + MSG_KEYS_LEN; n++)
+	for (size_t n = 0; n < 4 + 149; n++)
 		CHECK(msg_parse(b, n, &m) == 0);
-	CHECK(msg_parse(b, 4 + MSG_KEYS_LEN, &m) == 4 + MSG_KEYS_LEN);
+	CHECK(msg_parse(b, 4 + 149, &m) == 4 + 149);
 	free(b);
 
 	/* a bad length is refused before its payload has arrived */
-	b = make(MSG_KEYS, MSG_KEYS_LEN + 1, 4);
+	b = make(MSG_KEYS, 150, 4);
+	CHECK(msg_parse(b, 4, &m) == -1);
+	free(b);
+	b = make(MSG_ADDRESS_REQUEST, 0, 4);
 	CHECK(msg_parse(b, 4, &m) == -1);
 	free(b);
 
@@ -157,14 +192,15 @@ test_partial(void)
 	free(b);
 
 	/* two messages back to back: only the first is claimed */
-	b = calloc(1, 2 * (4 + MSG_PORT_LEN));
-	put_u16(b, MSG_PORT);
-	put_u16(b + 2, MSG_PORT_LEN);
+	b = xmalloc(2 * (4 + 2));
+	put_u16(b, MSG_UNREGISTER);
+	put_u16(b + 2, 2);
+	put_u16(b + 4, 0x1234);
 	put_u16(b + 6, MSG_STOP);
 	put_u16(b + 8, 0);
-	CHECK(msg_parse(b, 2 * (4 + MSG_PORT_LEN), &m) == 4 + MSG_PORT_LEN);
-	CHECK(m.type == MSG_PORT && m.len == MSG_PORT_LEN);
-	CHECK(msg_parse(b + 6, 4, &m) == 4 && m.type == MSG_STOP);
+	CHECK(msg_parse(b, 10, &m) == 6);
+	CHECK(m.type == MSG_UNREGISTER && m.len == 2 && m.payload == b + 4);
+	CHECK(msg_parse(b + 6, 4, &m) == 4 && m.type == MSG_STOP && m.len == 0);
 	free(b);
 }
 
@@ -175,74 +211,812 @@ parse_config(uint16_t type, size_t plen, uint8_t n)
 	struct msg m;
 	ssize_t r;
 
-	b[4 + 17] = n;
+	b[4 + CONFIG_NROUTES_AT] = n;
 	r = msg_parse(b, 4 + plen, &m);
 	free(b);
 	return r;
 }
 
+/* The route count must account for every byte of a CONFIG. */
 static void
-test_config(void)
+test_config_framing(void)
 {
 	static const uint16_t t[] = { MSG_CONFIG, MSG_TUN_CONFIG };
-	uint8_t p[MSG_CONFIG_MAX] = { 0 }, out[MSG_MAX_LEN];
-	size_t i;
+	uint8_t p[400] = { 0 }, mb[MSG_MAX_LEN];
 
-	for (i = 0; i < 2; i++) {
-		CHECK(parse_config(t[i], 18, 0) == 22);
-		CHECK(parse_config(t[i], 18, 1) == -1);
-		CHECK(parse_config(t[i], 23, 1) == 27);
-		CHECK(parse_config(t[i], 23, 0) == -1);
-		CHECK(parse_config(t[i], 23, 2) == -1);
+	for (size_t i = 0; i < 2; i++) {
+		CHECK(parse_config(t[i], 22, 0) == 26);
 		CHECK(parse_config(t[i], 22, 1) == -1);
-		CHECK(parse_config(t[i], 24, 1) == -1);
-		CHECK(parse_config(t[i], 338, 64) == 342);
-		CHECK(parse_config(t[i], 338, 63) == -1);
-		CHECK(parse_config(t[i], 338, 65) == -1);
-		CHECK(parse_config(t[i], 338, 255) == -1);
+		CHECK(parse_config(t[i], 27, 1) == 31);
+		CHECK(parse_config(t[i], 27, 0) == -1);
+		CHECK(parse_config(t[i], 27, 2) == -1);
+		CHECK(parse_config(t[i], 26, 1) == -1);
+		CHECK(parse_config(t[i], 28, 1) == -1);
+		CHECK(parse_config(t[i], 23, 0) == -1);
+		CHECK(parse_config(t[i], 342, 64) == 346);
+		CHECK(parse_config(t[i], 342, 63) == -1);
+		CHECK(parse_config(t[i], 342, 65) == -1);
+		CHECK(parse_config(t[i], 342, 255) == -1);
+		/* 65 routes do not fit at all */
+		CHECK(parse_config(t[i], 347, 65) == -1);
 
-		p[17] = 2;
-		CHECK(msg_build(out, sizeof(out), t[i], p, 28) == 32);
-		CHECK(msg_build(out, sizeof(out), t[i], p, 23) == -1);
-		p[17] = 0;
-		CHECK(msg_build(out, sizeof(out), t[i], p, 18) == 22);
-		CHECK(msg_build(out, sizeof(out), t[i], p, 28) == -1);
+		p[CONFIG_NROUTES_AT] = 2;
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 32) == 36);
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 27) == -1);
+		p[CONFIG_NROUTES_AT] = 0;
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 22) == 26);
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 32) == -1);
+		p[CONFIG_NROUTES_AT] = 65;
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 347) == -1);
 	}
 }
 
 static void
 test_build(void)
 {
-	uint8_t out[MSG_MAX_LEN], big[MSG_MAX_PAYLOAD + 1] = { 0 };
-	uint8_t keys[MSG_KEYS_LEN];
+	uint8_t mb[MSG_MAX_LEN], big[MSG_MAX_PAYLOAD + 1] = { 0 };
+	uint8_t keys[149];
 	struct msg m;
-	size_t i;
 
-	for (i = 0; i < sizeof(keys); i++)
+	for (size_t i = 0; i < sizeof(keys); i++)
 		keys[i] = (uint8_t)i;
-	CHECK(msg_build(out, 4 + MSG_KEYS_LEN, MSG_KEYS, keys,
-	    sizeof(keys)) == 4 + MSG_KEYS_LEN);
-	CHECK(get_u16(out) == MSG_KEYS && get_u16(out + 2) == MSG_KEYS_LEN);
-	CHECK(msg_parse(out, 4 + MSG_KEYS_LEN, &m) == 4 + MSG_KEYS_LEN);
-	CHECK(m.type == MSG_KEYS && memcmp(m.payload, keys, sizeof(keys)) == 0);
+	keys[4] = 0;
+	CHECK(msg_build(mb, 4 + 149, MSG_KEYS, keys, 149) == 4 + 149);
+	CHECK(get_u16(mb) == MSG_KEYS && get_u16(mb + 2) == 149);
+	CHECK(msg_parse(mb, 4 + 149, &m) == 4 + 149);
+	CHECK(m.type == MSG_KEYS && memcmp(m.payload, keys, 149) == 0);
 
 	/* cap too small, by one byte and by all of it */
-	CHECK(msg_build(out, 4 + MSG_KEYS_LEN - 1, MSG_KEYS, keys,
-	    sizeof(keys)) == -1);
-	CHECK(msg_build(out, 3, MSG_STOP, NULL, 0) == -1);
-	CHECK(msg_build(out, 0, MSG_STOP, NULL, 0) == -1);
-	CHECK(msg_build(out, 4, MSG_STOP, NULL, 0) == 4);
+	CHECK(msg_build(mb, 4 + 149 - 1, MSG_KEYS, keys, 149) == -1);
+	CHECK(msg_build(mb, 3, MSG_STOP, NULL, 0) == -1);
+	CHECK(msg_build(mb, 0, MSG_STOP, NULL, 0) == -1);
+	CHECK(msg_build(mb, 4, MSG_STOP, NULL, 0) == 4);
 
-	/* lengths out of bounds */
-	CHECK(msg_build(out, sizeof(out), MSG_KEYS, keys, 147) == -1);
-	CHECK(msg_build(out, sizeof(out), MSG_STOP, keys, 1) == -1);
-	CHECK(msg_build(out, sizeof(out), MSG_ADDRESS_REQUEST, NULL, 0) == -1);
-	CHECK(msg_build(out, sizeof(out), MSG_STATUS_REPLY, big,
+	/* lengths mb of bounds */
+	CHECK(msg_build(mb, sizeof(mb), MSG_KEYS, keys, 148) == -1);
+	CHECK(msg_build(mb, sizeof(mb), MSG_STOP, keys, 1) == -1);
+	CHECK(msg_build(mb, sizeof(mb), MSG_ADDRESS_REQUEST, NULL, 0) == -1);
+	CHECK(msg_build(mb, sizeof(mb), MSG_STATUS_REPLY, big,
 	    MSG_MAX_PAYLOAD) == MSG_MAX_LEN);
-	CHECK(msg_build(out, sizeof(out), MSG_STATUS_REPLY, big,
+	CHECK(msg_build(mb, sizeof(mb), MSG_STATUS_REPLY, big,
 	    MSG_MAX_PAYLOAD + 1) == -1);
-	CHECK(msg_build(out, sizeof(out), MSG_BYE, big, 0x10000 + 4) == -1);
+	CHECK(msg_build(mb, sizeof(mb), MSG_BYE, big, 0x10000 + 4) == -1);
 }
+
+/* --- one put/get pair per message --- */
+
+/* put writes here; the bytes after what it claims to have written must
+ * keep their marker. */
+static uint8_t out[MSG_MAX_PAYLOAD + 64];
+static uint8_t *held;
+
+static void
+out_clear(void)
+{
+	memset(out, 0xee, sizeof(out));
+}
+
+static bool
+out_is(size_t n, const uint8_t *want, size_t wlen)
+{
+	return n == wlen && memcmp(out, want, wlen) == 0 && out[wlen] == 0xee;
+}
+
+/* A message as a reader has it after msg_build and msg_parse, in a heap
+ * buffer of its exact size, so that a get reading past the payload trips
+ * ASan. Valid until the next call of framed() or raw_msg(). */
+static struct msg
+framed(uint16_t type, const uint8_t *p, size_t len)
+{
+	struct msg m = { 0 };
+	ssize_t n;
+
+	free(held);
+	held = xmalloc(MSG_HDR_LEN + len);
+	memset(held, 0, MSG_HDR_LEN + len);
+	n = msg_build(held, MSG_HDR_LEN + len, type, p, len);
+	CHECK(n == (ssize_t)(MSG_HDR_LEN + len));
+	if (n > 0)
+		CHECK(msg_parse(held, (size_t)n, &m) == n);
+	return m;
+}
+
+/* The same without the framing: what a get must judge on its own. */
+static struct msg
+raw_msg(uint16_t type, const uint8_t *p, size_t len)
+{
+	free(held);
+	held = exact(p, len);
+	return (struct msg){ .type = type, .len = (uint16_t)len,
+	    .payload = held };
+}
+
+static void
+sa4(struct sockaddr_storage *ss, const char *addr, uint16_t port)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	in->sin_family = AF_INET;
+	in->sin_port = htons(port);
+	CHECK(inet_pton(AF_INET, addr, &in->sin_addr) == 1);
+}
+
+static void
+sa6(struct sockaddr_storage *ss, const char *addr, uint16_t port)
+{
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	in6->sin6_family = AF_INET6;
+	in6->sin6_port = htons(port);
+	CHECK(inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1);
+}
+
+
+/* 192.0.2.10:51820 and [2001:db8::2a]:443 as socket address fields */
+static const uint8_t wire_sa4[MSG_SA_LEN] = { 4, 0xca, 0x6c, 192, 0, 2, 10 };
+static const uint8_t wire_sa6[MSG_SA_LEN] = { 6, 0x01, 0xbb, 0x20, 0x01,
+    0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x2a };
+
+static void
+test_sa(void)
+{
+	struct sockaddr_storage ss, got;
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	uint8_t p[MSG_SA_LEN];
+	static const uint8_t zero[MSG_SA_LEN];
+
+	CHECK(MSG_SA_LEN == 19);
+	sa4(&ss, "192.0.2.10", 51820);
+	out_clear();
+	msg_put_sa(out, &ss);
+	CHECK(out_is(MSG_SA_LEN, wire_sa4, MSG_SA_LEN));
+	CHECK(msg_get_sa(wire_sa4, &got) == 0 && sa_equal(&ss, &got));
+	sa6(&ss, "2001:db8::2a", 443);
+	out_clear();
+	msg_put_sa(out, &ss);
+	CHECK(out_is(MSG_SA_LEN, wire_sa6, MSG_SA_LEN));
+	CHECK(msg_get_sa(wire_sa6, &got) == 0 && sa_equal(&ss, &got));
+
+	/* none, or a family that has no place in a message: all zero */
+	memset(&ss, 0, sizeof(ss));
+	out_clear();
+	msg_put_sa(out, &ss);
+	CHECK(out_is(MSG_SA_LEN, zero, MSG_SA_LEN));
+	memcpy(&ss, &un, sizeof(un));
+	out_clear();
+	msg_put_sa(out, &ss);
+	CHECK(out_is(MSG_SA_LEN, zero, MSG_SA_LEN));
+	memset(&got, 0xa5, sizeof(got));
+	CHECK(msg_get_sa(zero, &got) == 0 && got.ss_family == 0);
+
+	/* an IPv4 address is the first 4 address bytes; the rest is unused */
+	memcpy(p, wire_sa4, MSG_SA_LEN);
+	memset(p + 7, 0x77, MSG_SA_LEN - 7);
+	sa4(&ss, "192.0.2.10", 51820);
+	CHECK(msg_get_sa(p, &got) == 0 && sa_equal(&ss, &got));
+
+	for (unsigned f = 0; f < 256; f++) {
+		memcpy(p, wire_sa4, MSG_SA_LEN);
+		p[0] = (uint8_t)f;
+		CHECK((msg_get_sa(p, &got) == 0) == (f == 0 || f == 4 ||
+		    f == 6));
+	}
+}
+
+static void
+test_start(void)
+{
+	struct msg_start s, t;
+	uint8_t p[MSG_SA_LEN];
+	struct msg m;
+
+	sa4(&s.peer, "192.0.2.10", 51820);
+	out_clear();
+	CHECK(out_is(msg_put_start(out, &s), wire_sa4, MSG_SA_LEN));
+	m = framed(MSG_START, out, MSG_SA_LEN);
+	CHECK(msg_get_start(&m, &t) == 0 && sa_equal(&s.peer, &t.peer));
+	sa6(&s.peer, "2001:db8::2a", 443);
+	out_clear();
+	CHECK(out_is(msg_put_start(out, &s), wire_sa6, MSG_SA_LEN));
+	m = framed(MSG_START, out, MSG_SA_LEN);
+	CHECK(msg_get_start(&m, &t) == 0 && sa_equal(&s.peer, &t.peer));
+	memset(&s, 0, sizeof(s));
+	CHECK(msg_put_start(out, &s) == MSG_SA_LEN);
+	m = framed(MSG_START, out, MSG_SA_LEN);
+	CHECK(msg_get_start(&m, &t) == 0 && t.peer.ss_family == 0);
+
+	memcpy(p, wire_sa4, sizeof(p));
+	p[0] = 5;
+	m = framed(MSG_START, p, sizeof(p));
+	CHECK(msg_get_start(&m, &t) == -1);
+	p[0] = AF_INET6;		/* the kernel's number is not ours */
+	m = framed(MSG_START, p, sizeof(p));
+	CHECK(msg_get_start(&m, &t) == -1);
+}
+
+/* Every field a different value, most bytes different too. */
+static const struct msg_session session_v = {
+	.vaddr = 0x0a0b0c0d, .prefix = 17, .server_vaddr = 0x1a1b1c1d,
+	.pool = 0x2a2b2c00, .pool_prefix = 22, .client_to_client = true,
+	.keepalive_interval = 0x0102, .keepalive_timeout = 0x0304,
+	.mtu = 0x0506, .rx_index = 0x31323334, .tx_index = 0x41424344,
+};
+
+static const uint8_t session_wire[48] = {
+	0x0a, 0x0b, 0x0c, 0x0d,		/* vaddr */
+	17,				/* prefix */
+	0x1a, 0x1b, 0x1c, 0x1d,		/* server */
+	0x2a, 0x2b, 0x2c, 0x00,		/* pool */
+	22,				/* pool prefix */
+	1,				/* flags: client-to-client */
+	0x01, 0x02,			/* keepalive interval */
+	0x03, 0x04,			/* keepalive timeout */
+	0x05, 0x06,			/* mtu */
+	0x31, 0x32, 0x33, 0x34,		/* rx index */
+	0x41, 0x42, 0x43, 0x44,		/* tx index */
+	6, 0x01, 0xbb, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0x2a,			/* peer [2001:db8::2a]:443 */
+};
+
+static bool
+session_equal(const struct msg_session *a, const struct msg_session *b)
+{
+	return a->vaddr == b->vaddr && a->prefix == b->prefix &&
+	    a->server_vaddr == b->server_vaddr && a->pool == b->pool &&
+	    a->pool_prefix == b->pool_prefix &&
+	    a->client_to_client == b->client_to_client &&
+	    a->keepalive_interval == b->keepalive_interval &&
+	    a->keepalive_timeout == b->keepalive_timeout &&
+	    a->mtu == b->mtu && a->rx_index == b->rx_index &&
+	    a->tx_index == b->tx_index && sa_equal(&a->peer, &b->peer);
+}
+
+/* The session wire bytes with one field changed, through get. */
+static int
+session_get_with(size_t off, const uint8_t *v, size_t vlen,
+    struct msg_session *s)
+{
+	uint8_t p[48];
+	struct msg m;
+
+	memcpy(p, session_wire, sizeof(p));
+	memcpy(p + off, v, vlen);
+	m = framed(MSG_SESSION, p, sizeof(p));
+	return msg_get_session(&m, s);
+}
+
+static int
+session_u8(size_t off, uint8_t v)
+{
+	struct msg_session s;
+
+	return session_get_with(off, &v, 1, &s);
+}
+
+static int
+session_u16(size_t off, uint16_t v)
+{
+	struct msg_session s;
+	uint8_t b[2];
+
+	put_u16(b, v);
+	return session_get_with(off, b, 2, &s);
+}
+
+static void
+test_session(void)
+{
+	struct msg_session s = session_v, t;
+	uint8_t p[49];
+	struct msg m;
+
+	sa6(&s.peer, "2001:db8::2a", 443);
+	out_clear();
+	CHECK(out_is(msg_put_session(out, &s), session_wire, 48));
+	m = framed(MSG_SESSION, out, 48);
+	memset(&t, 0x5a, sizeof(t));
+	CHECK(msg_get_session(&m, &t) == 0 && session_equal(&s, &t));
+	s.client_to_client = false;
+	sa4(&s.peer, "192.0.2.10", 51820);
+	out_clear();
+	CHECK(msg_put_session(out, &s) == 48 && out[14] == 0 &&
+	    memcmp(out + 29, wire_sa4, MSG_SA_LEN) == 0 && out[48] == 0xee);
+	m = framed(MSG_SESSION, out, 48);
+	CHECK(msg_get_session(&m, &t) == 0 && session_equal(&s, &t));
+
+	/* the limits get enforces, each just inside and just outside */
+	CHECK(session_u8(4, 32) == 0 && session_u8(4, 33) == -1);
+	CHECK(session_u8(4, 0xff) == -1);
+	CHECK(session_u8(13, 32) == 0 && session_u8(13, 33) == -1);
+	CHECK(session_u8(14, 0) == 0 && session_u8(14, 2) == -1);
+	CHECK(session_u8(14, 0x81) == -1);
+	CHECK(session_u16(19, 575) == -1 && session_u16(19, 576) == 0);
+	CHECK(session_u16(19, 9000) == 0 && session_u16(19, 9001) == -1);
+	CHECK(session_u16(19, 0) == -1);
+	CHECK(session_u16(15, 0) == -1);		/* no keepalive */
+	CHECK(session_u16(17, 0x0102) == -1);		/* timeout = interval */
+	CHECK(session_u16(17, 0x0101) == -1);		/* timeout < interval */
+	CHECK(session_u16(17, 0x0103) == 0);
+	CHECK(session_u8(29, 0) == 0 && session_u8(29, 4) == 0);
+	CHECK(session_u8(29, 5) == -1 && session_u8(29, AF_INET6) == -1);
+
+	/* wrong length, either way, even of the right type */
+	memcpy(p, session_wire, 48);
+	p[48] = 0;
+	m = raw_msg(MSG_SESSION, p, 47);
+	CHECK(msg_get_session(&m, &t) == -1);
+	m = raw_msg(MSG_SESSION, p, 49);
+	CHECK(msg_get_session(&m, &t) == -1);
+	m = raw_msg(MSG_KEYS, p, 48);
+	CHECK(msg_get_session(&m, &t) == -1);
+}
+
+static void
+test_keys(void)
+{
+	struct msg_keys k = { .epoch = 0x01020304, .flags = MSG_KEYS_TX_NOW },
+	    t;
+	uint8_t want[149];
+	struct msg m;
+
+	CHECK(MSG_KEYS_TX_NOW == 1);
+	put_u32(want, 0x01020304);
+	want[4] = 1;
+	for (int i = 0; i < MSG_KEYMAT_LEN; i++) {
+		k.tx[i] = want[5 + i] = (uint8_t)(0x10 + i);
+		k.rx[i] = want[5 + 72 + i] = (uint8_t)(0xa0 + i);
+	}
+	out_clear();
+	CHECK(out_is(msg_put_keys(out, &k), want, sizeof(want)));
+	m = framed(MSG_KEYS, out, sizeof(want));
+	memset(&t, 0, sizeof(t));
+	CHECK(msg_get_keys(&m, &t) == 0 && t.epoch == k.epoch &&
+	    t.flags == 1 && memcmp(t.tx, k.tx, sizeof(k.tx)) == 0 &&
+	    memcmp(t.rx, k.rx, sizeof(k.rx)) == 0);
+
+	/* flags: only the one bit there is */
+	for (unsigned f = 0; f < 256; f++) {
+		want[4] = (uint8_t)f;
+		m = framed(MSG_KEYS, want, sizeof(want));
+		CHECK((msg_get_keys(&m, &t) == 0) == (f <= 1));
+		if (f <= 1)
+			CHECK(t.flags == f);
+	}
+}
+
+static void
+test_grant(void)
+{
+	static const uint8_t want[13] = { 0x0a, 0x14, 0x1e, 0x28, 19,
+	    0x0a, 0x14, 0x1e, 0x01, 0xde, 0xad, 0xbe, 0xef };
+	struct msg_grant g = { .vaddr = 0x0a141e28, .prefix = 19,
+	    .server_vaddr = 0x0a141e01, .index = 0xdeadbeef }, t;
+	uint8_t p[13];
+	struct msg m;
+
+	out_clear();
+	CHECK(out_is(msg_put_grant(out, &g), want, sizeof(want)));
+	m = framed(MSG_ADDRESS_GRANT, out, sizeof(want));
+	memset(&t, 0, sizeof(t));
+	CHECK(msg_get_grant(&m, &t) == 0 && t.vaddr == g.vaddr &&
+	    t.prefix == g.prefix && t.server_vaddr == g.server_vaddr &&
+	    t.index == g.index);
+	memcpy(p, want, sizeof(p));
+	p[4] = 32;
+	m = framed(MSG_ADDRESS_GRANT, p, sizeof(p));
+	CHECK(msg_get_grant(&m, &t) == 0 && t.prefix == 32);
+	p[4] = 33;
+	m = framed(MSG_ADDRESS_GRANT, p, sizeof(p));
+	CHECK(msg_get_grant(&m, &t) == -1);
+}
+
+static void
+test_register(void)
+{
+	static const uint8_t want[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	static const uint8_t want_un[2] = { 0xab, 0xcd };
+	struct msg_register r = { .slot = 0x0102, .index = 0x03040506,
+	    .vaddr = 0x0708090a }, t;
+	struct msg_unregister u = { .slot = 0xabcd }, v;
+	struct msg m;
+
+	out_clear();
+	CHECK(out_is(msg_put_register(out, &r), want, sizeof(want)));
+	m = framed(MSG_REGISTER, out, sizeof(want));
+	memset(&t, 0, sizeof(t));
+	CHECK(msg_get_register(&m, &t) == 0 && t.slot == r.slot &&
+	    t.index == r.index && t.vaddr == r.vaddr);
+	out_clear();
+	CHECK(out_is(msg_put_unregister(out, &u), want_un, sizeof(want_un)));
+	m = framed(MSG_UNREGISTER, out, sizeof(want_un));
+	memset(&v, 0, sizeof(v));
+	CHECK(msg_get_unregister(&m, &v) == 0 && v.slot == u.slot);
+}
+
+static void
+test_hello(void)
+{
+	static const uint8_t want[8] = { 0x00, 0x02, 0x80, 0x01, 0x11, 0x22,
+	    0x33, 0x44 };
+	struct msg_hello h = { .version = 2, .flags = 0x8001,
+	    .index = 0x11223344 }, t;
+	struct msg m;
+
+	out_clear();
+	CHECK(out_is(msg_put_hello(out, &h), want, sizeof(want)));
+	m = framed(MSG_HELLO, out, sizeof(want));
+	memset(&t, 0, sizeof(t));
+	CHECK(msg_get_hello(&m, &t) == 0 && t.version == h.version &&
+	    t.flags == h.flags && t.index == h.index);
+}
+
+static const uint8_t config_wire[22 + 3 * 5] = {
+	0xc6, 0x12, 0x00, 0x06,		/* vaddr 198.18.0.6 */
+	16,				/* prefix */
+	0xc6, 0x12, 0x00, 0x01,		/* server 198.18.0.1 */
+	0x05, 0x8c,			/* mtu 1420 */
+	0x9c, 0x41,			/* port 40001 */
+	0x00, 0x0a,			/* keepalive interval 10 */
+	0x00, 0x3c,			/* keepalive timeout 60 */
+	0x55, 0x66, 0x77, 0x88,		/* index */
+	3,				/* routes */
+	203, 0, 113, 0, 24,
+	10, 1, 0, 0, 16,
+	0, 0, 0, 0, 0,
+};
+
+static void
+config_v(struct msg_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->vaddr = 0xc6120006;
+	c->prefix = 16;
+	c->server_vaddr = 0xc6120001;
+	c->mtu = 1420;
+	c->port = 40001;
+	c->keepalive_interval = 10;
+	c->keepalive_timeout = 60;
+	c->index = 0x55667788;
+	c->nroutes = 3;
+	c->routes[0] = (struct msg_route){ 0xcb007100, 24 };
+	c->routes[1] = (struct msg_route){ 0x0a010000, 16 };
+	c->routes[2] = (struct msg_route){ 0, 0 };
+}
+
+static bool
+config_equal(const struct msg_config *a, const struct msg_config *b)
+{
+	if (a->vaddr != b->vaddr || a->prefix != b->prefix ||
+	    a->server_vaddr != b->server_vaddr || a->mtu != b->mtu ||
+	    a->port != b->port ||
+	    a->keepalive_interval != b->keepalive_interval ||
+	    a->keepalive_timeout != b->keepalive_timeout ||
+	    a->index != b->index || a->nroutes != b->nroutes)
+		return false;
+	for (unsigned i = 0; i < a->nroutes; i++)
+		if (a->routes[i].addr != b->routes[i].addr ||
+		    a->routes[i].prefix != b->routes[i].prefix)
+			return false;
+	return true;
+}
+
+static void
+test_config(void)
+{
+	static const uint16_t types2[] = { MSG_CONFIG, MSG_TUN_CONFIG };
+	struct msg_config c, t;
+	uint8_t p[400];
+	struct msg m;
+	size_t n;
+
+	config_v(&c);
+	out_clear();
+	CHECK(out_is(msg_put_config(out, &c), config_wire,
+	    sizeof(config_wire)));
+	for (size_t i = 0; i < 2; i++) {
+		m = framed(types2[i], out, sizeof(config_wire));
+		memset(&t, 0x5a, sizeof(t));
+		CHECK(msg_get_config(&m, &t) == 0 && config_equal(&c, &t));
+	}
+
+	/* none, and the most there may be, each route different */
+	c.nroutes = 0;
+	out_clear();
+	CHECK(msg_put_config(out, &c) == 22 && out[21] == 0 &&
+	    memcmp(out, config_wire, 21) == 0 && out[22] == 0xee);
+	m = framed(MSG_CONFIG, out, 22);
+	CHECK(msg_get_config(&m, &t) == 0 && config_equal(&c, &t));
+	c.nroutes = MSG_ROUTES_MAX;
+	CHECK(MSG_ROUTES_MAX == 64);
+	for (unsigned i = 0; i < MSG_ROUTES_MAX; i++)
+		c.routes[i] = (struct msg_route){ 0x0a000000 | i << 16 |
+		    (i + 1) << 8, (uint8_t)(24 - i % 8) };
+	out_clear();
+	CHECK((n = msg_put_config(out, &c)) == 342 && out[342] == 0xee);
+	CHECK(out[21] == 64 && get_u32(out + 22 + 5 * 63) == c.routes[63].addr);
+	CHECK(out[22 + 5 * 63 + 4] == c.routes[63].prefix);
+	m = framed(MSG_TUN_CONFIG, out, n);
+	CHECK(msg_get_config(&m, &t) == 0 && config_equal(&c, &t));
+
+	/* put never writes more than 64 routes, whatever the count says */
+	c.nroutes = 200;
+	out_clear();
+	CHECK(msg_put_config(out, &c) == 342 && out[21] == 64 &&
+	    out[342] == 0xee);
+
+	/* get checks the count against the length itself */
+	memcpy(p, config_wire, sizeof(config_wire));
+	p[21] = 2;
+	m = raw_msg(MSG_CONFIG, p, sizeof(config_wire));
+	CHECK(msg_get_config(&m, &t) == -1);
+	p[21] = 4;
+	m = raw_msg(MSG_CONFIG, p, sizeof(config_wire));
+	CHECK(msg_get_config(&m, &t) == -1);
+	memset(p, 0, sizeof(p));
+	p[21] = 65;
+	m = raw_msg(MSG_CONFIG, p, 347);
+	CHECK(msg_get_config(&m, &t) == -1);
+	m = raw_msg(MSG_CONFIG, p, 21);
+	CHECK(msg_get_config(&m, &t) == -1);
+}
+
+static void
+test_epoch(void)
+{
+	static const uint8_t want[4] = { 0xa1, 0xb2, 0xc3, 0xd4 };
+	struct msg_epoch e = { .epoch = 0xa1b2c3d4 }, t;
+	struct msg m;
+
+	out_clear();
+	CHECK(out_is(msg_put_epoch(out, &e), want, sizeof(want)));
+	m = framed(MSG_REKEY, out, 4);
+	t.epoch = 0;
+	CHECK(msg_get_epoch(&m, &t) == 0 && t.epoch == e.epoch);
+	m = framed(MSG_REKEY_ACK, out, 4);
+	t.epoch = 0;
+	CHECK(msg_get_epoch(&m, &t) == 0 && t.epoch == e.epoch);
+}
+
+static int
+g_start(const struct msg *m)
+{
+	struct msg_start s;
+
+	return msg_get_start(m, &s);
+}
+
+static int
+g_session(const struct msg *m)
+{
+	struct msg_session s;
+
+	return msg_get_session(m, &s);
+}
+
+static int
+g_keys(const struct msg *m)
+{
+	struct msg_keys k;
+
+	return msg_get_keys(m, &k);
+}
+
+static int
+g_grant(const struct msg *m)
+{
+	struct msg_grant g;
+
+	return msg_get_grant(m, &g);
+}
+
+static int
+g_register(const struct msg *m)
+{
+	struct msg_register r;
+
+	return msg_get_register(m, &r);
+}
+
+static int
+g_unregister(const struct msg *m)
+{
+	struct msg_unregister u;
+
+	return msg_get_unregister(m, &u);
+}
+
+static int
+g_hello(const struct msg *m)
+{
+	struct msg_hello h;
+
+	return msg_get_hello(m, &h);
+}
+
+static int
+g_config(const struct msg *m)
+{
+	struct msg_config c;
+
+	return msg_get_config(m, &c);
+}
+
+static int
+g_epoch(const struct msg *m)
+{
+	struct msg_epoch e;
+
+	return msg_get_epoch(m, &e);
+}
+
+static const struct {
+	int (*get)(const struct msg *);
+	uint16_t type[2];		/* the types it reads */
+} getters[] = {
+	{ g_start, { MSG_START, MSG_START } },
+	{ g_session, { MSG_SESSION, MSG_SESSION } },
+	{ g_keys, { MSG_KEYS, MSG_KEYS } },
+	{ g_grant, { MSG_ADDRESS_GRANT, MSG_ADDRESS_GRANT } },
+	{ g_register, { MSG_REGISTER, MSG_REGISTER } },
+	{ g_unregister, { MSG_UNREGISTER, MSG_UNREGISTER } },
+	{ g_hello, { MSG_HELLO, MSG_HELLO } },
+	{ g_config, { MSG_CONFIG, MSG_TUN_CONFIG } },
+	{ g_epoch, { MSG_REKEY, MSG_REKEY_ACK } },
+};
+
+#define NGETTERS (sizeof(getters) / sizeof(getters[0]))
+
+/* Every valid payload under every type (and an unknown one): only its own
+ * getter reads it, and only under a type that getter is for. */
+static void
+test_get_types(void)
+{
+	static const uint8_t reg[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	static const uint8_t hello[8] = { 0, 2, 0, 0, 1, 2, 3, 4 };
+	static const uint8_t unreg[2] = { 0, 7 }, epoch[4] = { 0, 0, 0, 9 };
+	static const uint8_t grant[13] = { 10, 0, 0, 2, 24, 10, 0, 0, 1 };
+	uint8_t keys[149] = { 0 };
+	const struct {
+		size_t getter;
+		const uint8_t *p;
+		size_t len;
+		bool good;
+	} valid[] = {
+		{ 0, wire_sa6, sizeof(wire_sa6), true },
+		{ 1, session_wire, sizeof(session_wire), true },
+		{ 2, keys, sizeof(keys), true },
+		{ 3, grant, sizeof(grant), true },
+		{ 4, reg, sizeof(reg), true },
+		{ 5, unreg, sizeof(unreg), true },
+		{ 6, hello, sizeof(hello), true },
+		{ 7, config_wire, sizeof(config_wire), true },
+		{ 7, config_wire, 22, false },	/* the count says 3 */
+		{ 8, epoch, sizeof(epoch), true },
+	};
+	struct msg m;
+
+	for (size_t v = 0; v < sizeof(valid) / sizeof(valid[0]); v++)
+		for (size_t i = 0; i <= NTYPES; i++) {
+			uint16_t t = i < NTYPES ? types[i].type : 0x4242;
+
+			for (size_t g = 0; g < NGETTERS; g++) {
+				bool ok = valid[v].getter == g &&
+				    (getters[g].type[0] == t ||
+				    getters[g].type[1] == t) && valid[v].good;
+
+				m = raw_msg(t, valid[v].p, valid[v].len);
+				CHECK((getters[g].get(&m) == 0) == ok);
+			}
+		}
+}
+
+static void
+test_text(void)
+{
+	struct msg m = { MSG_BYE, 6, (const uint8_t *)"abcdef" };
+	char s[8];
+
+	msg_get_text(&m, s, 7);
+	CHECK(strcmp(s, "abcdef") == 0);
+	msg_get_text(&m, s, 8);
+	CHECK(strcmp(s, "abcdef") == 0);
+	msg_get_text(&m, s, 4);
+	CHECK(strcmp(s, "abc") == 0);
+	msg_get_text(&m, s, 1);
+	CHECK(s[0] == '\0');
+	m.len = 0;
+	msg_get_text(&m, s, sizeof(s));
+	CHECK(s[0] == '\0');
+}
+
+/* --- msg_config_check --- */
+
+/* A CONFIG as a server sends it: 198.18.0.2/24, server 198.18.0.1, mtu
+ * 1420, port 40000, keepalive 10 60, one route 203.0.113.0/24. */
+static struct msg_config *
+good_config(void)
+{
+	static struct msg_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.vaddr = 0xc6120002;
+	c.prefix = 24;
+	c.server_vaddr = 0xc6120001;
+	c.mtu = 1420;
+	c.port = 40000;
+	c.keepalive_interval = 10;
+	c.keepalive_timeout = 60;
+	c.nroutes = 1;
+	c.routes[0] = (struct msg_route){ 0xcb007100, 24 };
+	return &c;
+}
+
+static void
+test_config_check(void)
+{
+	struct msg_config *c;
+
+	CHECK(msg_config_check(good_config(), 0) == NULL);
+	CHECK(msg_config_check(good_config(), 0xc0000201) == NULL);
+	(c = good_config())->prefix = 31;
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->prefix = 7;
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->prefix = 8;
+	c->vaddr = 0xc6000002, c->server_vaddr = 0xc6000001;
+	CHECK(msg_config_check(c, 0) == NULL);
+	(c = good_config())->prefix = 30;
+	CHECK(msg_config_check(c, 0) == NULL);
+	(c = good_config())->vaddr = 0xc6120102;	/* other subnet */
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->vaddr = 0xc6120001;	/* the server's */
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->vaddr = 0xc61200ff;	/* broadcast */
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->vaddr = 0xc6120000;	/* network */
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->server_vaddr = 0xc6120101;
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->mtu = 575;
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->mtu = 576;
+	CHECK(msg_config_check(c, 0) == NULL);
+	(c = good_config())->mtu = 9000;
+	CHECK(msg_config_check(c, 0) == NULL);
+	(c = good_config())->mtu = 9001;
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->port = 0;
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->keepalive_interval = 0;
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->keepalive_timeout = 10;	/* = interval */
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->keepalive_timeout = 11;
+	CHECK(msg_config_check(c, 0) == NULL);
+	(c = good_config())->routes[0].prefix = 33;
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->routes[0].addr = 0xcb007101;	/* host bits */
+	CHECK(msg_config_check(c, 0) != NULL);
+	/* only the routes the count names are read */
+	(c = good_config())->routes[1] = (struct msg_route){ 1, 0 };
+	CHECK(msg_config_check(c, 0) == NULL);
+	c->nroutes = 2;
+	CHECK(msg_config_check(c, 0) != NULL);
+	/* a route over the server's own underlay address would loop */
+	CHECK(msg_config_check(good_config(), 0xcb007105) != NULL);
+	(c = good_config())->routes[0] = (struct msg_route){ 0, 0 };
+	CHECK(msg_config_check(c, 0xc0000201) != NULL);	/* default route */
+	CHECK(msg_config_check(c, 0) == NULL);
+	(c = good_config())->routes[0] = (struct msg_route){ 0xc0000201, 32 };
+	CHECK(msg_config_check(c, 0xc0000201) != NULL);
+	CHECK(msg_config_check(c, 0xc0000202) == NULL);
+	c->nroutes = 0;
+	CHECK(msg_config_check(c, 0xc0000201) == NULL);
+}
+
+/* --- sockets and fds --- */
 
 static void
 pair(int sv[2])
@@ -254,18 +1028,75 @@ pair(int sv[2])
 }
 
 static void
+mkpipe(int *rd, int *wr)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		perror("pipe2");
+		exit(1);
+	}
+	*rd = p[0];
+	*wr = p[1];
+}
+
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL) {
+		perror("/proc/self/fd");
+		exit(1);
+	}
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Sends len bytes with nfds fds, past msg_send_fds's own checks. */
+static ssize_t
+send_raw(int s, const void *p, size_t len, const int *fds, size_t nfds)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * 16)];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)p, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (nfds > 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	return sendmsg(s, &mh, 0);
+}
+
+static void
 test_socket(void)
 {
-	uint8_t keys[MSG_KEYS_LEN], buf[MSG_MAX_LEN], raw[MSG_MAX_LEN + 100];
+	uint8_t keys[149], buf[MSG_MAX_LEN], raw[MSG_MAX_LEN + 100];
 	struct msg m;
 	int sv[2];
 
 	pair(sv);
 	memset(keys, 0xa5, sizeof(keys));
+	keys[4] = 1;
 	CHECK(msg_send(sv[0], MSG_KEYS, keys, sizeof(keys)) == 0);
 	CHECK(msg_send(sv[0], MSG_STOP, NULL, 0) == 0);
 	CHECK(msg_recv(sv[1], buf, sizeof(buf), &m) == 1);
-	CHECK(m.type == MSG_KEYS && m.len == MSG_KEYS_LEN &&
+	CHECK(m.type == MSG_KEYS && m.len == 149 &&
 	    memcmp(m.payload, keys, sizeof(keys)) == 0);
 	CHECK(msg_recv(sv[1], buf, sizeof(buf), &m) == 1);
 	CHECK(m.type == MSG_STOP && m.len == 0);
@@ -273,6 +1104,7 @@ test_socket(void)
 	/* msg_send refuses what msg_build refuses */
 	errno = 0;
 	CHECK(msg_send(sv[0], MSG_KEYS, keys, 10) == -1 && errno == EINVAL);
+	errno = 0;
 	CHECK(msg_send(sv[0], 0x7777, NULL, 0) == -1 && errno == EINVAL);
 
 	/* a datagram larger than the buffer is malformed, not cut short */
@@ -289,9 +1121,9 @@ test_socket(void)
 	CHECK(msg_recv(sv[1], buf, 100, &m) == -1 && errno == EBADMSG);
 
 	/* trailing bytes after a whole message */
-	put_u16(raw, MSG_PORT);
-	put_u16(raw + 2, MSG_PORT_LEN);
-	CHECK(send(sv[0], raw, 4 + MSG_PORT_LEN + 1, 0) == 7);
+	put_u16(raw, MSG_UNREGISTER);
+	put_u16(raw + 2, 2);
+	CHECK(send(sv[0], raw, 4 + 2 + 1, 0) == 7);
 	errno = 0;
 	CHECK(msg_recv(sv[1], buf, sizeof(buf), &m) == -1 && errno == EBADMSG);
 
@@ -304,9 +1136,9 @@ test_socket(void)
 	CHECK(msg_recv(sv[1], buf, sizeof(buf), &m) == -1 && errno == EBADMSG);
 
 	/* the stream goes on after a bad datagram */
-	CHECK(msg_send(sv[0], MSG_PORT, "\x04\xd2", 2) == 0);
+	CHECK(msg_send(sv[0], MSG_UNREGISTER, "\x04\xd2", 2) == 0);
 	CHECK(msg_recv(sv[1], buf, sizeof(buf), &m) == 1);
-	CHECK(m.type == MSG_PORT && get_u16(m.payload) == 1234);
+	CHECK(m.type == MSG_UNREGISTER && get_u16(m.payload) == 1234);
 
 	/* nothing there on a non-blocking socket */
 	CHECK(fcntl(sv[1], F_SETFL, O_NONBLOCK) == 0);
@@ -326,6 +1158,475 @@ test_socket(void)
 	close(sv[0]);
 }
 
+/* n pipes' write ends ride along with a REGISTER; each received fd must be
+ * a working write end of its own pipe, in order, close-on-exec, and the
+ * only one left once the sender's copies are closed. */
+static void
+fds_pass(size_t n)
+{
+	static const uint8_t reg[10] = { 0, 3, 0, 0, 0, 9, 0xc6, 0x12, 0, 6 };
+	int sv[2], rd[MSG_MAX_FDS], wr[MSG_MAX_FDS], got[MSG_MAX_FDS];
+	uint8_t buf[MSG_MAX_LEN];
+	size_t nfds = 99;
+	struct msg m;
+	int before;
+	char c;
+
+	pair(sv);
+	for (size_t i = 0; i < n; i++)
+		mkpipe(&rd[i], &wr[i]);
+	CHECK(msg_send_fds(sv[0], MSG_REGISTER, reg, sizeof(reg), wr, n) ==
+	    0);
+	for (size_t i = 0; i < n; i++)
+		close(wr[i]);
+	before = count_fds();
+	CHECK(msg_recv_fds(sv[1], buf, sizeof(buf), &m, got, MSG_MAX_FDS,
+	    &nfds) == 1);
+	CHECK(m.type == MSG_REGISTER && m.len == sizeof(reg) &&
+	    memcmp(m.payload, reg, sizeof(reg)) == 0);
+	CHECK(nfds == n);
+	CHECK(count_fds() == before + (int)n);
+	for (size_t i = 0; i < n && i < nfds; i++) {
+		CHECK(fcntl(got[i], F_GETFD) == FD_CLOEXEC);
+		c = (char)('a' + i);
+		CHECK(write(got[i], &c, 1) == 1);
+		close(got[i]);
+		c = 0;
+		CHECK(read(rd[i], &c, 1) == 1 && c == 'a' + (int)i);
+		CHECK(read(rd[i], &c, 1) == 0);
+	}
+	for (size_t i = 0; i < n; i++)
+		close(rd[i]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A refused message leaves no fd of its own open. */
+static void
+fds_refused(int s, int r, const uint8_t *p, size_t len, size_t nfds,
+    size_t max, bool plain)
+{
+	int fds[16], got[MSG_MAX_FDS], before, rd, wr;
+	uint8_t buf[MSG_MAX_LEN];
+	size_t n = 99;
+	struct msg m;
+
+	mkpipe(&rd, &wr);
+	for (size_t i = 0; i < nfds; i++)
+		fds[i] = i % 2 == 0 ? wr : rd;
+	CHECK(send_raw(s, p, len, fds, nfds) == (ssize_t)len);
+	before = count_fds();
+	errno = 0;
+	if (plain)
+		CHECK(msg_recv(r, buf, sizeof(buf), &m) == -1);
+	else {
+		CHECK(msg_recv_fds(r, buf, sizeof(buf), &m, got, max, &n) ==
+		    -1);
+		CHECK(n == 0);
+	}
+	CHECK(errno == EBADMSG);
+	CHECK(count_fds() == before);
+	close(rd);
+	close(wr);
+}
+
+static void
+test_fds(void)
+{
+	static const uint8_t stop[4] = { 0, MSG_STOP, 0, 0 };
+	uint8_t big[MSG_MAX_LEN + 1] = { 0 }, buf[MSG_MAX_LEN];
+	int sv[2], fds[MSG_MAX_FDS + 1], got[MSG_MAX_FDS];
+	size_t nfds = 99;
+	struct msg m;
+
+	fds_pass(0);
+	fds_pass(1);
+	fds_pass(3);
+	fds_pass(MSG_MAX_FDS);
+
+	pair(sv);
+	for (size_t i = 0; i < MSG_MAX_FDS + 1; i++)
+		fds[i] = sv[0];
+	errno = 0;
+	CHECK(msg_send_fds(sv[0], MSG_STOP, NULL, 0, fds, MSG_MAX_FDS + 1) ==
+	    -1 && errno == EINVAL);
+
+	/* more than the caller takes, more than any message may carry */
+	fds_refused(sv[0], sv[1], stop, 4, 3, 2, false);
+	fds_refused(sv[0], sv[1], stop, 4, 1, 0, false);
+	fds_refused(sv[0], sv[1], stop, 4, MSG_MAX_FDS + 1, MSG_MAX_FDS,
+	    false);
+	fds_refused(sv[0], sv[1], stop, 4, 16, MSG_MAX_FDS, false);
+	/* msg_recv takes none */
+	fds_refused(sv[0], sv[1], stop, 4, 1, 0, true);
+	fds_refused(sv[0], sv[1], stop, 4, 2, 0, true);
+	/* fds on a malformed, an oversize or an empty datagram */
+	fds_refused(sv[0], sv[1], stop, 3, 2, MSG_MAX_FDS, false);
+	big[1] = MSG_STOP;
+	fds_refused(sv[0], sv[1], big, sizeof(big), 2, MSG_MAX_FDS, false);
+	fds_refused(sv[0], sv[1], stop, 0, 2, MSG_MAX_FDS, false);
+	fds_refused(sv[0], sv[1], stop, 0, 1, 0, true);
+
+	/* none of that stuck: the next message and then end of file */
+	CHECK(msg_send_fds(sv[0], MSG_STOP, NULL, 0, NULL, 0) == 0);
+	CHECK(msg_recv_fds(sv[1], buf, sizeof(buf), &m, got, MSG_MAX_FDS,
+	    &nfds) == 1 && m.type == MSG_STOP && nfds == 0);
+	close(sv[0]);
+	nfds = 99;
+	CHECK(msg_recv_fds(sv[1], buf, sizeof(buf), &m, got, MSG_MAX_FDS,
+	    &nfds) == 0 && nfds == 0);
+	close(sv[1]);
+}
+
+/* --- queue messages --- */
+
+static void
+test_qmsg_tun(void)
+{
+	static const size_t lens[] = { 20, 0, 1, 1500, 60 };
+	uint8_t buf[2048], pkt[1600], *cut;
+	size_t fill, pos, plen, bounds[6], nb = 0, i;
+	const uint8_t *p;
+	int r;
+
+	CHECK(QMSG_TUN == 1 && QMSG_UDP == 2 && QMSG_TUN_REC_HDR == 2);
+	for (i = 0; i < sizeof(pkt); i++)
+		pkt[i] = (uint8_t)(i * 13 + 1);
+	CHECK((fill = qmsg_tun_start(buf)) == 1 && buf[0] == QMSG_TUN);
+	bounds[nb++] = fill;
+	for (i = 0; i < 5; i++) {
+		size_t at = fill;
+
+		fill = qmsg_tun_add(buf, fill, pkt + i, lens[i]);
+		CHECK(fill == at + 2 + lens[i]);
+		CHECK(get_u16(buf + at) == lens[i] &&
+		    memcmp(buf + at + 2, pkt + i, lens[i]) == 0);
+		bounds[nb++] = fill;
+	}
+	CHECK(qmsg_kind(buf, fill) == QMSG_TUN);
+
+	pos = 0;
+	for (i = 0; i < 5; i++) {
+		CHECK(qmsg_tun_next(buf, fill, &pos, 1500, &p, &plen) == 1);
+		CHECK(plen == lens[i] && p == buf + bounds[i] + 2 &&
+		    memcmp(p, pkt + i, plen) == 0 && pos == bounds[i + 1]);
+	}
+	CHECK(qmsg_tun_next(buf, fill, &pos, 1500, &p, &plen) == 0);
+	CHECK(qmsg_tun_next(buf, fill, &pos, 1500, &p, &plen) == 0);
+
+	/* a record longer than max */
+	pos = 0;
+	for (i = 0; i < 3; i++)
+		CHECK(qmsg_tun_next(buf, fill, &pos, 1499, &p, &plen) == 1);
+	CHECK(qmsg_tun_next(buf, fill, &pos, 1499, &p, &plen) == -1);
+
+	/* cut anywhere: the whole records before the cut, then the end if
+	 * the cut falls between records, else -1 */
+	for (size_t n = 1; n < fill; n++) {
+		bool boundary = false;
+		size_t whole = 0;
+
+		for (i = 0; i < nb; i++) {
+			if (bounds[i] == n)
+				boundary = true;
+			if (i > 0 && bounds[i] <= n)
+				whole++;
+		}
+		cut = exact(buf, n);
+		pos = 0;
+		for (i = 0; (r = qmsg_tun_next(cut, n, &pos, 1500, &p,
+		    &plen)) == 1; i++)
+			CHECK(p + plen <= cut + n);
+		CHECK(i == whole && r == (boundary ? 0 : -1));
+		free(cut);
+	}
+
+	/* an empty batch, and a length that runs past the end by one */
+	pos = 0;
+	CHECK(qmsg_tun_next(buf, 1, &pos, 1500, &p, &plen) == 0);
+	buf[1] = 0;
+	buf[2] = 3;
+	cut = exact(buf, 5);
+	pos = 0;
+	CHECK(qmsg_tun_next(cut, 5, &pos, 1500, &p, &plen) == -1);
+	pos = 0;
+	CHECK(qmsg_tun_next(cut, 4, &pos, 1500, &p, &plen) == -1);
+	free(cut);
+	buf[2] = 2;
+	cut = exact(buf, 5);
+	pos = 0;
+	CHECK(qmsg_tun_next(cut, 5, &pos, 1500, &p, &plen) == 1 && plen == 2);
+	free(cut);
+
+	CHECK(qmsg_kind(buf, 0) == -1);
+	buf[0] = 7;
+	CHECK(qmsg_kind(buf, 1) == 7);
+}
+
+static void
+udp_roundtrip(const struct sockaddr_storage *from, const uint8_t *sa_wire)
+{
+	uint8_t buf[QMSG_UDP_HDR + 8], *h, *dg;
+	struct sockaddr_storage got;
+	size_t dlen;
+
+	memset(buf, 0xee, sizeof(buf));
+	qmsg_udp_put(buf, from);
+	CHECK(buf[0] == QMSG_UDP && memcmp(buf + 1, sa_wire, MSG_SA_LEN) == 0);
+	CHECK(buf[QMSG_UDP_HDR] == 0xee);
+	memcpy(buf + QMSG_UDP_HDR, "datagram", 8);
+	h = exact(buf, sizeof(buf));
+	CHECK(qmsg_kind(h, sizeof(buf)) == QMSG_UDP);
+	CHECK(qmsg_udp_get(h, sizeof(buf), &got, &dg, &dlen) == 0);
+	CHECK(sa_equal(from, &got) && dg == h + QMSG_UDP_HDR && dlen == 8 &&
+	    memcmp(dg, "datagram", 8) == 0);
+	free(h);
+	/* an empty datagram is still one */
+	h = exact(buf, QMSG_UDP_HDR);
+	CHECK(qmsg_udp_get(h, QMSG_UDP_HDR, &got, &dg, &dlen) == 0);
+	CHECK(sa_equal(from, &got) && dlen == 0);
+	CHECK(qmsg_udp_get(h, QMSG_UDP_HDR - 1, &got, &dg, &dlen) == -1);
+	free(h);
+}
+
+static void
+test_qmsg_udp(void)
+{
+	struct sockaddr_storage ss, got;
+	uint8_t buf[QMSG_UDP_HDR + 4] = { 0 }, *dg;
+	size_t dlen;
+
+	CHECK(QMSG_UDP_HDR == 20);
+	sa4(&ss, "192.0.2.10", 51820);
+	udp_roundtrip(&ss, wire_sa4);
+	sa6(&ss, "2001:db8::2a", 443);
+	udp_roundtrip(&ss, wire_sa6);
+
+	sa4(&ss, "192.0.2.10", 51820);
+	qmsg_udp_put(buf, &ss);
+	buf[0] = QMSG_TUN;
+	CHECK(qmsg_udp_get(buf, sizeof(buf), &got, &dg, &dlen) == -1);
+	buf[0] = QMSG_UDP;
+	buf[1] = 0;			/* a datagram comes from somewhere */
+	CHECK(qmsg_udp_get(buf, sizeof(buf), &got, &dg, &dlen) == -1);
+	buf[1] = 5;
+	CHECK(qmsg_udp_get(buf, sizeof(buf), &got, &dg, &dlen) == -1);
+	buf[1] = 4;
+	CHECK(qmsg_udp_get(buf, sizeof(buf), &got, &dg, &dlen) == 0);
+	CHECK(qmsg_udp_get(buf, 0, &got, &dg, &dlen) == -1);
+	CHECK(qmsg_kind(buf, 0) == -1);
+}
+
+/* --- stats --- */
+
+static const char *const data_fields[] = { "rx_packets", "rx_bytes",
+    "tx_packets", "tx_bytes", "malformed", "unknown_key", "replay",
+    "bad_mac", "bad_inner", "bad_source", "blocked", "no_endpoint",
+    "tx_epoch", "rekeys", "roams" };
+static const char *const guard_fields[] = { "rx_packets", "no_route",
+    "queue_full", "too_big", "routes", "udp_packets", "forwarded",
+    "no_session", "oversize" };
+
+#define NDATA (sizeof(data_fields) / sizeof(data_fields[0]))
+#define NGUARD (sizeof(guard_fields) / sizeof(guard_fields[0]))
+
+/* Every counter different, with bytes in the high half too. */
+static uint64_t
+counter(size_t i)
+{
+	return (uint64_t)(i + 1) << 56 | (uint64_t)(i + 1) * 1001;
+}
+
+static size_t
+count_str(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Each field named once, with its own value. */
+static void
+check_format(const char *line, const char *const *names, size_t n,
+    const uint64_t *v)
+{
+	char want[64];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), " %s=", names[i]);
+		CHECK(count_str(line, want) == 1);
+		snprintf(want, sizeof(want), " %s=%llu", names[i],
+		    (unsigned long long)v[i]);
+		CHECK(count_str(line, want) == 1);
+	}
+}
+
+static void
+test_stats_data(const struct sockaddr_storage *ep, const uint8_t *sa_wire)
+{
+	struct data_stats s, t;
+	uint8_t p[MSG_MAX_PAYLOAD], *h;
+	struct guard_stats g;
+	char line[2048] = "", small[40] = "x";
+	size_t n;
+
+	CHECK(DATA_STATS_N == NDATA);
+	memset(&s, 0, sizeof(s));
+	for (size_t i = 0; i < DATA_STATS_N; i++)
+		s.v[i] = counter(i);
+	s.endpoint = *ep;
+	n = stats_encode(&s, p, sizeof(p));
+	CHECK(n == 2 + MSG_SA_LEN + 8 * NDATA && n <= 512);
+	CHECK(p[0] == 1 && p[1] == NDATA &&
+	    memcmp(p + 2, sa_wire, MSG_SA_LEN) == 0);
+	for (size_t i = 0; i < NDATA; i++)
+		CHECK(get_u64(p + 21 + 8 * i) == counter(i));
+	CHECK(get_u64(p + 21 + 8 * 13) == s.rekeys);
+	CHECK(stats_encode(&s, p, n - 1) == 0 && stats_encode(&s, p, n) == n);
+
+	h = exact(p, n);
+	memset(&t, 0x5a, sizeof(t));
+	CHECK(stats_decode(h, n, &t) == 0);
+	CHECK(memcmp(s.v, t.v, sizeof(s.v)) == 0 &&
+	    sa_equal(&s.endpoint, &t.endpoint));
+	CHECK(stats_decode_guard(h, n, &g) == -1);
+	CHECK(stats_decode(h, n - 1, &t) == -1);
+	free(h);
+	p[n] = 0;
+	h = exact(p, n + 1);
+	CHECK(stats_decode(h, n + 1, &t) == -1);
+	free(h);
+	CHECK(stats_decode(p, 0, &t) == -1);
+	p[1] = NDATA - 1;
+	CHECK(stats_decode(p, n, &t) == -1);
+	p[1] = NDATA + 1;
+	CHECK(stats_decode(p, n, &t) == -1);
+	p[1] = NDATA;
+	p[0] = 2;
+	CHECK(stats_decode(p, n, &t) == -1);
+	p[0] = 1;
+	p[2] = 5;
+	CHECK(stats_decode(p, n, &t) == -1);
+
+	stats_format(&s, line, sizeof(line));
+	check_format(line, data_fields, NDATA, s.v);
+	CHECK(count_str(line, " endpoint=") == 1);
+	if (ep->ss_family == 0)
+		CHECK(strncmp(line, " endpoint=none ", 15) == 0);
+	else
+		CHECK(strstr(line, ep->ss_family == AF_INET ?
+		    " endpoint=192.0.2.10:51820 " :
+		    " endpoint=[2001:db8::2a]:443 ") == line);
+	/* appends, and cuts to size */
+	stats_format(&s, small, sizeof(small));
+	CHECK(strlen(small) < sizeof(small) &&
+	    strncmp(small, "x endpoint=", 11) == 0);
+}
+
+static void
+test_stats_guard(void)
+{
+	struct guard_stats s, t;
+	struct data_stats d;
+	uint8_t p[MSG_MAX_PAYLOAD], *h;
+	char line[1024] = "";
+	size_t n;
+
+	CHECK(GUARD_STATS_N == NGUARD);
+	for (size_t i = 0; i < GUARD_STATS_N; i++)
+		s.v[i] = counter(i + 20);
+	n = stats_encode_guard(&s, p, sizeof(p));
+	CHECK(n == 2 + MSG_SA_LEN + 8 * NGUARD);
+	CHECK(p[0] == 2 && p[1] == NGUARD);
+	for (size_t i = 0; i < MSG_SA_LEN; i++)
+		CHECK(p[2 + i] == 0);
+	for (size_t i = 0; i < NGUARD; i++)
+		CHECK(get_u64(p + 21 + 8 * i) == counter(i + 20));
+	CHECK(stats_encode_guard(&s, p, n - 1) == 0);
+
+	h = exact(p, n);
+	memset(&t, 0x5a, sizeof(t));
+	CHECK(stats_decode_guard(h, n, &t) == 0 &&
+	    memcmp(s.v, t.v, sizeof(s.v)) == 0);
+	CHECK(stats_decode(h, n, &d) == -1);
+	CHECK(stats_decode_guard(h, n - 1, &t) == -1);
+	free(h);
+	p[1] = NGUARD + 1;
+	CHECK(stats_decode_guard(p, n, &t) == -1);
+	p[1] = NGUARD;
+	p[0] = 1;
+	CHECK(stats_decode_guard(p, n, &t) == -1);
+	p[0] = 2;
+	/* the guard has no endpoint */
+	memcpy(p + 2, wire_sa4, MSG_SA_LEN);
+	CHECK(stats_decode_guard(p, n, &t) == -1);
+	p[2] = 0;
+	CHECK(stats_decode_guard(p, n, &t) == 0);
+
+	stats_format_guard(&s, line, sizeof(line));
+	check_format(line, guard_fields, NGUARD, s.v);
+	CHECK(strstr(line, "endpoint") == NULL);
+}
+
+static void
+test_stats_drain(void)
+{
+	struct data_stats s, t;
+	struct guard_stats g, gt;
+	uint8_t p[MSG_MAX_PAYLOAD];
+	size_t n;
+	int sv[2];
+
+	memset(&s, 0, sizeof(s));
+	memset(&g, 0, sizeof(g));
+	pair(sv);
+	CHECK(fcntl(sv[1], F_SETFL, O_NONBLOCK) == 0);
+	errno = 1;
+	CHECK(stats_drain(sv[1], &t) == 0);
+	/* the last of several wins */
+	for (uint64_t i = 1; i <= 3; i++) {
+		s.rx_packets = i;
+		n = stats_encode(&s, p, sizeof(p));
+		CHECK(msg_send(sv[0], MSG_STATS, p, n) == 0);
+	}
+	CHECK(stats_drain(sv[1], &t) == 0 && t.rx_packets == 3);
+	g.forwarded = 77;
+	n = stats_encode_guard(&g, p, sizeof(p));
+	CHECK(msg_send(sv[0], MSG_STATS, p, n) == 0);
+	CHECK(stats_drain_guard(sv[1], &gt) == 0 && gt.forwarded == 77);
+	/* the other kind, or another message, is an error */
+	CHECK(msg_send(sv[0], MSG_STATS, p, n) == 0);
+	errno = 0;
+	CHECK(stats_drain(sv[1], &t) == -1 && errno == EBADMSG);
+	CHECK(msg_send(sv[0], MSG_STOP, NULL, 0) == 0);
+	errno = 0;
+	CHECK(stats_drain_guard(sv[1], &gt) == -1 && errno == EBADMSG);
+	close(sv[0]);
+	errno = EINVAL;
+	CHECK(stats_drain(sv[1], &t) == -1 && errno == 0);
+	close(sv[1]);
+}
+
+static void
+test_stats(void)
+{
+	struct sockaddr_storage ep;
+	static const uint8_t none[MSG_SA_LEN];
+
+	memset(&ep, 0, sizeof(ep));
+	test_stats_data(&ep, none);
+	sa4(&ep, "192.0.2.10", 51820);
+	test_stats_data(&ep, wire_sa4);
+	sa6(&ep, "2001:db8::2a", 443);
+	test_stats_data(&ep, wire_sa6);
+	test_stats_guard();
+	test_stats_drain();
+}
+
+/* --- random input --- */
+
 /* xorshift64*: the same sequence on every libc, so a failure reproduces. */
 static uint64_t
 rnd(void)
@@ -341,10 +1642,10 @@ rnd(void)
 /* Random bytes, often with a real type and a length near its bounds so the
  * payload checks run too, not only the type check. */
 static size_t
-random_message(uint8_t **out)
+random_message(uint8_t **res)
 {
 	size_t len = rnd() % 400, i;
-	uint8_t *b = malloc(len > 0 ? len : 1);
+	uint8_t *b = xmalloc(len);
 
 	for (i = 0; i < len; i++)
 		b[i] = (uint8_t)rnd();
@@ -354,28 +1655,30 @@ random_message(uint8_t **out)
 		put_u16(b + 2, (uint16_t)(types[i].min + rnd() %
 		    (types[i].max - types[i].min + 3)));
 	}
-	if (len > 21 && rnd() % 4 == 0)
-		b[21] = (uint8_t)(rnd() % 80);
-	*out = b;
+	if (len > 4 + CONFIG_NROUTES_AT && rnd() % 4 == 0)
+		b[4 + CONFIG_NROUTES_AT] = (uint8_t)(rnd() % 80);
+	*res = b;
 	return len;
 }
 
 static void
 test_random(void)
 {
+	unsigned ok = 0;
 	struct msg m;
 	uint8_t *b;
 	size_t len;
 	ssize_t r;
-	unsigned i, ok = 0;
 
-	for (i = 0; i < 100000; i++) {
+	for (unsigned i = 0; i < 100000; i++) {
 		len = random_message(&b);
 		m.payload = NULL;
 		r = msg_parse(b, len, &m);
 		CHECK(r == -1 || (r >= 0 && (size_t)r <= len));
 		if (r > 0) {
 			CHECK(r >= 4 && m.len == r - 4 && m.payload == b + 4);
+			for (size_t g = 0; g < NGETTERS; g++)
+				getters[g].get(&m);
 			ok++;
 		}
 		free(b);
@@ -384,75 +1687,35 @@ test_random(void)
 	CHECK(ok > 1000);
 }
 
-/* A CONFIG as a server sends it: 198.18.0.2/24, server 198.18.0.1, mtu
- * 1420, port 40000, keepalive 10 60, one route 203.0.113.0/24. */
-static size_t
-good_config(uint8_t *p)
-{
-	memset(p, 0, MSG_CONFIG_MAX);
-	put_u32(p, 0xc6120002);
-	p[4] = 24;
-	put_u32(p + 5, 0xc6120001);
-	put_u16(p + 9, 1420);
-	put_u16(p + 11, 40000);
-	put_u16(p + 13, 10);
-	put_u16(p + 15, 60);
-	p[17] = 1;
-	put_u32(p + 18, 0xcb007100);
-	p[22] = 24;
-	return MSG_CONFIG_MIN + 5;
-}
-
-static void
-test_config_check(void)
-{
-	uint8_t p[MSG_CONFIG_MAX];
-	size_t len = good_config(p);
-
-	CHECK(msg_config_check(p, len, 0) == NULL);
-	CHECK(msg_config_check(p, len, 0xc0000201) == NULL);
-	CHECK(msg_config_check(p, len - 1, 0) != NULL);
-	len = good_config(p), p[4] = 31;
-	CHECK(msg_config_check(p, len, 0) != NULL);
-	len = good_config(p), p[4] = 7;
-	CHECK(msg_config_check(p, len, 0) != NULL);
-	len = good_config(p), put_u32(p, 0xc6120101);	/* other subnet */
-	CHECK(msg_config_check(p, len, 0) != NULL);
-	len = good_config(p), put_u32(p, 0xc6120001);	/* the server's */
-	CHECK(msg_config_check(p, len, 0) != NULL);
-	len = good_config(p), put_u32(p, 0xc61200ff);	/* broadcast */
-	CHECK(msg_config_check(p, len, 0) != NULL);
-	len = good_config(p), put_u16(p + 9, 575);
-	CHECK(msg_config_check(p, len, 0) != NULL);
-	len = good_config(p), put_u16(p + 9, 9001);
-	CHECK(msg_config_check(p, len, 0) != NULL);
-	len = good_config(p), put_u16(p + 11, 0);
-	CHECK(msg_config_check(p, len, 0) != NULL);
-	len = good_config(p), put_u16(p + 15, 10);	/* timeout = interval */
-	CHECK(msg_config_check(p, len, 0) != NULL);
-	len = good_config(p), p[22] = 33;
-	CHECK(msg_config_check(p, len, 0) != NULL);
-	len = good_config(p), put_u32(p + 18, 0xcb007101);	/* host bits */
-	CHECK(msg_config_check(p, len, 0) != NULL);
-	/* a route over the server's own underlay address would loop */
-	len = good_config(p);
-	CHECK(msg_config_check(p, len, 0xcb007105) != NULL);
-	put_u32(p + 18, 0), p[22] = 0;			/* default route */
-	CHECK(msg_config_check(p, len, 0xc0000201) != NULL);
-	CHECK(msg_config_check(p, len, 0) == NULL);
-}
-
 int
 main(void)
 {
+	/* a broken send must fail the test, not leave a recv waiting */
+	alarm(60);
 	test_bounds();
 	test_unknown();
 	test_partial();
-	test_config();
-	test_config_check();
+	test_config_framing();
 	test_build();
+	test_sa();
+	test_start();
+	test_session();
+	test_keys();
+	test_grant();
+	test_register();
+	test_hello();
+	test_config();
+	test_epoch();
+	test_get_types();
+	test_text();
+	test_config_check();
 	test_socket();
+	test_fds();
+	test_qmsg_tun();
+	test_qmsg_udp();
+	test_stats();
 	test_random();
+	free(held);
 	if (failures > 0) {
 		fprintf(stderr, "test_msg: %d checks failed\n", failures);
 		return 1;

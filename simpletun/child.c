@@ -16,6 +16,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "child.h"
 #include "conf.h"
 #include "log.h"
@@ -242,6 +244,10 @@ child_main(const char *name)
 	close(fds[0]);
 	/* exec of /proc/self/exe named us "exe" */
 	prctl(PR_SET_NAME, "simpletun", 0, 0, 0);
+	/* A data process needs AES and HMAC, not the system's TLS policy:
+	 * it skips openssl.cnf and the memory that parsing it keeps. */
+	if (!child_roles[role].pem)
+		OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	log_init(c.role == CONF_SERVER ? "server" : "client", (int)c.verbose);
 	log_set_role(child_roles[role].log);
 	log_set_exit_code(3);

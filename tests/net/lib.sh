@@ -451,7 +451,7 @@ daemon_args() {
 
 # Session uids of this run's servers: a range of its own, so that two runs
 # at once never share a uid (and so its queue memory limit).
-SESSION_UIDS=$((1879048192 + 1024 * ($$ % 200000)))
+SESSION_UIDS=$((1879048192 + 2048 * ($$ % 100000)))
 
 # server_start [NAME] [-- EXTRA ARGS]: the server in S; waits for its
 # status socket $TMP/NAME.sock (SERVER_SOCK). NAME defaults to server (log
@@ -466,7 +466,7 @@ server_start() {
 	    --cert "$c/server.crt" --key "$c/server.key" \
 	    --pool 198.18.0.0/24 --push-route 203.0.113.0/24 \
 	    --status-socket "$SERVER_SOCK" --keepalive 2 10 \
-	    --session-users "$SESSION_UIDS" 1024 -- "$@"
+	    --session-users "$SESSION_UIDS" 2048 -- "$@"
 	start_bg "$name" S "$SIMPLETUN" server "${ARGS[@]}"
 	SERVER_PIDS+=("${PID[$name]}")
 	wait_until 30 server_ready "$name" ||

@@ -159,7 +159,8 @@ session_evict(struct server *sv, unsigned slot, const char *by)
 	s->vaddr = 0;
 	/* STOP lets the control process tell its client why it ends; the
 	 * data process ends with it. */
-	if (s->ctl == -1 || msg_send(s->ctl, MSG_STOP, NULL, 0) == -1)
+	if (s->ctl == -1 || msg_send(s->ctl, MSG_STOP, by,
+	    strnlen(by, MSG_PEER_MAX)) == -1)
 		session_kill(s);
 }
 

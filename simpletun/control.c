@@ -249,9 +249,16 @@ ctl_dispatch_parent(struct control *ct)
 
 	if (r == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	/* Only the acceptor sends STOP: a newer session of this CN. */
-	if (r == 1 && m.type == MSG_STOP && ct->server)
-		ctl_bye(ct, "replaced by a newer session of this certificate");
+	/* Only the acceptor sends STOP: a newer session of this CN, from
+	 * the address it names, which the client logs. */
+	if (r == 1 && m.type == MSG_STOP && ct->server) {
+		char by[MSG_PEER_MAX + 1], why[MSG_REASON_MAX];
+
+		msg_get_text(&m, by, sizeof(by));
+		snprintf(why, sizeof(why), "replaced by a newer session of "
+		    "this certificate from %s", by[0] ? by : "elsewhere");
+		ctl_bye(ct, why);
+	}
 	if (r == 1)
 		fatalx("unexpected %s from the parent", msg_name(m.type));
 	ctl_bye(ct, "shutting down");

@@ -23,7 +23,8 @@ enum msg_type {
 	MSG_KEYS,		/* control -> data */
 	MSG_PEER_DEAD,		/* data -> control: empty */
 	MSG_STATS,		/* data or guard -> parent */
-	MSG_STOP,		/* acceptor -> control: replaced, say BYE; empty */
+	MSG_STOP,		/* acceptor -> control: replaced, say BYE; the
+				   address of the session that replaced it */
 	MSG_ADDRESS_REQUEST,	/* control -> acceptor: the client's CN */
 	MSG_ADDRESS_GRANT,	/* acceptor -> control */
 	MSG_ADDRESS_DENY,	/* acceptor -> control: reason text */
@@ -45,6 +46,7 @@ enum msg_type {
 };
 
 #define MSG_CN_MAX 64
+#define MSG_PEER_MAX 64		/* "[v6 address]:port" as text */
 #define MSG_REASON_MAX 256
 #define MSG_STATUS_MAX MSG_MAX_PAYLOAD
 #define MSG_KEYMAT_LEN 72	/* = PKT_KEYMAT_LEN, checked in msg.c */

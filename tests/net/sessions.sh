@@ -19,8 +19,8 @@ client_start dup B 198.51.100.1 alice
 wait_connected dup
 wait_until 10 log_has server "replacing the session of alice" ||
     fail "the server did not log the replacement"
-wait_until 10 log_has a "said goodbye: replaced by a newer session" ||
-    fail "the first client was not told why its session ended"
+wait_until 10 log_has a "said goodbye: replaced by a newer session of this certificate from 198\.51\.100\.2:[0-9]+" ||
+    fail "the first client was not told why its session ended, and by whom"
 wait_until 10 out_is "198.51.100.2" eval 'sget peer | cut -d: -f1' ||
     fail "alice's session is not the one from B: $(status_dump "$SERVER_SOCK")"
 wait_until 10 stat_is "$SERVER_SOCK" server "" clients 1 ||
@@ -29,7 +29,8 @@ stat_is "$SERVER_SOCK" server "" pool_used 1 ||
     fail "the replaced session kept its address: $(status_dump "$SERVER_SOCK")"
 ping_ok B 198.18.0.1 || fail "no ping from the replacing session"
 ping_fails A 198.18.0.1 || fail "the replaced session still carries traffic"
-pass "a second session of alice replaced the first; one address in use"
+pass "a second session of alice replaced the first; one address in use;" \
+    "$(grep -m1 -o 'said goodbye: replaced.*' "$TMP/a.log")"
 stop_bg dup || fail "client dup did not exit cleanly"
 stop_bg a || fail "client a did not exit cleanly"
 stop_bg server || fail "server did not exit cleanly"

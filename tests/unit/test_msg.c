@@ -68,7 +68,7 @@ static const struct {
 	{ MSG_KEYS, 3, "KEYS", 149, 149 },	/* epoch | flags | 2 keymat */
 	{ MSG_PEER_DEAD, 4, "PEER_DEAD", 0, 0 },
 	{ MSG_STATS, 5, "STATS", 0, 512 },
-	{ MSG_STOP, 6, "STOP", 0, 0 },
+	{ MSG_STOP, 6, "STOP", 0, 64 },
 	{ MSG_ADDRESS_REQUEST, 7, "ADDRESS_REQUEST", 1, 64 },
 	{ MSG_ADDRESS_GRANT, 8, "ADDRESS_GRANT", 13, 13 },
 	{ MSG_ADDRESS_DENY, 9, "ADDRESS_DENY", 1, 256 },
@@ -274,7 +274,8 @@ test_build(void)
 
 	/* lengths mb of bounds */
 	CHECK(msg_build(mb, sizeof(mb), MSG_KEYS, keys, 148) == -1);
-	CHECK(msg_build(mb, sizeof(mb), MSG_STOP, keys, 1) == -1);
+	CHECK(msg_build(mb, sizeof(mb), MSG_PEER_DEAD, keys, 1) == -1);
+	CHECK(msg_build(mb, sizeof(mb), MSG_STOP, big, MSG_PEER_MAX + 1) == -1);
 	CHECK(msg_build(mb, sizeof(mb), MSG_ADDRESS_REQUEST, NULL, 0) == -1);
 	CHECK(msg_build(mb, sizeof(mb), MSG_STATUS_REPLY, big,
 	    MSG_MAX_PAYLOAD) == MSG_MAX_LEN);

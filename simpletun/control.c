@@ -10,6 +10,7 @@
  * that ever holds the private key). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -484,6 +485,7 @@ control_server_main(const struct conf *c, int parent,
 	if (ctl_send(&ct, MSG_CONFIG, p, msg_put_config(p, &cfg)) == -1)
 		ctl_exit(&ct, 0);
 	log_info("session up from %s", ct.peer);
+	malloc_trim(0);		/* the handshake's garbage, as in data.c */
 	ctl_loop(&ct);
 }
 

@@ -154,7 +154,7 @@ pass "pull-filter ignore: connected without 198.51.100.128/25"
 
 # SIGKILL of the whole client (parent and children at once): the kernel
 # deletes its tun device, and with it the session's address and routes.
-PROCS=("${PID[a]}" $(children_of "${PID[a]}"))
+mapfile -t PROCS < <(echo "${PID[a]}"; children_of "${PID[a]}")
 kill -KILL "${PROCS[@]}"
 stop_bg a KILL || true
 wait_until 10 same_as before-client || {

@@ -5,9 +5,25 @@
  * of our own binary as `user`. When either ends, the session is over: it
  * reaps both and tries again with backoff.
  *
+ * It applies nothing the server pushes before judging it itself
+ * (msg_config_judge) against what it reads of this host as root: the
+ * networks of every interface address and the gateway of every route.
+ * The control process judges the same CONFIG first against the server's
+ * address, which only it knows: the parent takes no address from it, as a
+ * compromised control process could name any. A route that takes the
+ * server's address but covers none of our networks or gateways gets past
+ * the parent alone; all it can do is break this session, which that
+ * process could do anyway. Whatever a session added to tun (address,
+ * routes, MTU, link up) is taken away when it ends, however it ends; a
+ * SIGKILL of the whole client closes the last tun fd, and the kernel
+ * deletes the device with all of it.
+ *
  * Owns: the tun fd, the PEM memfds and the configuration memfd (handed to
  * its children), the status socket, a socket to each child. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/route.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +55,10 @@ struct client {
 	bool connected;
 	uint32_t vaddr;
 	uint8_t prefix;
+	int base_mtu;			/* tun's MTU as tun_open left it */
+	bool tun_set;			/* this session touched tun */
+	struct msg_route added[MSG_ROUTES_MAX];	/* routes it added */
+	unsigned nadded;
 	unsigned backoff;		/* seconds, for the next failure */
 	uint64_t retry_at;		/* ms; 0: start now */
 	struct data_stats stats;
@@ -97,35 +117,183 @@ client_start_data(struct client *cl)
 	client_close(&cl->data_end);
 }
 
-/* The server's CONFIG, as the control process passed it on. */
 static int
-client_tun_config(struct client *cl, const struct msg *m)
+client_underlay_net(struct msg_underlay *u, const struct sockaddr *addr,
+    const struct sockaddr *mask)
 {
-	struct msg_config cfg;
-	const char *why = "malformed";
-	char a[16];
+	uint32_t a, m = 0xffffffffu;
 
-	/* Checked by the control process too; we are root and it is not. */
-	if (msg_get_config(m, &cfg) == -1 ||
-	    (why = msg_config_check(&cfg, 0)) != NULL) {
-		log_warnx("bad TUN_CONFIG from the control process: %s", why);
+	if (addr == NULL || addr->sa_family != AF_INET)
+		return 0;
+	if (u->nnets == MSG_UNDERLAY_NETS) {
+		errno = E2BIG;
 		return -1;
 	}
-	cl->vaddr = cfg.vaddr;
-	cl->prefix = cfg.prefix;
-	if (tun_configure(cl->dev, cl->vaddr, cl->prefix, cfg.mtu) == -1) {
+	a = ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr);
+	if (mask != NULL && mask->sa_family == AF_INET)
+		m = ntohl(((const struct sockaddr_in *)mask)->sin_addr.s_addr);
+	u->nets[u->nnets++] = (struct msg_route){ a & m,
+	    (uint8_t)__builtin_popcount(m) };
+	return 0;
+}
+
+/* Every IPv4 address of this host but our own tun's, with its network;
+ * a point-to-point link's peer too. */
+static int
+client_underlay_nets(const struct client *cl, struct msg_underlay *u)
+{
+	struct ifaddrs *ifs, *i;
+	int r = 0;
+
+	if (getifaddrs(&ifs) == -1)
+		return -1;
+	for (i = ifs; i != NULL && r == 0; i = i->ifa_next) {
+		if (strcmp(i->ifa_name, cl->dev) == 0)
+			continue;
+		r = client_underlay_net(u, i->ifa_addr, i->ifa_netmask);
+		if (r == 0 && (i->ifa_flags & IFF_POINTOPOINT))
+			r = client_underlay_net(u, i->ifa_dstaddr, NULL);
+	}
+	freeifaddrs(ifs);
+	return r;
+}
+
+/* The gateway of every route of the main table (the default route's
+ * among them), from /proc/net/route: "Iface Destination Gateway Flags
+ * ...", addresses as the hex of their network-order bytes. */
+static int
+client_underlay_gateways(const struct client *cl, struct msg_underlay *u)
+{
+	char line[256], dev[IFNAMSIZ + 1];
+	unsigned dst, gw, flags;
+	int r = 0, e = EINVAL;
+	FILE *f;
+
+	if ((f = fopen("/proc/net/route", "re")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) == NULL)	/* the heading */
+		r = -1;
+	while (r == 0 && fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%16s %x %x %x", dev, &dst, &gw, &flags) != 4)
+			r = -1;
+		else if (!(flags & RTF_GATEWAY) || gw == 0 ||
+		    strcmp(dev, cl->dev) == 0)
+			continue;
+		else if (u->ngateways == MSG_UNDERLAY_GATEWAYS) {
+			e = E2BIG;
+			r = -1;
+		} else
+			u->gateways[u->ngateways++] = ntohl(gw);
+	}
+	fclose(f);
+	if (r == -1)
+		errno = e;
+	return r;
+}
+
+/* Drops the pushed routes this client does not take (route-nopull,
+ * pull-filter ignore), saying which. */
+static void
+client_pull(const struct client *cl, struct msg_config *cfg)
+{
+	const struct conf_pull_filter *rule;
+	char a[16], b[16];
+	unsigned i, n = 0;
+
+	if (cl->c->route_nopull && cfg->nroutes > 0)
+		log_info("ignoring the %u pushed routes (route-nopull)",
+		    cfg->nroutes);
+	for (i = 0; i < cfg->nroutes; i++) {
+		const struct msg_route *r = &cfg->routes[i];
+
+		if (conf_pull_route(cl->c, r->addr, r->prefix, &rule)) {
+			cfg->routes[n++] = *r;
+			continue;
+		}
+		if (rule != NULL)
+			log_info("ignoring pushed route %s/%u (pull-filter "
+			    "ignore %s/%u)", ip4_str(r->addr, a), r->prefix,
+			    ip4_str(rule->addr, b), rule->prefix);
+	}
+	cfg->nroutes = (uint8_t)n;
+}
+
+/* Takes away what this session put on tun, in the reverse order. */
+static void
+client_tun_clear(struct client *cl)
+{
+	char a[16];
+
+	while (cl->nadded > 0) {
+		const struct msg_route *r = &cl->added[--cl->nadded];
+
+		if (tun_del_route(cl->dev, r->addr, r->prefix) == -1 &&
+		    errno != ESRCH)
+			log_warn("remove route %s/%u via %s",
+			    ip4_str(r->addr, a), r->prefix, cl->dev);
+	}
+	if (cl->tun_set && tun_unconfigure(cl->dev, (unsigned)cl->base_mtu) ==
+	    -1)
+		log_warn("unconfigure %s", cl->dev);
+	cl->tun_set = false;
+}
+
+static int
+client_tun_apply(struct client *cl, const struct msg_config *cfg)
+{
+	char a[16];
+	int r;
+
+	cl->tun_set = true;
+	if (tun_configure(cl->dev, cfg->vaddr, cfg->prefix, cfg->mtu) == -1) {
 		log_warn("configure %s", cl->dev);
 		return -1;
 	}
-	for (unsigned i = 0; i < cfg.nroutes; i++) {
-		const struct msg_route *r = &cfg.routes[i];
+	for (unsigned i = 0; i < cfg->nroutes; i++) {
+		const struct msg_route *rt = &cfg->routes[i];
 
-		if (tun_add_route(cl->dev, r->addr, r->prefix) == -1) {
-			log_warn("route %s/%u via %s", ip4_str(r->addr, a),
-			    r->prefix, cl->dev);
+		if ((r = tun_add_route(cl->dev, rt->addr, rt->prefix)) == -1) {
+			log_warn("route %s/%u via %s", ip4_str(rt->addr, a),
+			    rt->prefix, cl->dev);
 			return -1;
 		}
+		if (r == 0)
+			cl->added[cl->nadded++] = *rt;
 	}
+	return 0;
+}
+
+/* The server's CONFIG, as the control process passed it on: judged again
+ * here, where we are root and it is not, against this host as it is now. */
+static int
+client_tun_config(struct client *cl, const struct msg *m)
+{
+	struct msg_underlay u = { .full_tunnel = cl->c->allow_full_tunnel };
+	struct msg_config cfg;
+	char why[256], a[16];
+
+	if (msg_get_config(m, &cfg) == -1) {
+		log_warnx("malformed TUN_CONFIG from the control process");
+		return -1;
+	}
+	client_pull(cl, &cfg);
+	if (client_underlay_nets(cl, &u) == -1 ||
+	    client_underlay_gateways(cl, &u) == -1) {
+		log_warn("cannot read this host's addresses and routes to "
+		    "check the server's CONFIG");
+		return -1;
+	}
+	if (msg_config_judge(&cfg, &u, why, sizeof(why)) != NULL) {
+		log_warnx("refusing the CONFIG of %s:%u: %s",
+		    cl->c->remote_host, cl->c->remote_port, why);
+		return -1;
+	}
+	if (client_tun_apply(cl, &cfg) == -1)
+		return -1;
+	cl->vaddr = cfg.vaddr;
+	cl->prefix = cfg.prefix;
+	log_info("connected: %s/%u on %s, mtu %u, %u routes",
+	    ip4_str(cfg.vaddr, a), cfg.prefix, cl->dev, cfg.mtu, cfg.nroutes);
 	return 0;
 }
 
@@ -174,6 +342,7 @@ client_session_over(struct client *cl)
 	client_close(&cl->ctl);
 	client_close(&cl->data);
 	client_close(&cl->data_end);
+	client_tun_clear(cl);
 	if (cl->connected)
 		cl->backoff = cl->c->connect_retry;
 	delay = cl->backoff;
@@ -236,6 +405,7 @@ static void
 client_stop(struct client *cl)
 {
 	children_end(client_signal, cl, 3000);
+	client_tun_clear(cl);
 	if (cl->c->status_socket[0] != '\0')
 		unlink(cl->c->status_socket);
 }
@@ -260,7 +430,8 @@ client_open(struct client *cl)
 	snprintf(cl->dev, sizeof(cl->dev), "%s", cl->c->dev);
 	if ((cl->tun = tun_open(cl->dev, sizeof(cl->dev))) == -1)
 		fatal("open tun device %s", cl->c->dev);
-	if (fd_nonblock(cl->tun) == -1)
+	if (fd_nonblock(cl->tun) == -1 ||
+	    (cl->base_mtu = tun_get_mtu(cl->dev)) == -1)
 		fatal("tun");
 	cl->status = -1;
 	if (cl->c->status_socket[0] != '\0' &&

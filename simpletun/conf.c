@@ -45,6 +45,7 @@ enum conf_type {
 	T_FIXED,
 	T_ROUTE,
 	T_REMOTE,
+	T_PULL_FILTER,
 };
 
 enum conf_group {
@@ -88,9 +89,10 @@ typedef void conf_dump_fn(FILE *, const struct conf *,
 
 static conf_parse_fn parse_string, parse_uint, parse_bool, parse_addrport,
     parse_cidr, parse_keepalive, parse_pair, parse_ids, parse_enum,
-    parse_fixed, parse_route, parse_remote;
+    parse_fixed, parse_route, parse_remote, parse_pull_filter;
 static conf_dump_fn dump_string, dump_uint, dump_bool, dump_addrport,
-    dump_cidr, dump_pair, dump_enum, dump_fixed, dump_route, dump_remote;
+    dump_cidr, dump_pair, dump_enum, dump_fixed, dump_route, dump_remote,
+    dump_pull_filter;
 
 static const struct {
 	int nargs;
@@ -111,6 +113,7 @@ static const struct {
 	[T_FIXED] = { 2, true, parse_fixed, dump_fixed },
 	[T_ROUTE] = { 1, true, parse_route, dump_route },
 	[T_REMOTE] = { 1, false, parse_remote, dump_remote },
+	[T_PULL_FILTER] = { 2, true, parse_pull_filter, dump_pull_filter },
 };
 
 static const char *const conf_group_names[G_COUNT] = {
@@ -257,6 +260,34 @@ static const struct directive directives[] = {
 	  .help = "seconds before reconnecting, doubling up to MAX (1..3600)",
 	  .off = OFF(connect_retry), .off2 = OFF(connect_retry_max),
 	  .min = 1, .max = 3600 },
+	{ .name = "allow-full-tunnel", .args = "yes|no", .type = T_BOOL,
+	  .roles = CLI, .def = "no", .group = G_CLIENT,
+	  .help = "take pushed routes that cover this host's own networks, "
+	    "its gateways, the server's address or a reserved range (a full "
+	    "tunnel, 0.0.0.0/1 and 128.0.0.0/1); the server must then stay "
+	    "reachable by a longer route, e.g. on a network of this host. "
+	    "Always refused, whatever this says: a pushed route inside one "
+	    "of this host's networks or inside 0.0.0.0/8, 127.0.0.0/8, "
+	    "169.254.0.0/16, 224.0.0.0/4 or 240.0.0.0/4; a tunnel network "
+	    "overlapping any of those or holding a gateway or the server's "
+	    "address; MTU outside 576..8940; keepalive "
+	    "interval outside 1..300 or timeout outside interval+1..3600. A "
+	    "refused CONFIG ends the session with one log line, and the "
+	    "client tries again",
+	  .off = OFF(allow_full_tunnel) },
+	{ .name = "route-nopull", .args = "yes|no", .type = T_BOOL,
+	  .roles = CLI, .def = "no", .group = G_CLIENT,
+	  .help = "ignore every route the server pushes (its address, MTU "
+	    "and keepalive still apply)",
+	  .off = OFF(route_nopull) },
+	{ .name = "pull-filter", .args = "accept|ignore CIDR",
+	  .type = T_PULL_FILTER, .roles = CLI, .group = G_CLIENT,
+	  .help = "a rule for pushed routes (repeatable, at most 64): a "
+	    "route inside CIDR (prefix 0..32; 0.0.0.0/0 holds every route) "
+	    "is taken (accept) or dropped without ending the session "
+	    "(ignore); the first rule that holds a route decides, and a "
+	    "route no rule holds is taken. A taken route is still checked "
+	    "(see allow-full-tunnel)" },
 };
 
 #define CONF_NDIRS (sizeof(directives) / sizeof(directives[0]))
@@ -887,6 +918,51 @@ dump_remote(FILE *out, const struct conf *c, const struct directive *d)
 		    c->remote_port);
 }
 
+static const char *const pull_actions[] = { "accept", "ignore", NULL };
+
+static int
+parse_pull_filter(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	struct conf_pull_filter *f;
+	uint32_t addr = 0;
+	uint8_t prefix = 0;
+	unsigned i;
+
+	(void)d;
+	for (i = 0; pull_actions[i] != NULL; i++)
+		if (strcmp(av[0], pull_actions[i]) == 0)
+			break;
+	if (pull_actions[i] == NULL)
+		return conf_fail(err, errlen, "'%s' is not accept or ignore",
+		    av[0]);
+	if (c->npull_filters >= CONF_PULL_FILTERS_MAX)
+		return conf_fail(err, errlen, "more than %d rules",
+		    CONF_PULL_FILTERS_MAX);
+	if (conf_cidr(av[1], 0, 32, &addr, &prefix, err, errlen) == -1)
+		return -1;
+	/* field by field: no stack bytes in the padding, so a dump loads
+	 * back byte for byte */
+	f = &c->pull_filters[c->npull_filters++];
+	memset(f, 0, sizeof(*f));
+	f->addr = addr;
+	f->prefix = prefix;
+	f->ignore = i == 1;
+	return 0;
+}
+
+static void
+dump_pull_filter(FILE *out, const struct conf *c, const struct directive *d)
+{
+	const struct conf_pull_filter *f;
+	char a[INET_ADDRSTRLEN];
+
+	for (f = c->pull_filters; f < c->pull_filters + c->npull_filters; f++)
+		fprintf(out, "%s %s %s/%u\n", d->name,
+		    pull_actions[f->ignore ? 1 : 0], conf_ntoa(f->addr, a),
+		    f->prefix);
+}
+
 static int
 conf_apply(struct conf *c, const struct directive *d, char **av,
     const struct src *src, char *err, size_t errlen)
@@ -1391,6 +1467,26 @@ unsigned
 conf_slots(const struct conf *c)
 {
 	return c->max_clients + c->max_handshakes;
+}
+
+bool
+conf_pull_route(const struct conf *c, uint32_t net, uint8_t prefix,
+    const struct conf_pull_filter **rule)
+{
+	const struct conf_pull_filter *f;
+
+	if (rule != NULL)
+		*rule = NULL;
+	if (c->route_nopull)
+		return false;
+	for (f = c->pull_filters; f < c->pull_filters + c->npull_filters; f++)
+		if (prefix >= f->prefix &&
+		    (net & conf_mask(f->prefix)) == f->addr) {
+			if (rule != NULL)
+				*rule = f;
+			return !f->ignore;
+		}
+	return true;
 }
 
 uint16_t

@@ -25,6 +25,13 @@ struct conf_route {
 	uint8_t prefix;
 };
 
+/* pull-filter: a pushed route inside addr/prefix is taken or ignored. */
+struct conf_pull_filter {
+	uint32_t addr;		/* host byte order, host bits zero */
+	uint8_t prefix;
+	bool ignore;		/* false: accept */
+};
+
 struct conf_fixed {
 	char cn[65];
 	uint32_t addr;		/* host byte order */
@@ -32,6 +39,7 @@ struct conf_fixed {
 
 #define CONF_ROUTES_MAX 64
 #define CONF_FIXED_MAX 1024
+#define CONF_PULL_FILTERS_MAX 64
 #define CONF_PATH_MAX 4096
 
 struct conf {
@@ -77,6 +85,11 @@ struct conf {
 	char server_name[256];
 	unsigned connect_retry;			/* first backoff, seconds */
 	unsigned connect_retry_max;		/* backoff cap, seconds */
+	bool allow_full_tunnel;			/* pushed routes may cover
+						   our own networks */
+	bool route_nopull;			/* take no pushed route */
+	struct conf_pull_filter pull_filters[CONF_PULL_FILTERS_MAX];
+	unsigned npull_filters;
 };
 
 /* argv holds only the words after the subcommand. Fills c with defaults
@@ -109,5 +122,11 @@ void conf_help(FILE *out, enum conf_role role);
  * directive of every role from the same table as conf_help. */
 void conf_man(FILE *out);
 void conf_free(struct conf *c);
+/* Whether a client takes the pushed route net/prefix (host order): none
+ * with route-nopull; else the first pull-filter rule whose network holds
+ * the route decides; a route no rule holds is taken. *rule (if rule is not
+ * NULL) is the deciding rule, or NULL. */
+bool conf_pull_route(const struct conf *c, uint32_t net, uint8_t prefix,
+    const struct conf_pull_filter **rule);
 
 #endif

@@ -545,7 +545,11 @@ ctl_connect(struct control *ct, struct sockaddr_storage *peer)
 }
 
 /* HELLO, then CONFIG. In TLS 1.3 the server judges our certificate after
- * our side of the handshake is done, so its refusal arrives here. */
+ * our side of the handshake is done, so its refusal arrives here.
+ * The CONFIG is judged here against the server's address, which only we
+ * know; the parent judges it again against this host's networks and
+ * gateways, and is not told the address (see client.c). Routes we do not
+ * take are left out here; the parent drops them. */
 static void
 ctl_client_config(struct control *ct, const struct sockaddr_storage *peer,
     struct msg_config *cfg)
@@ -553,9 +557,10 @@ ctl_client_config(struct control *ct, const struct sockaddr_storage *peer,
 	uint64_t deadline = now_ms() + ct->c->handshake_timeout * 1000ULL;
 	struct msg_hello h = { .version = PROTO_VERSION,
 	    .index = ct->rx_index };
+	struct msg_underlay u = { .full_tunnel = ct->c->allow_full_tunnel };
+	struct msg_config taken;
 	uint8_t p[MSG_MAX_PAYLOAD];
 	char err[256];
-	const char *why;
 	struct msg m;
 	ssize_t n;
 
@@ -570,15 +575,23 @@ ctl_client_config(struct control *ct, const struct sockaddr_storage *peer,
 		log_warnx("%s refused the session: %s", ct->peer, err);
 		ctl_exit(ct, 1);
 	}
-	if (msg_get_config(&m, cfg) == -1 || m.type != MSG_CONFIG)
-		why = "expected CONFIG";
-	else
-		why = msg_config_check(cfg, peer->ss_family == AF_INET ?
-		    ntohl(((const struct sockaddr_in *)peer)->sin_addr.s_addr) :
-		    0);
-	if (why != NULL) {
-		log_warnx("bad CONFIG from %s: %s", ct->peer, why);
-		ctl_bye(ct, "bad CONFIG");
+	if (msg_get_config(&m, cfg) == -1 || m.type != MSG_CONFIG) {
+		log_warnx("expected CONFIG from %s, got %s", ct->peer,
+		    msg_name(m.type));
+		ctl_bye(ct, "expected CONFIG");
+	}
+	if (peer->ss_family == AF_INET)
+		u.server = ntohl(((const struct sockaddr_in *)peer)->
+		    sin_addr.s_addr);
+	taken = *cfg;
+	taken.nroutes = 0;
+	for (unsigned i = 0; i < cfg->nroutes; i++)
+		if (conf_pull_route(ct->c, cfg->routes[i].addr,
+		    cfg->routes[i].prefix, NULL))
+			taken.routes[taken.nroutes++] = cfg->routes[i];
+	if (msg_config_judge(&taken, &u, err, sizeof(err)) != NULL) {
+		log_warnx("refusing the CONFIG of %s: %s", ct->peer, err);
+		ctl_bye(ct, "CONFIG refused");
 	}
 	ct->tx_index = cfg->index;
 	ctl_tls_consume(ct, (size_t)n);
@@ -627,6 +640,8 @@ control_client_main(const struct conf *c, int parent, int data,
 	ctl_keys(&ct, 0, MSG_KEYS_TX_NOW);
 	if (c->reneg_sec != 0)
 		ct.rekey_at = now_ms() + (uint64_t)c->reneg_sec * 1000;
-	log_info("connected to %s as %s/%u", ct.peer, a, cfg.prefix);
+	/* the parent says "connected" once it has judged and applied it */
+	log_debug("CONFIG from %s: %s/%u, passed to the parent", ct.peer, a,
+	    cfg.prefix);
 	ctl_loop(&ct);
 }

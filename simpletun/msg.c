@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +14,8 @@
 #include "packet.h"
 
 _Static_assert(MSG_KEYMAT_LEN == PKT_KEYMAT_LEN, "KEYS carries PKT keymat");
+_Static_assert(MSG_MTU_MAX == 9000 - 20 - 8 - PKT_OVERHEAD,
+    "the largest MTU leaves room for IPv4, UDP and our header and tag");
 
 /* START: the peer's address */
 enum { START_PEER = 0, START_LEN = START_PEER + MSG_SA_LEN };
@@ -635,38 +639,230 @@ msg_get_epoch(const struct msg *m, struct msg_epoch *e)
 	return 0;
 }
 
+/* --- what a client takes from its server --- */
+
 static uint32_t
 prefix_mask(uint8_t prefix)
 {
 	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
 }
 
-const char *
-msg_config_check(const struct msg_config *c, uint32_t server)
+/* Nothing a server pushes may land in these: traffic for them must never
+ * leave through a tunnel, nor may the tunnel take their addresses. */
+static const struct {
+	uint32_t addr;
+	uint8_t prefix;
+	const char *name;
+} msg_reserved[] = {
+	{ 0x00000000, 8, "0.0.0.0/8 (this network)" },
+	{ 0x7f000000, 8, "127.0.0.0/8 (loopback)" },
+	{ 0xa9fe0000, 16, "169.254.0.0/16 (link-local)" },
+	{ 0xe0000000, 4, "224.0.0.0/4 (multicast)" },
+	{ 0xf0000000, 4, "240.0.0.0/4 (reserved)" },
+};
+
+/* a/ap lies inside (or is) b/bp */
+static bool
+net_inside(uint32_t a, uint8_t ap, uint32_t b, uint8_t bp)
 {
+	return ap >= bp && (a & prefix_mask(bp)) == (b & prefix_mask(bp));
+}
+
+static bool
+net_overlap(uint32_t a, uint8_t ap, uint32_t b, uint8_t bp)
+{
+	return net_inside(a, ap, b, bp) || net_inside(b, bp, a, ap);
+}
+
+static const char *
+msg_ip(uint32_t addr, char buf[INET_ADDRSTRLEN])
+{
+	struct in_addr in = { .s_addr = htonl(addr) };
+
+	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+}
+
+/* One refusal: the rule is returned; its detail goes to why if wanted. */
+static const char * __attribute__((format(printf, 4, 5)))
+msg_refuse(const char *rule, char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why != NULL && whylen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return rule;
+}
+
+/* The same subnet for both ends of the tunnel, each a host address. */
+static const char *
+msg_judge_form(const struct msg_config *c, char *why, size_t whylen)
+{
+	char a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
 	uint32_t mask;
 
 	if (c->prefix < 8 || c->prefix > 30)
-		return "bad prefix";
+		return msg_refuse("bad prefix", why, whylen,
+		    "prefix /%u is outside 8..30", c->prefix);
 	mask = prefix_mask(c->prefix);
 	if ((c->vaddr & mask) != (c->server_vaddr & mask) ||
 	    c->vaddr == c->server_vaddr || (c->vaddr & ~mask) == 0 ||
 	    (c->vaddr & ~mask) == ~mask)
-		return "bad addresses";
-	if (c->mtu < 576 || c->mtu > 9000)
-		return "bad mtu";
-	if (c->port == 0 || c->keepalive_interval == 0 ||
-	    c->keepalive_timeout <= c->keepalive_interval)
-		return "bad port or keepalive";
-	for (unsigned i = 0; i < c->nroutes; i++) {
-		const struct msg_route *r = &c->routes[i];
-
-		if (r->prefix > 32 || (r->addr & ~prefix_mask(r->prefix)) != 0)
-			return "bad pushed route";
-		if (server != 0 && (server & prefix_mask(r->prefix)) == r->addr)
-			return "a pushed route covers the server's own address";
-	}
+		return msg_refuse("bad addresses", why, whylen,
+		    "address %s/%u and server address %s do not fit",
+		    msg_ip(c->vaddr, a), c->prefix,
+		    msg_ip(c->server_vaddr, s));
+	if (c->port == 0)
+		return msg_refuse("bad port", why, whylen, "UDP port 0");
 	return NULL;
+}
+
+static const char *
+msg_judge_limits(const struct msg_config *c, char *why, size_t whylen)
+{
+	if (c->mtu < MSG_MTU_MIN || c->mtu > MSG_MTU_MAX)
+		return msg_refuse("bad mtu", why, whylen,
+		    "mtu %u is outside %u..%u", c->mtu, MSG_MTU_MIN,
+		    MSG_MTU_MAX);
+	if (c->keepalive_interval < 1 ||
+	    c->keepalive_interval > MSG_KA_INTERVAL_MAX ||
+	    c->keepalive_timeout <= c->keepalive_interval ||
+	    c->keepalive_timeout > MSG_KA_TIMEOUT_MAX)
+		return msg_refuse("bad keepalive", why, whylen,
+		    "keepalive %u %u is outside interval 1..%u, timeout "
+		    "interval+1..%u", c->keepalive_interval,
+		    c->keepalive_timeout, MSG_KA_INTERVAL_MAX,
+		    MSG_KA_TIMEOUT_MAX);
+	return NULL;
+}
+
+/* The tunnel's own network: it becomes a connected route of the client,
+ * which beats any route the client had into it. */
+static const char *
+msg_judge_address(const struct msg_config *c, const struct msg_underlay *u,
+    char *why, size_t whylen)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	uint32_t net = c->vaddr & prefix_mask(c->prefix);
+	const char *rule = "address overlaps the client's side";
+	unsigned i;
+
+	msg_ip(c->vaddr, a);
+	for (i = 0; i < sizeof(msg_reserved) / sizeof(msg_reserved[0]); i++)
+		if (net_overlap(net, c->prefix, msg_reserved[i].addr,
+		    msg_reserved[i].prefix))
+			return msg_refuse("address in a reserved range", why,
+			    whylen, "address %s/%u overlaps %s", a, c->prefix,
+			    msg_reserved[i].name);
+	for (i = 0; i < u->nnets; i++)
+		if (net_overlap(net, c->prefix, u->nets[i].addr,
+		    u->nets[i].prefix))
+			return msg_refuse(rule, why, whylen, "address %s/%u "
+			    "overlaps the client's network %s/%u", a,
+			    c->prefix, msg_ip(u->nets[i].addr, b),
+			    u->nets[i].prefix);
+	for (i = 0; i < u->ngateways; i++)
+		if (net_inside(u->gateways[i], 32, net, c->prefix))
+			return msg_refuse(rule, why, whylen, "address %s/%u "
+			    "holds the client's gateway %s", a, c->prefix,
+			    msg_ip(u->gateways[i], b));
+	if (u->server != 0 && net_inside(u->server, 32, net, c->prefix))
+		return msg_refuse(rule, why, whylen, "address %s/%u holds the "
+		    "server's address %s", a, c->prefix, msg_ip(u->server, b));
+	return NULL;
+}
+
+/* A route wider than one of ours: harmless to the longer routes the client
+ * has, but it takes everything else in its range, which only a client that
+ * allows a full tunnel accepts. */
+static const char *
+msg_judge_cover(const struct msg_route *r, const struct msg_underlay *u,
+    char *why, size_t whylen)
+{
+	const char *rule = "route covers the client's side";
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	const char *no = "and allow-full-tunnel is no";
+	unsigned i;
+
+	msg_ip(r->addr, a);
+	for (i = 0; i < sizeof(msg_reserved) / sizeof(msg_reserved[0]); i++)
+		if (net_inside(msg_reserved[i].addr, msg_reserved[i].prefix,
+		    r->addr, r->prefix))
+			return msg_refuse(rule, why, whylen, "route %s/%u "
+			    "covers %s %s", a, r->prefix, msg_reserved[i].name,
+			    no);
+	for (i = 0; i < u->nnets; i++)
+		if (net_inside(u->nets[i].addr, u->nets[i].prefix, r->addr,
+		    r->prefix))
+			return msg_refuse(rule, why, whylen, "route %s/%u "
+			    "covers the client's network %s/%u %s", a,
+			    r->prefix, msg_ip(u->nets[i].addr, b),
+			    u->nets[i].prefix, no);
+	for (i = 0; i < u->ngateways; i++)
+		if (net_inside(u->gateways[i], 32, r->addr, r->prefix))
+			return msg_refuse(rule, why, whylen, "route %s/%u "
+			    "covers the client's gateway %s %s", a, r->prefix,
+			    msg_ip(u->gateways[i], b), no);
+	if (u->server != 0 && net_inside(u->server, 32, r->addr, r->prefix))
+		return msg_refuse("a pushed route covers the server's own "
+		    "address", why, whylen, "route %s/%u covers the server's "
+		    "address %s %s", a, r->prefix, msg_ip(u->server, b), no);
+	return NULL;
+}
+
+static const char *
+msg_judge_route(const struct msg_route *r, const struct msg_underlay *u,
+    char *why, size_t whylen)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	unsigned i;
+
+	if (r->prefix > 32 || (r->addr & ~prefix_mask(r->prefix)) != 0)
+		return msg_refuse("bad pushed route", why, whylen, "route "
+		    "%s/%u is not a network", msg_ip(r->addr, a), r->prefix);
+	msg_ip(r->addr, a);
+	for (i = 0; i < sizeof(msg_reserved) / sizeof(msg_reserved[0]); i++)
+		if (net_inside(r->addr, r->prefix, msg_reserved[i].addr,
+		    msg_reserved[i].prefix))
+			return msg_refuse("route in a reserved range", why,
+			    whylen, "route %s/%u lies in %s", a, r->prefix,
+			    msg_reserved[i].name);
+	/* longer than a connected route: it takes part of our own network */
+	for (i = 0; i < u->nnets; i++)
+		if (net_inside(r->addr, r->prefix, u->nets[i].addr,
+		    u->nets[i].prefix))
+			return msg_refuse("route inside the client's network",
+			    why, whylen, "route %s/%u lies inside the client's "
+			    "network %s/%u", a, r->prefix,
+			    msg_ip(u->nets[i].addr, b), u->nets[i].prefix);
+	return u->full_tunnel ? NULL : msg_judge_cover(r, u, why, whylen);
+}
+
+const char *
+msg_config_judge(const struct msg_config *c, const struct msg_underlay *u,
+    char *why, size_t whylen)
+{
+	const char *rule;
+
+	if ((rule = msg_judge_form(c, why, whylen)) != NULL ||
+	    (rule = msg_judge_limits(c, why, whylen)) != NULL ||
+	    (rule = msg_judge_address(c, u, why, whylen)) != NULL)
+		return rule;
+	for (unsigned i = 0; i < c->nroutes; i++)
+		if ((rule = msg_judge_route(&c->routes[i], u, why,
+		    whylen)) != NULL)
+			return rule;
+	return NULL;
+}
+
+const char *
+msg_config_check(const struct msg_config *c, uint32_t server)
+{
+	struct msg_underlay u = { .server = server };
+
+	return msg_config_judge(c, &u, NULL, 0);
 }
 
 /* --- queue messages, guard -> data --- */

@@ -185,10 +185,49 @@ int msg_get_epoch(const struct msg *m, struct msg_epoch *e);
  * cut to size. */
 void msg_get_text(const struct msg *m, char *out, size_t size);
 
-/* Checks a CONFIG that msg_get_config read: prefix 8..30, both addresses
- * in it, MTU 576..9000, port and keepalive set, routes without host bits
- * and, if server (host order) is not 0, none covering the server's own
- * address. NULL if fine, else what is wrong. */
+/* What a client knows of its own side when it judges a CONFIG: the
+ * networks of its interfaces' addresses, the gateways of its routes, and
+ * the server's underlay address where that is known (host order, 0: not
+ * known here). full_tunnel is the client's allow-full-tunnel. */
+#define MSG_UNDERLAY_NETS 256
+#define MSG_UNDERLAY_GATEWAYS 64
+
+struct msg_underlay {
+	uint32_t server;
+	struct msg_route nets[MSG_UNDERLAY_NETS];
+	unsigned nnets;
+	uint32_t gateways[MSG_UNDERLAY_GATEWAYS];
+	unsigned ngateways;
+	bool full_tunnel;
+};
+
+/* The bounds a client holds a CONFIG to. The largest MTU still fits a
+ * sealed packet in IPv4 and UDP into a 9000-byte jumbo frame. */
+#define MSG_MTU_MIN 576
+#define MSG_MTU_MAX (9000 - 20 - 8 - 32)	/* 32: PKT_OVERHEAD */
+#define MSG_KA_INTERVAL_MAX 300
+#define MSG_KA_TIMEOUT_MAX 3600
+
+/* Judges a CONFIG that msg_get_config read, as its client would apply it
+ * (pushed routes the client ignores already dropped). Refused:
+ *  - a malformed one: prefix outside 8..30, addresses not in one subnet or
+ *    not host addresses, port 0, a route with host bits or prefix > 32;
+ *  - MTU outside MSG_MTU_MIN..MSG_MTU_MAX, keepalive interval outside
+ *    1..MSG_KA_INTERVAL_MAX or timeout outside interval+1..
+ *    MSG_KA_TIMEOUT_MAX;
+ *  - a tunnel network that overlaps a reserved range (0.0.0.0/8,
+ *    127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4, 240.0.0.0/4) or a network
+ *    of the client, or holds a gateway or the server;
+ *  - a route inside a reserved range or inside (or equal to) a network of
+ *    the client;
+ *  - unless u->full_tunnel: a route that covers a reserved range, a
+ *    network of the client, a gateway or the server.
+ * NULL if the client may apply it; else a fixed text naming the rule, and,
+ * if why is not NULL, one line there naming what is refused and why. */
+const char *msg_config_judge(const struct msg_config *c,
+    const struct msg_underlay *u, char *why, size_t whylen);
+/* msg_config_judge knowing only the server's address (0: not known), with
+ * no full tunnel. */
 const char *msg_config_check(const struct msg_config *c, uint32_t server);
 
 /* Socket addresses in messages: u8 family (0, 4 or 6) | u16 port | 16

@@ -88,8 +88,8 @@ tun_configure(const char *name, uint32_t addr, uint8_t prefix, unsigned mtu)
 	return tun_ioctl(SIOCSIFFLAGS, &ifr);
 }
 
-int
-tun_add_route(const char *name, uint32_t net, uint8_t prefix)
+static int
+tun_route(unsigned long req, const char *name, uint32_t net, uint8_t prefix)
 {
 	struct rtentry rt;
 	char dev[IFNAMSIZ];
@@ -103,12 +103,60 @@ tun_add_route(const char *name, uint32_t net, uint8_t prefix)
 	rt.rt_flags = RTF_UP;
 	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
-	r = ioctl(s, SIOCADDRT, &rt);
+	r = ioctl(s, req, &rt);
 	e = errno;
 	close(s);
-	if (r == -1 && e == EEXIST)
-		return 0;
 	errno = e;
+	return r;
+}
+
+int
+tun_add_route(const char *name, uint32_t net, uint8_t prefix)
+{
+	if (tun_route(SIOCADDRT, name, net, prefix) == 0)
+		return 0;
+	return errno == EEXIST ? 1 : -1;
+}
+
+int
+tun_del_route(const char *name, uint32_t net, uint8_t prefix)
+{
+	return tun_route(SIOCDELRT, name, net, prefix);
+}
+
+int
+tun_get_mtu(const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (tun_ioctl(SIOCGIFMTU, &ifr) == -1)
+		return -1;
+	return ifr.ifr_mtu;
+}
+
+/* Setting the address 0.0.0.0 deletes the device's address (the kernel
+ * inserts no address 0), and with it its connected and local routes. */
+int
+tun_unconfigure(const char *name, unsigned mtu)
+{
+	struct ifreq ifr;
+	int r = 0;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	sin_set(&ifr.ifr_addr, 0);
+	if (tun_ioctl(SIOCSIFADDR, &ifr) == -1)
+		r = -1;
+	if (tun_ioctl(SIOCGIFFLAGS, &ifr) == -1)
+		return -1;
+	ifr.ifr_flags &= ~IFF_UP;
+	if (tun_ioctl(SIOCSIFFLAGS, &ifr) == -1)
+		r = -1;
+	ifr.ifr_mtu = (int)mtu;
+	if (tun_ioctl(SIOCSIFMTU, &ifr) == -1)
+		r = -1;
 	return r;
 }
 

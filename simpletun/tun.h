@@ -1,4 +1,5 @@
-/* The tun device: open it, give it an address, MTU and routes. */
+/* The tun device: open it, give it an address, MTU and routes, and take
+ * them away again. */
 #ifndef TUN_H
 #define TUN_H
 
@@ -12,8 +13,15 @@ int tun_open(char *name, size_t namelen);
 /* Host-order IPv4 address and prefix, MTU, and brings the link up. */
 int tun_configure(const char *name, uint32_t addr, uint8_t prefix,
     unsigned mtu);
-/* Route net/prefix (host order) through the device; an existing one is ok. */
+/* Route net/prefix (host order) through the device: 0 if added, 1 if the
+ * same route was there already (the caller did not add it), -1. */
 int tun_add_route(const char *name, uint32_t net, uint8_t prefix);
+int tun_del_route(const char *name, uint32_t net, uint8_t prefix);
+/* The device's MTU, or -1. */
+int tun_get_mtu(const char *name);
+/* Removes the device's IPv4 address, brings the link down and sets mtu:
+ * as tun_open left it. Tries every step; -1 if one failed. */
+int tun_unconfigure(const char *name, unsigned mtu);
 /* Per-device IPv4 forwarding, so client-to-client needs no global switch. */
 int tun_set_forwarding(const char *name, bool on);
 

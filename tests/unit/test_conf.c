@@ -1494,6 +1494,98 @@ help_text(enum conf_role role)
 	return buf;
 }
 
+/* allow-full-tunnel, route-nopull, pull-filter: parsing, the round trip
+ * to a child, and which pushed routes a client takes. */
+static void
+test_pull(void)
+{
+	const struct conf_pull_filter *rule;
+	struct conf c;
+	char *text;
+
+	if (LOAD_OK(&c, CONF_CLIENT, NULL) == 0) {
+		CHECK(!c.allow_full_tunnel && !c.route_nopull);
+		CHECK(c.npull_filters == 0);
+		CHECK(conf_pull_route(&c, ip("0.0.0.0"), 0, &rule) && !rule);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, "--allow-full-tunnel", "yes",
+	    "--pull-filter", "accept", "203.0.113.128/25", "--pull-filter",
+	    "ignore", "203.0.113.0/24", "--pull-filter", "ignore",
+	    "10.0.0.0/8", "--pull-filter", "accept", "0.0.0.0/0") == 0) {
+		CHECK(c.allow_full_tunnel && !c.route_nopull);
+		CHECK(c.npull_filters == 4);
+		/* the first rule whose network holds the route decides */
+		CHECK(conf_pull_route(&c, ip("203.0.113.128"), 26, &rule));
+		CHECK(rule == &c.pull_filters[0]);
+		CHECK(!conf_pull_route(&c, ip("203.0.113.0"), 24, &rule));
+		CHECK(rule == &c.pull_filters[1]);
+		CHECK(!conf_pull_route(&c, ip("203.0.113.0"), 25, &rule));
+		CHECK(!conf_pull_route(&c, ip("10.9.9.9"), 32, NULL));
+		/* a route wider than a rule is not inside it */
+		CHECK(conf_pull_route(&c, ip("203.0.112.0"), 23, &rule));
+		CHECK(rule == &c.pull_filters[3]);
+		CHECK(conf_pull_route(&c, ip("0.0.0.0"), 0, &rule));
+		CHECK(rule == &c.pull_filters[3]);
+		text = ROUND_TRIP(&c);
+		CHECK(strstr(text, "allow-full-tunnel yes\n") != NULL);
+		CHECK(strstr(text, "route-nopull no\n") != NULL);
+		CHECK(strstr(text, "pull-filter accept 203.0.113.128/25\n"
+		    "pull-filter ignore 203.0.113.0/24\npull-filter ignore "
+		    "10.0.0.0/8\npull-filter accept 0.0.0.0/0\n") != NULL);
+		free(text);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, "--route-nopull", "yes", "--pull-filter",
+	    "accept", "0.0.0.0/0") == 0) {
+		CHECK(!conf_pull_route(&c, ip("203.0.113.0"), 24, &rule));
+		CHECK(rule == NULL);
+		free(ROUND_TRIP(&c));
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_CLIENT, "=--pull-filter: 'drop' is not accept or ignore",
+	    "--pull-filter", "drop", "10.0.0.0/8");
+	LOAD_ERR(CONF_CLIENT, "has host bits set", "--pull-filter", "ignore",
+	    "10.0.0.1/8");
+	LOAD_ERR(CONF_CLIENT, "prefix must be 0..32", "--pull-filter",
+	    "ignore", "10.0.0.0/33");
+	LOAD_ERR(CONF_CLIENT, "expects accept|ignore CIDR", "--pull-filter",
+	    "ignore");
+	LOAD_ERR(CONF_CLIENT, "not yes or no", "--route-nopull", "1");
+	LOAD_ERR(CONF_SERVER, "not a server directive", "--allow-full-tunnel",
+	    "yes");
+	LOAD_ERR(CONF_SERVER, "not a server directive", "--pull-filter",
+	    "ignore", "10.0.0.0/8");
+}
+
+/* 64 rules, and not one more. */
+static void
+test_pull_max(void)
+{
+	char line[64], text[64 * 64 + 64], *p;
+	size_t len = 0;
+	struct conf c;
+	int i;
+
+	text[0] = '\0';
+	for (i = 0; i < 64; i++) {
+		snprintf(line, sizeof(line), "pull-filter ignore 10.%d.0.0/16\n",
+		    i);
+		memcpy(text + len, line, strlen(line) + 1);
+		len += strlen(line);
+	}
+	p = write_conf("pull64.conf", text);
+	if (LOAD_OK(&c, CONF_CLIENT, "--config", p) == 0) {
+		CHECK(c.npull_filters == 64);
+		free(ROUND_TRIP(&c));
+		conf_free(&c);
+	}
+	memcpy(text + len, "pull-filter ignore 10.64.0.0/16\n", 33);
+	p = write_conf("pull65.conf", text);
+	LOAD_ERR(CONF_CLIENT, "pull65.conf:65: pull-filter: more than 64 rules",
+	    "--config", p);
+}
+
 static void
 test_help(void)
 {
@@ -1515,6 +1607,9 @@ test_help(void)
 	s = help_text(CONF_CLIENT);
 	CHECK(strstr(s, "--remote HOST[:PORT]") != NULL);
 	CHECK(strstr(s, "--connect-retry INITIAL MAX") != NULL);
+	CHECK(strstr(s, "--allow-full-tunnel yes|no") != NULL);
+	CHECK(strstr(s, "--route-nopull yes|no") != NULL);
+	CHECK(strstr(s, "--pull-filter accept|ignore CIDR") != NULL);
 	CHECK(strstr(s, "--pool") == NULL);
 	CHECK(strstr(s, "--mtu") == NULL);
 	free(s);
@@ -1556,6 +1651,8 @@ main(void)
 	test_round_trip_client();
 	test_round_trip_layers();
 	test_load_fd();
+	test_pull();
+	test_pull_max();
 	test_help();
 	cleanup();
 	if (failures > 0) {

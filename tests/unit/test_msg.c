@@ -984,9 +984,12 @@ test_config_check(void)
 	CHECK(msg_config_check(c, 0) != NULL);
 	(c = good_config())->mtu = 576;
 	CHECK(msg_config_check(c, 0) == NULL);
-	(c = good_config())->mtu = 9000;
+	/* 9000 less IPv4, UDP and 32 bytes of our header and tag */
+	(c = good_config())->mtu = 8940;
 	CHECK(msg_config_check(c, 0) == NULL);
-	(c = good_config())->mtu = 9001;
+	(c = good_config())->mtu = 8941;
+	CHECK(msg_config_check(c, 0) != NULL);
+	(c = good_config())->mtu = 9000;
 	CHECK(msg_config_check(c, 0) != NULL);
 	(c = good_config())->port = 0;
 	CHECK(msg_config_check(c, 0) != NULL);
@@ -1009,12 +1012,251 @@ test_config_check(void)
 	CHECK(msg_config_check(good_config(), 0xcb007105) != NULL);
 	(c = good_config())->routes[0] = (struct msg_route){ 0, 0 };
 	CHECK(msg_config_check(c, 0xc0000201) != NULL);	/* default route */
-	CHECK(msg_config_check(c, 0) == NULL);
+	/* it covers the reserved ranges too: a full tunnel, not by default */
+	CHECK(msg_config_check(c, 0) != NULL);
 	(c = good_config())->routes[0] = (struct msg_route){ 0xc0000201, 32 };
 	CHECK(msg_config_check(c, 0xc0000201) != NULL);
 	CHECK(msg_config_check(c, 0xc0000202) == NULL);
 	c->nroutes = 0;
 	CHECK(msg_config_check(c, 0xc0000201) == NULL);
+}
+
+/* --- msg_config_judge: a client's view of its own side --- */
+
+static uint32_t
+ip(const char *s)
+{
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, s, &in) != 1)
+		abort();
+	return ntohl(in.s_addr);
+}
+
+static struct msg_route
+cidr(const char *s, uint8_t prefix)
+{
+	return (struct msg_route){ ip(s), prefix };
+}
+
+/* A made-up host: a LAN, a second LAN with the default gateway, loopback,
+ * a point-to-point link, an onlink gateway outside every network; the
+ * server on a remote network. host() returns the same static each time. */
+static const struct msg_underlay *
+host(bool full_tunnel)
+{
+	static struct msg_underlay u;
+
+	memset(&u, 0, sizeof(u));
+	u.nets[u.nnets++] = cidr("192.0.2.0", 24);
+	u.nets[u.nnets++] = cidr("198.51.100.0", 24);
+	u.nets[u.nnets++] = cidr("127.0.0.0", 8);
+	u.nets[u.nnets++] = cidr("10.1.2.3", 32);
+	u.gateways[u.ngateways++] = ip("198.51.100.1");
+	u.gateways[u.ngateways++] = ip("100.64.0.1");
+	u.server = ip("198.19.200.5");
+	u.full_tunnel = full_tunnel;
+	return &u;
+}
+
+static struct msg_config *
+with_route(const char *addr, uint8_t prefix)
+{
+	struct msg_config *c = good_config();
+
+	c->routes[0] = cidr(addr, prefix);
+	return c;
+}
+
+static struct msg_config *
+with_address(const char *vaddr, const char *server, uint8_t prefix)
+{
+	struct msg_config *c = good_config();
+
+	c->vaddr = ip(vaddr);
+	c->server_vaddr = ip(server);
+	c->prefix = prefix;
+	c->nroutes = 0;
+	return c;
+}
+
+/* The route alone, judged by host(full): refused or not. */
+static bool
+route_refused(const char *addr, uint8_t prefix, bool full)
+{
+	return msg_config_judge(with_route(addr, prefix), host(full), NULL,
+	    0) != NULL;
+}
+
+/* why names what is refused; want is a substring of it. */
+static void
+check_why_at(int line, const struct msg_config *c,
+    const struct msg_underlay *u, const char *want)
+{
+	char why[256] = "";
+	const char *rule = msg_config_judge(c, u, why, sizeof(why));
+
+	if (rule == NULL || strstr(why, want) == NULL ||
+	    strchr(why, '\n') != NULL) {
+		fprintf(stderr, "%s:%d: want a refusal naming \"%s\", got "
+		    "%s: \"%s\"\n", __FILE__, line, want, rule ? rule : "none",
+		    why);
+		failures++;
+	}
+}
+
+#define CHECK_WHY(c, u, want) check_why_at(__LINE__, c, u, want)
+
+static void
+test_config_judge_limits(void)
+{
+	const struct msg_underlay *u = host(true);
+	struct msg_config *c;
+
+	CHECK(msg_config_judge(good_config(), host(false), NULL, 0) == NULL);
+	CHECK(MSG_MTU_MAX == 8940);
+	(c = good_config())->mtu = 9000;
+	CHECK_WHY(c, u, "mtu 9000 is outside 576..8940");
+	(c = good_config())->keepalive_interval = 300;
+	c->keepalive_timeout = 3600;
+	CHECK(msg_config_judge(c, u, NULL, 0) == NULL);
+	c->keepalive_interval = 301;
+	CHECK_WHY(c, u, "keepalive 301 3600 is outside");
+	(c = good_config())->keepalive_timeout = 3601;
+	CHECK(msg_config_judge(c, u, NULL, 0) != NULL);
+	(c = good_config())->keepalive_timeout = 65535;
+	CHECK(msg_config_judge(c, u, NULL, 0) != NULL);
+	(c = good_config())->keepalive_interval = 1;
+	c->keepalive_timeout = 2;
+	CHECK(msg_config_judge(c, u, NULL, 0) == NULL);
+	c->keepalive_interval = 0;
+	CHECK(msg_config_judge(c, u, NULL, 0) != NULL);
+}
+
+/* Nothing of the client's side gives way for the tunnel's own network,
+ * full tunnel or not. */
+static void
+test_config_judge_address(void)
+{
+	const struct msg_underlay *u = host(true);
+
+	CHECK_WHY(with_address("127.0.0.2", "127.0.0.1", 8), u,
+	    "address 127.0.0.2/8 overlaps 127.0.0.0/8 (loopback)");
+	CHECK(msg_config_judge(with_address("169.254.1.2", "169.254.1.1",
+	    24), u, NULL, 0) != NULL);
+	CHECK(msg_config_judge(with_address("224.0.0.2", "224.0.0.1", 24), u,
+	    NULL, 0) != NULL);
+	CHECK(msg_config_judge(with_address("240.0.0.2", "240.0.0.1", 24), u,
+	    NULL, 0) != NULL);
+	CHECK(msg_config_judge(with_address("0.1.0.2", "0.1.0.1", 24), u,
+	    NULL, 0) != NULL);
+	/* inside, equal to, around a network of the client */
+	CHECK_WHY(with_address("192.0.2.9", "192.0.2.10", 24), u,
+	    "overlaps the client's network 192.0.2.0/24");
+	CHECK_WHY(with_address("198.51.100.130", "198.51.100.129", 25), u,
+	    "overlaps the client's network 198.51.100.0/24");
+	CHECK_WHY(with_address("192.0.0.2", "192.0.0.1", 16), u,
+	    "overlaps the client's network 192.0.2.0/24");
+	CHECK_WHY(with_address("10.1.2.2", "10.1.2.1", 24), u,
+	    "overlaps the client's network 10.1.2.3/32");
+	CHECK_WHY(with_address("100.64.0.2", "100.64.0.3", 24), u,
+	    "holds the client's gateway 100.64.0.1");
+	CHECK_WHY(with_address("198.19.200.9", "198.19.200.1", 24), u,
+	    "holds the server's address 198.19.200.5");
+	/* next to them is fine */
+	CHECK(msg_config_judge(with_address("192.0.3.2", "192.0.3.1", 24), u,
+	    NULL, 0) == NULL);
+	CHECK(msg_config_judge(with_address("100.64.1.2", "100.64.1.1", 24),
+	    u, NULL, 0) == NULL);
+}
+
+static void
+test_config_judge_routes(void)
+{
+	static const struct {
+		const char *addr;
+		uint8_t prefix;
+	} always[] = {
+		/* inside (or equal to) a network of the client */
+		{ "198.51.100.128", 25 }, { "198.51.100.0", 24 },
+		{ "198.51.100.1", 32 }, { "192.0.2.2", 32 },
+		{ "10.1.2.3", 32 },
+		/* inside a reserved range */
+		{ "0.0.0.0", 8 }, { "0.0.0.1", 32 }, { "127.0.0.0", 8 },
+		{ "127.1.0.0", 16 }, { "169.254.0.0", 16 },
+		{ "169.254.169.254", 32 }, { "224.0.0.0", 4 },
+		{ "224.0.0.251", 32 }, { "239.0.0.0", 8 }, { "240.0.0.0", 4 },
+		{ "255.255.255.255", 32 },
+	}, unless_full[] = {
+		/* a full tunnel */
+		{ "0.0.0.0", 0 }, { "0.0.0.0", 1 }, { "128.0.0.0", 1 },
+		/* around a network, a gateway, the server, a reserved range */
+		{ "192.0.0.0", 16 }, { "198.0.0.0", 8 }, { "10.0.0.0", 8 },
+		{ "100.64.0.0", 16 }, { "100.64.0.1", 32 },
+		{ "198.19.0.0", 16 }, { "198.19.200.5", 32 },
+		{ "224.0.0.0", 3 }, { "126.0.0.0", 7 }, { "169.254.0.0", 15 },
+	}, fine[] = {
+		{ "198.18.0.0", 16 }, { "10.2.0.0", 16 }, { "203.0.113.0", 24 },
+		{ "192.0.3.0", 24 }, { "100.64.1.0", 24 }, { "8.8.8.8", 32 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(always) / sizeof(always[0]); i++) {
+		CHECK(route_refused(always[i].addr, always[i].prefix, false));
+		CHECK(route_refused(always[i].addr, always[i].prefix, true));
+	}
+	for (i = 0; i < sizeof(unless_full) / sizeof(unless_full[0]); i++) {
+		CHECK(route_refused(unless_full[i].addr, unless_full[i].prefix,
+		    false));
+		CHECK(!route_refused(unless_full[i].addr,
+		    unless_full[i].prefix, true));
+	}
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		CHECK(!route_refused(fine[i].addr, fine[i].prefix, false));
+		CHECK(!route_refused(fine[i].addr, fine[i].prefix, true));
+	}
+}
+
+static void
+test_config_judge_why(void)
+{
+	struct msg_config *c;
+	char why[8];
+
+	CHECK_WHY(with_route("198.51.100.128", 25), host(true), "route "
+	    "198.51.100.128/25 lies inside the client's network "
+	    "198.51.100.0/24");
+	CHECK_WHY(with_route("224.0.0.0", 24), host(false),
+	    "route 224.0.0.0/24 lies in 224.0.0.0/4 (multicast)");
+	CHECK_WHY(with_route("128.0.0.0", 1), host(false),
+	    "route 128.0.0.0/1 covers");
+	CHECK_WHY(with_route("128.0.0.0", 1), host(false),
+	    "allow-full-tunnel is no");
+	CHECK_WHY(with_route("192.0.0.0", 16), host(false),
+	    "covers the client's network 192.0.2.0/24");
+	CHECK_WHY(with_route("100.64.0.0", 16), host(false),
+	    "covers the client's gateway 100.64.0.1");
+	CHECK_WHY(with_route("198.19.200.0", 24), host(false),
+	    "covers the server's address 198.19.200.5");
+	CHECK_WHY(with_route("203.0.113.1", 24), host(false),
+	    "route 203.0.113.1/24 is not a network");
+	/* the last route decides as much as the first */
+	(c = good_config())->routes[1] = cidr("8.8.8.0", 24);
+	c->routes[2] = cidr("198.51.100.64", 26);
+	c->nroutes = 3;
+	CHECK_WHY(c, host(false), "198.51.100.64/26");
+	c->nroutes = 2;
+	CHECK(msg_config_judge(c, host(false), NULL, 0) == NULL);
+	/* a short buffer is cut, not overrun */
+	memset(why, 'x', sizeof(why));
+	c->nroutes = 3;
+	CHECK(msg_config_judge(c, host(false), why, sizeof(why)) != NULL);
+	CHECK(why[sizeof(why) - 1] == '\0');
+	/* the server alone: what msg_config_check knows */
+	CHECK(msg_config_check(with_route("198.19.200.0", 24),
+	    ip("198.19.200.5")) != NULL);
+	CHECK(msg_config_check(with_route("198.51.100.128", 25),
+	    ip("198.19.200.5")) == NULL);
 }
 
 /* --- sockets and fds --- */
@@ -1710,6 +1952,10 @@ main(void)
 	test_get_types();
 	test_text();
 	test_config_check();
+	test_config_judge_limits();
+	test_config_judge_address();
+	test_config_judge_routes();
+	test_config_judge_why();
 	test_socket();
 	test_fds();
 	test_qmsg_tun();

@@ -743,6 +743,28 @@ server_open_tun(struct server *sv, char *dev, size_t len)
 	    ip4_str(pool_server_addr(sv->pool), a), c->pool_prefix, c->mtu);
 }
 
+/* The acceptor removes its socket at exit as `user`: in a directory that
+ * user can write, or one we make for it. */
+static void
+server_status_open(struct server *sv)
+{
+	const char *path = sv->c->status_socket;
+	struct child_cred cred;
+	bool removable;
+
+	if (child_cred_of(sv->c->user, &cred) == -1)
+		fatal("user %s", sv->c->user);
+	if (status_dir(path, cred.uid, cred.gid, &removable) == -1)
+		fatal("directory of the status socket %s", path);
+	if (!removable)
+		log_warnx("status socket %s: user %s cannot write its "
+		    "directory, so the socket stays after the server ends (the "
+		    "next start replaces it); give it a directory of its own, "
+		    "e.g. /run/simpletun", path, sv->c->user);
+	if ((sv->status = status_listen(path)) == -1)
+		fatal("status socket %s", path);
+}
+
 static void
 server_open(struct server *sv)
 {
@@ -772,9 +794,8 @@ server_open(struct server *sv)
 	sa_set_port(&sv->groups[0], conf_udp_port(c));
 	sv->ngroups = 1;
 	sv->status = -1;
-	if (c->status_socket[0] != '\0' &&
-	    (sv->status = status_listen(c->status_socket)) == -1)
-		fatal("status socket %s", c->status_socket);
+	if (c->status_socket[0] != '\0')
+		server_status_open(sv);
 	log_info("listening on %s, data on UDP port %u", where,
 	    conf_udp_port(c));
 }

@@ -27,6 +27,40 @@ status_addr(const char *path, struct sockaddr_un *sun)
 }
 
 int
+status_dir(const char *path, uid_t uid, gid_t gid, bool *removable)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat sb;
+	char *slash;
+
+	if (strlen(path) >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, path, strlen(path) + 1);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &sb) == -1) {
+		if (errno != ENOENT || mkdir(dir, 0700) == -1 ||
+		    chown(dir, uid, gid) == -1 || stat(dir, &sb) == -1)
+			return -1;
+	}
+	/* In a sticky directory only the owner of the directory or of the
+	 * socket (root, who made it) may remove it. */
+	if (uid == 0 || (sb.st_uid == uid && (sb.st_mode & S_IWUSR)))
+		*removable = true;
+	else
+		*removable = !(sb.st_mode & S_ISVTX) &&
+		    (((sb.st_gid == gid) && (sb.st_mode & S_IWGRP)) ||
+		    (sb.st_mode & S_IWOTH));
+	return 0;
+}
+
+int
 status_listen(const char *path)
 {
 	struct sockaddr_un sun;

@@ -5,7 +5,8 @@
 # capability, NoNewPrivs and a seccomp filter, and so does the guard (as
 # `user`); the guard and the data processes never hold the server's private
 # key; no queue has a name; a process of one session can neither signal
-# nor open anything of another's; stray signals end nothing.
+# nor open anything of another's; stray signals end nothing; the server
+# removes its status socket although it runs as nobody.
 . "$(dirname "$0")/lib.sh"
 
 [[ -x $MEMSCAN ]] || fail "MEMSCAN=$MEMSCAN is not executable"
@@ -142,4 +143,25 @@ pass "SIGUSR1, SIGUSR2 and SIGPIPE end no process of the server or client"
 
 ping_ok A 198.18.0.1 || fail "no ping from A after the checks"
 ping_ok B 198.18.0.1 || fail "no ping from B after the checks"
+
+# --- the status socket of a server that runs as nobody ----------------------
+
+# $TMP is root's (0755): the server says it cannot remove its socket there.
+log_has server "status socket $TMP/server.sock: user nobody cannot write" ||
+    fail "no warning that the socket in $TMP will stay"
+stop_bg a || true
+stop_bg b || true
+stop_bg server || fail "the server did not exit cleanly"
+# In a directory it does not find, it makes one for nobody, and removes the
+# socket when it ends.
+SOCK=$TMP/run/st.sock server_start second
+[[ $(stat -c '%U %a' "$TMP/run") == "nobody 700" ]] ||
+    fail "$TMP/run is $(stat -c '%U %a' "$TMP/run"), want nobody 700"
+[[ -S $TMP/run/st.sock ]] || fail "no socket at $TMP/run/st.sock"
+! log_has second "cannot write its directory" ||
+    fail "the server warns about a directory it made itself"
+stop_bg second || fail "the second server did not exit cleanly"
+[[ ! -e $TMP/run/st.sock ]] || fail "the server left its status socket behind"
+pass "a server running as nobody removes its status socket from a" \
+    "directory it made (and warns where it cannot)"
 check_logs

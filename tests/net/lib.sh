@@ -454,14 +454,14 @@ daemon_args() {
 SESSION_UIDS=$((1879048192 + 2048 * ($$ % 100000)))
 
 # server_start [NAME] [-- EXTRA ARGS]: the server in S; waits for its
-# status socket $TMP/NAME.sock (SERVER_SOCK). NAME defaults to server (log
+# status socket $TMP/NAME.sock, or $SOCK if set (SERVER_SOCK). NAME defaults to server (log
 # $TMP/server.log). EXTRA ARGS replace the standard ones they name.
 SERVER_SOCK=
 server_start() {
 	local name=server c=$TMP/certs
 	if [[ $# -gt 0 && $1 != -- ]]; then name=$1; shift; fi
 	[[ ${1:-} != -- ]] || shift
-	SERVER_SOCK=$TMP/$name.sock
+	SERVER_SOCK=${SOCK:-$TMP/$name.sock}
 	daemon_args --listen 0.0.0.0:1194 --dev stun0 --ca "$c/ca.crt" \
 	    --cert "$c/server.crt" --key "$c/server.key" \
 	    --pool 198.18.0.0/24 --push-route 203.0.113.0/24 \

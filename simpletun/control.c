@@ -33,6 +33,12 @@
 #define PROTO_VERSION 2
 #define CTL_IO_MS 5000		/* one control message write, at most */
 #define CTL_CHILD_MS 10000	/* a sibling's answer, at most */
+/* REKEY from a client: every one costs an export and a KEYS message to the
+ * data process, so a client may not ask without bound. A bucket of 5, one
+ * back a second: an honest client rekeys at most every reneg-sec (>= 1 s)
+ * and so never runs dry. */
+#define CTL_REKEY_BURST 5
+#define CTL_REKEY_REFILL_MS 1000
 
 struct control {
 	const struct conf *c;
@@ -44,6 +50,9 @@ struct control {
 	uint32_t epoch;
 	uint64_t rekey_at;	/* client: when to send REKEY; 0: never */
 	bool rekey_sent;
+	uint64_t rekey_credit_ms;	/* server: the bucket, in ms of refill */
+	uint64_t rekey_seen_ms;		/* server: when it was last filled */
+	char cn[MSG_CN_MAX + 1];	/* server: the client's, for the log */
 	char peer[300];
 	uint8_t in[2 * MSG_MAX_LEN];	/* TLS bytes not yet parsed */
 	size_t inlen;
@@ -265,6 +274,23 @@ ctl_dispatch_parent(struct control *ct)
 	ctl_bye(ct, "shutting down");
 }
 
+/* Takes a token from the session's REKEY bucket; false if it is empty. */
+static bool
+ctl_rekey_allowed(struct control *ct)
+{
+	const uint64_t cap = CTL_REKEY_BURST * (uint64_t)CTL_REKEY_REFILL_MS;
+	uint64_t now = now_ms();
+
+	ct->rekey_credit_ms += now - ct->rekey_seen_ms;
+	if (ct->rekey_credit_ms > cap)
+		ct->rekey_credit_ms = cap;
+	ct->rekey_seen_ms = now;
+	if (ct->rekey_credit_ms < CTL_REKEY_REFILL_MS)
+		return false;
+	ct->rekey_credit_ms -= CTL_REKEY_REFILL_MS;
+	return true;
+}
+
 static void
 ctl_handle_peer_msg(struct control *ct, const struct msg *m)
 {
@@ -280,6 +306,12 @@ ctl_handle_peer_msg(struct control *ct, const struct msg *m)
 		log_info("%s said goodbye: %s", ct->peer, why);
 		ctl_exit(ct, 0);
 	case MSG_REKEY:
+		if (ct->server && !ctl_rekey_allowed(ct)) {
+			log_warnx("ending the session of %s from %s: REKEY more "
+			    "than %d in a burst or 1 a second", ct->cn,
+			    ct->peer, CTL_REKEY_BURST);
+			ctl_bye(ct, "rekeying too often");
+		}
 		if (!ct->server || epoch != ct->epoch + 1)
 			break;
 		/* We can open the new key at once; we send with it only once
@@ -452,11 +484,13 @@ control_server_main(const struct conf *c, int parent,
     const struct msg_start *st, int sock, int data, struct tls_pem *pem)
 {
 	struct control ct = { .c = c, .sock = sock, .parent = parent,
-	    .data = data, .server = true };
+	    .data = data, .server = true,
+	    .rekey_credit_ms = CTL_REKEY_BURST * (uint64_t)CTL_REKEY_REFILL_MS,
+	    .rekey_seen_ms = now_ms() };
 	uint8_t p[MSG_MAX_PAYLOAD];
 	struct msg_config cfg;
 	struct msg_grant g;
-	char err[256], cn[MSG_CN_MAX + 1];
+	char err[256];
 	SSL_CTX *ctx = ctl_tls_ctx(&ct, pem);
 
 	sa_str((const struct sockaddr *)&st->peer, ct.peer, sizeof(ct.peer));
@@ -470,14 +504,14 @@ control_server_main(const struct conf *c, int parent,
 		log_warnx("TLS handshake failed with %s: %s", ct.peer, err);
 		exit(0);
 	}
-	if (tls_peer_cn(ct.ssl, cn, sizeof(cn)) == -1) {
+	if (tls_peer_cn(ct.ssl, ct.cn, sizeof(ct.cn)) == -1) {
 		log_warnx("refusing %s: its certificate has no usable CN",
 		    ct.peer);
 		ctl_bye(&ct, "certificate without a usable CN");
 	}
-	log_set_client(cn, NULL);
+	log_set_client(ct.cn, NULL);
 	ctl_server_hello(&ct);
-	ctl_server_address(&ct, cn, &g);
+	ctl_server_address(&ct, ct.cn, &g);
 	ctl_server_config(&ct, &g, &cfg);
 	ctl_session(&ct, &cfg, c->keepalive_interval, c->keepalive_timeout,
 	    NULL);

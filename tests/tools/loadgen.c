@@ -16,7 +16,7 @@
  *
  *   loadgen --remote IP:PORT --server-name NAME --ca FILE --ca-key FILE -n N
  *       [--workers K] [--inflight M] [--timeout S] [--hold S] [--tries T]
- *       [--server-pid PID] [--json]
+ *       [--server-pid PID] [--rekey-flood N] [--json]
  *
  * The client certificates are made in memory: EC P-256 keys, CN load-0000
  * and up, signed with the CA's key and with the extensions certs/mkcerts
@@ -27,6 +27,12 @@
  * channel alive (a sealed KEEPALIVE each keepalive interval the server
  * sent) until the end; --hold waits that long between the last handshake
  * and the traffic check.
+ *
+ * --rekey-flood N: once every session is up, session 0 sends N REKEY
+ * messages back to back (epochs 1 to N, without waiting for REKEY_ACK), as
+ * a hostile client would, and keeps reading; whether the server then said
+ * BYE to it, and why, is reported. Session 0 is then left out of the
+ * traffic check: the others must still be up and carry traffic.
  *
  * Exit status: 0 if every session came up, got its reply and was still up
  * at the end; 1 otherwise; 2 for bad usage.
@@ -88,6 +94,7 @@ struct opts {
 	const char *ca, *ca_key;
 	unsigned long n, workers, inflight, timeout_s, hold_s, tries;
 	pid_t server_pid;		/* 0: no PSS figures */
+	unsigned long rekey_flood;	/* REKEYs session 0 sends; 0: none */
 	bool json;
 };
 
@@ -103,12 +110,18 @@ struct report {
 	uint32_t failed;		/* sessions that never came up or ended */
 	uint32_t replied;		/* sessions up whose echo came back */
 	uint64_t first_connect_us, last_config_us;
+	/* session 0, from the worker that has it */
+	uint32_t s0_up, s0_replied;	/* counted in up and replied too */
+	uint32_t s0_acks;		/* REKEY_ACKs to the flood */
+	bool s0_bye;
+	char s0_why[MSG_REASON_MAX + 1];	/* the BYE's reason */
 };
 
 /* What the parent tells its workers, one byte each. */
 enum command {
 	CMD_GO = 'g',			/* start the handshakes */
 	CMD_CHECK = 'c',		/* send the echo requests */
+	CMD_FLOOD = 'f',		/* session 0 sends its REKEYs */
 	CMD_STOP = 's',			/* say BYE, report and exit */
 };
 
@@ -183,7 +196,7 @@ usage(void)
 	    "--ca-key FILE -n N\n"
 	    "           [--workers K] [--inflight M] [--timeout S] "
 	    "[--hold S] [--tries T]\n"
-	    "           [--server-pid PID] [--json]\n");
+	    "           [--server-pid PID] [--rekey-flood N] [--json]\n");
 	exit(2);
 }
 
@@ -259,7 +272,7 @@ static void
 opt_parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_REMOTE = 256, O_NAME, O_CA, O_CA_KEY, O_WORKERS, O_INFLIGHT,
-	    O_TIMEOUT, O_HOLD, O_TRIES, O_PID, O_JSON };
+	    O_TIMEOUT, O_HOLD, O_TRIES, O_PID, O_FLOOD, O_JSON };
 	static const struct option longopts[] = {
 		{ "remote", required_argument, NULL, O_REMOTE },
 		{ "server-name", required_argument, NULL, O_NAME },
@@ -271,6 +284,7 @@ opt_parse(int argc, char **argv, struct opts *o)
 		{ "hold", required_argument, NULL, O_HOLD },
 		{ "tries", required_argument, NULL, O_TRIES },
 		{ "server-pid", required_argument, NULL, O_PID },
+		{ "rekey-flood", required_argument, NULL, O_FLOOD },
 		{ "json", no_argument, NULL, O_JSON },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -316,6 +330,10 @@ opt_parse(int argc, char **argv, struct opts *o)
 		case O_PID:
 			o->server_pid = (pid_t)opt_number("--server-pid", optarg,
 			    1, INT32_MAX);
+			break;
+		case O_FLOOD:
+			o->rekey_flood = opt_number("--rekey-flood", optarg, 1,
+			    100000);
 			break;
 		case O_JSON:
 			o->json = true;
@@ -770,10 +788,16 @@ sess_handle_msg(struct worker *w, struct sess *s, const struct msg *m)
 
 	if (m->type == MSG_BYE) {
 		msg_get_text(m, why, sizeof(why));
+		if (s->id == 0) {
+			w->rep.s0_bye = true;
+			memcpy(w->rep.s0_why, why, sizeof(why));
+		}
 		sess_fail(w, s, "the server said BYE%s: %s",
 		    s->state == SESS_CONFIG ? " instead of CONFIG" : "", why);
 	} else if (m->type == MSG_CONFIG && s->state == SESS_CONFIG)
 		sess_config(w, s, m);
+	else if (m->type == MSG_REKEY_ACK && s->id == 0 && w->o->rekey_flood)
+		w->rep.s0_acks++;
 	else
 		sess_fail(w, s, "unexpected %s", msg_name(m->type));
 }
@@ -964,6 +988,26 @@ sess_dispatch_udp(struct sess *s)
 	}
 }
 
+/* REKEY epoch 1, 2, ... n, back to back; the ACKs are only counted. */
+static void
+sess_rekey_flood(struct worker *w, struct sess *s, unsigned long n)
+{
+	uint8_t p[MSG_MAX_PAYLOAD], buf[MSG_MAX_LEN];
+	char err[256];
+	ssize_t len;
+
+	for (unsigned long i = 1; i <= n && s->state == SESS_UP; i++) {
+		struct msg_epoch e = { .epoch = (uint32_t)i };
+
+		len = msg_build(buf, sizeof(buf), MSG_REKEY, p,
+		    msg_put_epoch(p, &e));
+		if (len < 0 || tls_write(s->ssl, buf, (size_t)len, LG_IO_MS,
+		    err, sizeof(err)) == -1)
+			sess_fail(w, s, "send REKEY %lu: %s", i,
+			    len < 0 ? "cannot build" : err);
+	}
+}
+
 /* Says BYE and closes, as a client that is done. */
 static void
 sess_bye(struct sess *s)
@@ -994,6 +1038,10 @@ worker_count(const struct worker *w, struct report *r)
 		r->up += s->state == SESS_UP;
 		r->failed += s->state == SESS_FAILED;
 		r->replied += s->state == SESS_UP && s->replied;
+		if (s->id == 0) {
+			r->s0_up = s->state == SESS_UP;
+			r->s0_replied = s->state == SESS_UP && s->replied;
+		}
 	}
 }
 
@@ -1102,6 +1150,10 @@ worker_dispatch_parent(struct worker *w)
 		for (unsigned i = 0; i < w->ns; i++)
 			if (w->s[i].state == SESS_UP)
 				sess_echo(&w->s[i], now);
+		break;
+	case CMD_FLOOD:
+		if (w->ns > 0 && w->s[0].id == 0 && w->s[0].state == SESS_UP)
+			sess_rekey_flood(w, &w->s[0], w->o->rekey_flood);
 		break;
 	case CMD_STOP:
 		worker_stop(w);
@@ -1388,6 +1440,13 @@ children_collect(struct child *ch, unsigned long k, struct report *sum)
 		sum->up += r.up;
 		sum->failed += r.failed;
 		sum->replied += r.replied;
+		if (i == 0) {		/* worker 0 has session 0 */
+			sum->s0_up = r.s0_up;
+			sum->s0_replied = r.s0_replied;
+			sum->s0_acks = r.s0_acks;
+			sum->s0_bye = r.s0_bye;
+			memcpy(sum->s0_why, r.s0_why, sizeof(r.s0_why));
+		}
 		if (r.first_connect_us != 0 && (sum->first_connect_us == 0 ||
 		    r.first_connect_us < sum->first_connect_us))
 			sum->first_connect_us = r.first_connect_us;
@@ -1422,11 +1481,20 @@ struct result {
 	bool workers_ok;
 };
 
+/* With --rekey-flood, session 0 is the attacker: only the others count
+ * after the flood. */
 static bool
-result_ok(const struct result *r)
+result_ok(const struct opts *o, const struct result *r)
 {
-	return r->workers_ok && r->up.up == r->n && r->check.replied == r->n &&
-	    r->end.up == r->n;
+	uint32_t want = (uint32_t)r->n - (o->rekey_flood ? 1 : 0);
+	uint32_t replied = r->check.replied, end = r->end.up;
+
+	if (o->rekey_flood) {
+		replied -= r->check.s0_replied;
+		end -= r->end.s0_up;
+	}
+	return r->workers_ok && r->up.up == r->n && replied == want &&
+	    end == want;
 }
 
 static void
@@ -1445,7 +1513,32 @@ result_print_text(const struct opts *o, const struct result *r)
 		    r->base.procs, r->held.kb, r->held.procs,
 		    (double)r->held.kb / (double)r->n,
 		    ((double)r->held.kb - (double)r->base.kb) / (double)r->n);
-	printf("%s\n", result_ok(r) ? "ok" : "FAILED");
+	if (o->rekey_flood)
+		printf("rekey flood: %lu REKEYs from session 0, %u ACKs, %s%s\n",
+		    o->rekey_flood, r->end.s0_acks, r->end.s0_bye ?
+		    "BYE: " : "no BYE", r->end.s0_bye ? r->end.s0_why : "");
+	printf("%s\n", result_ok(o, r) ? "ok" : "FAILED");
+}
+
+/* The BYE reason as a JSON string: printable ASCII, quotes and backslashes
+ * escaped, anything else as \u00XX. */
+static void
+json_flood(const struct opts *o, const struct result *r)
+{
+	printf(", \"rekey_flood\": %lu, \"rekey_acks\": %u, "
+	    "\"flood_bye\": %s, \"flood_bye_reason\": \"", o->rekey_flood,
+	    r->end.s0_acks, r->end.s0_bye ? "true" : "false");
+	for (const char *c = r->end.s0_why; *c != '\0'; c++) {
+		unsigned char u = (unsigned char)*c;
+
+		if (u == '"' || u == '\\')
+			printf("\\%c", u);
+		else if (u < 0x20 || u > 0x7e)
+			printf("\\u%04x", u);
+		else
+			putchar(u);
+	}
+	putchar('"');
 }
 
 static void
@@ -1463,7 +1556,9 @@ result_print_json(const struct opts *o, const struct result *r)
 		    r->held.kb, r->held.procs,
 		    (double)r->held.kb / (double)r->n,
 		    ((double)r->held.kb - (double)r->base.kb) / (double)r->n);
-	printf(", \"ok\": %s}\n", result_ok(r) ? "true" : "false");
+	if (o->rekey_flood)
+		json_flood(o, r);
+	printf(", \"ok\": %s}\n", result_ok(o, r) ? "true" : "false");
 }
 
 static void
@@ -1483,6 +1578,8 @@ run(const struct opts *o, SSL_CTX *ctx, const struct ident *ids,
 	    r->up.last_config_us - r->up.first_connect_us : 0;
 	r->hs_seconds = (double)t / 1e6;
 	r->hs_rate = t > 0 ? r->up.up / r->hs_seconds : 0;
+	if (o->rekey_flood)
+		children_tell(ch, o->workers, CMD_FLOOD);
 	if (o->hold_s > 0)
 		sleep((unsigned)o->hold_s);
 	children_tell(ch, o->workers, CMD_CHECK);
@@ -1514,5 +1611,5 @@ main(int argc, char **argv)
 		result_print_text(&o, &r);
 	SSL_CTX_free(ctx);
 	idents_free(ids, o.n);
-	return result_ok(&r) ? 0 : 1;
+	return result_ok(&o, &r) ? 0 : 1;
 }

@@ -27,18 +27,17 @@
 #include "roles.h"
 #include "route.h"
 #include "sandbox.h"
+#include "slots.h"
 #include "stats.h"
 #include "util.h"
 
 #define GUARD_BATCH 64		/* tun reads per wake-up */
 #define GUARD_UDP_BATCH 16	/* datagrams per recvmmsg */
 #define GUARD_STATS_MS 1000
-#define GUARD_SLOT_BITS 16	/* a receiver index's low bits: its slot */
 #define GUARD_UDP_MAX 16	/* local addresses with a socket of ours */
 
 struct guard_out {
 	mqd_t q;		/* -1: no session in this slot */
-	uint32_t index;
 	size_t msgsize;		/* the queue's message size */
 	size_t fill;		/* bytes pending in buf */
 	unsigned npkts;
@@ -53,6 +52,7 @@ struct guard {
 	int tun, parent;
 	struct pollfd pfd[P_COUNT];	/* P_UDP + i: UDP socket i, or -1 */
 	unsigned nslots;
+	struct slot_table *slots;
 	struct route_table *routes;
 	struct guard_out *out;
 	int dirty;		/* first slot with pending packets, or -1 */
@@ -178,20 +178,14 @@ static void
 guard_forward(struct guard *g, uint8_t *buf, size_t len,
     const struct sockaddr_storage *from)
 {
-	struct pkt_hdr h;
 	struct guard_out *o;
-	unsigned slot;
+	int slot = slots_for_datagram(g->slots, buf + QMSG_UDP_HDR, len);
 
-	if (pkt_parse_hdr(buf + QMSG_UDP_HDR, len, &h) == -1) {
+	if (slot < 0) {
 		g->st.no_session++;
 		return;
 	}
-	slot = h.index & ((1u << GUARD_SLOT_BITS) - 1);
-	if (slot >= g->nslots || (o = &g->out[slot])->q == (mqd_t)-1 ||
-	    o->index != h.index) {
-		g->st.no_session++;
-		return;
-	}
+	o = &g->out[slot];
 	if (QMSG_UDP_HDR + len > o->msgsize) {
 		g->st.oversize++;
 		return;
@@ -230,6 +224,7 @@ guard_unregister(struct guard *g, unsigned slot)
 	struct guard_out *o = &g->out[slot];
 
 	route_del_slot(g->routes, (uint16_t)slot);
+	slots_unregister(g->slots, slot);
 	if (o->q != (mqd_t)-1)
 		mq_close(o->q);
 	free(o->buf);
@@ -246,13 +241,18 @@ guard_register(struct guard *g, const struct msg *m, int qfd)
 	uint8_t addr[4];
 
 	if (msg_get_register(m, &r) == -1 || r.slot >= g->nslots ||
-	    (r.index & ((1u << GUARD_SLOT_BITS) - 1)) != r.slot ||
 	    mq_getattr(qfd, &qa) == -1 || qa.mq_msgsize < 2048) {
 		log_warnx("refusing a malformed REGISTER");
 		close(qfd);
 		return;
 	}
 	guard_unregister(g, r.slot);
+	if (slots_register(g->slots, &r) == -1) {
+		log_warnx("refusing REGISTER of slot %u with index %08x",
+		    r.slot, r.index);
+		close(qfd);
+		return;
+	}
 	o = &g->out[r.slot];
 	if ((o->buf = malloc((size_t)qa.mq_msgsize)) == NULL) {
 		log_warn("slot %u", r.slot);
@@ -260,7 +260,6 @@ guard_register(struct guard *g, const struct msg *m, int qfd)
 		return;
 	}
 	o->q = qfd;
-	o->index = r.index;
 	o->msgsize = (size_t)qa.mq_msgsize;
 	put_u32(addr, r.vaddr);
 	if (route_add(g->routes, AF_INET, addr, r.slot) == -1) {
@@ -330,13 +329,15 @@ static void
 guard_init(struct guard *g)
 {
 	g->nslots = conf_slots(g->c);
+	g->slots = slots_new(g->nslots);
 	g->routes = route_new(g->nslots * 2);
 	g->out = calloc(g->nslots, sizeof(*g->out));
 	g->pktcap = 65536;
 	g->pkt = malloc(g->pktcap);
 	g->ucap = QMSG_UDP_HDR + g->c->mtu + PKT_OVERHEAD;
 	g->ubuf = malloc(GUARD_UDP_BATCH * g->ucap);
-	if (g->routes == NULL || g->out == NULL || g->pkt == NULL ||
+	if (g->slots == NULL || g->routes == NULL || g->out == NULL ||
+	    g->pkt == NULL ||
 	    g->ubuf == NULL)
 		fatal("guard memory");
 	for (unsigned i = 0; i < g->nslots; i++)

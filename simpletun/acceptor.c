@@ -32,13 +32,13 @@
 #include "msg.h"
 #include "pool.h"
 #include "roles.h"
+#include "slots.h"
 #include "stats.h"
 #include "status.h"
 #include "tls.h"
 #include "tun.h"
 #include "util.h"
 
-#define SLOT_BITS 16		/* a receiver index's low bits: its slot */
 #define UDP_GROUPS_MAX 16	/* local addresses with sockets on the port */
 
 struct session {
@@ -279,7 +279,7 @@ session_start(struct server *sv, int fd, const struct sockaddr_storage *ss,
 	}
 	sv->s[slot] = (struct session){ .used = true, .control_pid = pid,
 	    .ctl = ctl, .data = -1, .data_end = cd[1],
-	    .index = (uint32_t)rnd << SLOT_BITS | slot, .local = *local,
+	    .index = (uint32_t)rnd << SLOTS_INDEX_BITS | slot, .local = *local,
 	    .from = *ss };
 	snprintf(sv->s[slot].peer, sizeof(sv->s[slot].peer), "%s", peer);
 	session_pfd(sv, slot, ctl, -1);

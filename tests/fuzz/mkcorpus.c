@@ -753,6 +753,74 @@ corpus_route(void)
 	put_records("route", "whole-addresses");
 }
 
+/* guard: a slot count, then ops (see fuzz_guard.c). */
+static void
+g_register(uint16_t slot, uint32_t index, uint32_t vaddr)
+{
+	struct msg_register r = { .slot = slot, .index = index,
+	    .vaddr = vaddr };
+	uint8_t p[MSG_MAX_PAYLOAD];
+
+	rec_u8(0);
+	rec_bytes(p, msg_put_register(p, &r));
+}
+
+static void
+g_unregister(uint8_t slot)
+{
+	rec_u8(1);
+	rec_u8(slot);
+}
+
+static void
+g_datagram(uint32_t index)
+{
+	uint8_t d[PKT_OVERHEAD] = { PKT_KEEPALIVE, 0 };
+
+	put_u32(d + 4, index);
+	rec_u8(2);
+	rec_u8(PKT_OVERHEAD);
+	rec_bytes(d, sizeof(d));
+}
+
+static void
+g_tun(uint32_t vaddr)
+{
+	uint8_t a[4];
+
+	put_u32(a, vaddr);
+	rec_u8(3);
+	rec_bytes(a, 4);
+}
+
+static void
+corpus_guard(void)
+{
+	rec_u8(7);		/* 8 slots */
+	g_register(1, 0xabcd0001, 0xc6120002);
+	g_datagram(0xabcd0001);
+	g_datagram(0xabce0001);	/* the slot's, but not its index */
+	g_tun(0xc6120002);
+	g_unregister(1);
+	g_datagram(0xabcd0001);
+	g_tun(0xc6120002);
+	put_records("guard", "register-and-leave");
+	rec_u8(7);
+	g_register(2, 0xabcd0001, 0xc6120003);	/* index names slot 1 */
+	g_register(9, 0xabcd0009, 0xc6120004);	/* no such slot */
+	g_datagram(0xabcd0009);
+	g_unregister(70);
+	put_records("guard", "refused");
+	rec_u8(7);
+	g_register(1, 0x11110001, 0xc6120002);
+	g_register(2, 0x22220002, 0xc6120002);	/* takes the address over */
+	g_tun(0xc6120002);
+	g_register(1, 0x33330001, 0xc6120005);	/* a slot's new session */
+	g_datagram(0x11110001);
+	g_datagram(0x33330001);
+	put_records("guard", "takeover");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -770,5 +838,6 @@ main(int argc, char **argv)
 	corpus_stats();
 	corpus_qmsg();
 	corpus_route();
+	corpus_guard();
 	return 0;
 }

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,5 +21,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		abort();						\
 	}								\
 } while (0)
+
+/* A socket address as msg_put_sa writes it (the model the fuzzers check
+ * msg_get_sa/msg_put_sa against): no address, nothing but the family;
+ * IPv4, nothing after its 4 address bytes. */
+static inline void
+fuzz_canon_sa(uint8_t *p)
+{
+	if (p[0] == 0)
+		memset(p, 0, MSG_SA_LEN);
+	else if (p[0] == 4)
+		memset(p + 3 + 4, 0, MSG_SA_LEN - 3 - 4);
+}
 
 #endif

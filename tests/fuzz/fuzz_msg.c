@@ -26,15 +26,6 @@ union any {
 	struct msg_epoch epoch;
 };
 
-static void
-canon_sa(uint8_t *p)
-{
-	if (p[0] == 0)
-		memset(p, 0, MSG_SA_LEN);
-	else if (p[0] == 4)
-		memset(p + 3 + 4, 0, MSG_SA_LEN - 3 - 4);
-}
-
 /* put wrote want's n bytes; then get reads them back to the same put. */
 static void
 check_put(size_t put_len, const uint8_t *out, const uint8_t *want, size_t n)
@@ -59,7 +50,7 @@ check_gets(const struct msg *m, uint8_t *want)
 
 	if (msg_get_start(m, &u.start) == 0) {
 		CHECK(m->type == MSG_START);
-		canon_sa(want + START_PEER_AT);
+		fuzz_canon_sa(want + START_PEER_AT);
 		check_put(msg_put_start(out, &u.start), out, want, m->len);
 		n++;
 	}
@@ -69,7 +60,7 @@ check_gets(const struct msg *m, uint8_t *want)
 		CHECK(u.session.mtu >= 576 && u.session.mtu <= 9000 &&
 		    u.session.keepalive_timeout >
 		    u.session.keepalive_interval);
-		canon_sa(want + SESSION_PEER_AT);
+		fuzz_canon_sa(want + SESSION_PEER_AT);
 		check_put(msg_put_session(out, &u.session), out, want, m->len);
 		n++;
 	}

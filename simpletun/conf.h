@@ -78,6 +78,8 @@ struct conf {
 	unsigned nroutes;
 	struct conf_fixed *fixed;		/* fixed-address, heap */
 	unsigned nfixed;
+	bool push_redirect_gateway;		/* push 0.0.0.0/1, 128.0.0.0/1 */
+	char masquerade[IFNAMSIZ];		/* "" if none */
 
 	/* client */
 	char remote_host[256];
@@ -88,6 +90,7 @@ struct conf {
 	bool allow_full_tunnel;			/* pushed routes may cover
 						   our own networks */
 	bool route_nopull;			/* take no pushed route */
+	bool redirect_gateway;			/* all traffic into the tunnel */
 	struct conf_pull_filter pull_filters[CONF_PULL_FILTERS_MAX];
 	unsigned npull_filters;
 };
@@ -114,7 +117,8 @@ uint16_t conf_udp_port(const struct conf *c);
 unsigned conf_slots(const struct conf *c);
 /* Checks the loaded configuration as a whole (required directives, files
  * readable, pool large enough, fixed addresses inside the pool, session
- * uids enough for max-clients and used by no user or group). */
+ * uids enough for max-clients and used by no user or group, and a CONFIG
+ * that a client with default settings takes: msg_config_judge). */
 int conf_check(const struct conf *c, char *err, size_t errlen);
 /* Writes the directives of role, with their arguments, defaults and help. */
 void conf_help(FILE *out, enum conf_role role);
@@ -128,5 +132,9 @@ void conf_free(struct conf *c);
  * NULL) is the deciding rule, or NULL. */
 bool conf_pull_route(const struct conf *c, uint32_t net, uint8_t prefix,
     const struct conf_pull_filter **rule);
+/* The two routes of a full tunnel (OpenVPN's def1): 0.0.0.0/1 and
+ * 128.0.0.0/1, longer than any default route and together covering all. */
+#define CONF_REDIRECT_ROUTES 2
+extern const struct conf_route conf_redirect_routes[CONF_REDIRECT_ROUTES];
 
 #endif

@@ -36,6 +36,9 @@ enum msg_type {
 	MSG_STATUS_REPLY,	/* daemon -> a status connection: a line */
 	MSG_UDP_SOCKET,		/* acceptor -> guard, with one more unconnected
 				   socket on the port: empty */
+	MSG_TUN_SERVER,		/* client control -> client parent: the
+				   server's address it reached, before
+				   TUN_CONFIG */
 
 	/* over TLS, client <-> server */
 	MSG_HELLO = 0x100,
@@ -179,6 +182,8 @@ size_t msg_put_hello(uint8_t *p, const struct msg_hello *h);
 int msg_get_hello(const struct msg *m, struct msg_hello *h);
 size_t msg_put_config(uint8_t *p, const struct msg_config *c);
 int msg_get_config(const struct msg *m, struct msg_config *c);
+size_t msg_put_tun_server(uint8_t *p, const struct sockaddr_storage *ss);
+int msg_get_tun_server(const struct msg *m, struct sockaddr_storage *ss);
 size_t msg_put_epoch(uint8_t *p, const struct msg_epoch *e);
 int msg_get_epoch(const struct msg *m, struct msg_epoch *e);
 /* Text payloads (CN, reasons, status lines): copied with a NUL into out,

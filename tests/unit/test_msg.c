@@ -79,6 +79,7 @@ static const struct {
 	{ MSG_REKEY_DUE, 14, "REKEY_DUE", 0, 0 },
 	{ MSG_STATUS_REPLY, 15, "STATUS_REPLY", 0, 4096 },
 	{ MSG_UDP_SOCKET, 16, "UDP_SOCKET", 0, 0 },
+	{ MSG_TUN_SERVER, 17, "TUN_SERVER", 19, 19 },
 	{ MSG_HELLO, 0x100, "HELLO", 8, 8 },
 	{ MSG_CONFIG, 0x101, "CONFIG", 22, 342 },	/* 22 + 5 per route */
 	{ MSG_REKEY, 0x102, "REKEY", 4, 4 },
@@ -152,7 +153,7 @@ test_bounds(void)
 static void
 test_unknown(void)
 {
-	static const uint16_t bad[] = { 0, MSG_UDP_SOCKET + 1, 0xff, 0x0fff,
+	static const uint16_t bad[] = { 0, MSG_TUN_SERVER + 1, 0xff, 0x0fff,
 	    MSG_HELLO - 1, MSG_BYE + 1, 0x200, 0xffff };
 	uint8_t b[8] = { 0 };
 	struct msg m;

@@ -212,11 +212,14 @@ nl_addr_collect(const struct nlmsghdr *nlh, void *arg)
 	struct nl_addrs *as = arg;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *at;
-	struct nl_prefix p = { .family = ifa->ifa_family,
-	    .len = ifa->ifa_prefixlen };
+	struct nl_prefix p;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_index != as->ifindex ||
-	    nl_family_ok(p.family) == -1)
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
+		return MNL_CB_OK;
+	p = (struct nl_prefix){ .family = ifa->ifa_family,
+	    .len = ifa->ifa_prefixlen };
+	if (ifa->ifa_index != as->ifindex || nl_family_ok(p.family) == -1)
 		return MNL_CB_OK;
 	mnl_attr_for_each(at, nlh, sizeof(*ifa)) {
 		uint16_t t = mnl_attr_get_type(at);
@@ -290,7 +293,8 @@ nl_link_collect(const struct nlmsghdr *nlh, void *arg)
 {
 	const struct nlattr *at;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK)
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
 		return MNL_CB_OK;
 	mnl_attr_for_each(at, nlh, sizeof(struct ifinfomsg))
 		if (mnl_attr_get_type(at) == IFLA_MTU &&

@@ -128,8 +128,8 @@ wait_connected c
 mapfile -t PROCS < <(echo "${PID[c]}"; children_of "${PID[c]}")
 kill -KILL "${PROCS[@]}"
 stop_bg c KILL || true
-ipn C route show 198.51.100.2/32 | grep -q via ||
-    say "(the host route went with the client already)"
+ipn C route show 198.51.100.2/32 | grep -q 'via 192.0.2.1 dev eth0' ||
+    fail "the killed client's host route went already: $(ipn C route show)"
 [[ -s $STATE ]] || fail "the killed client left no state file"
 ft_client --redirect-gateway yes
 wait_until 30 log_has c 'removed the route 198\.51\.100\.2/32 left by a killed client' ||

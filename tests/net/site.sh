@@ -5,8 +5,10 @@
 # TCP transfers both ways. Client B gets A's network pushed and reaches L;
 # B cannot send from a source inside A's network (dropped, counted, never
 # on H's wire). While A is away its network's packets are dropped and
-# counted by the guard, and flow again once A is back. Bad client-network
-# configurations stop the server with one line.
+# counted by the guard, and flow again once A is back. Without pushing, or
+# without client-to-client, B gets no route (and with client-to-client off
+# B's packets to L are blocked). Bad client-network configurations stop the
+# server with one line.
 #
 #   L eth0 198.19.1.2/24 --- lan0 198.19.1.1/24 A eth0 192.0.2.2 --- S
 #   (L's default route via A; A forwards, as its admin would set up)
@@ -172,4 +174,26 @@ ipn B route show $LNET | grep -q "dev stun0" &&
     fail "B was pushed $LNET with push-client-networks no"
 ping_ok H 198.19.1.2 || fail "H -> L with push-client-networks no"
 pass "push-client-networks no: B gets no route to $LNET, H <-> L still works"
+
+# --- client-to-client no: A's network is another client's -----------------------
+
+stop_bg a3 || fail "client a3 did not exit cleanly"
+stop_bg b3 || fail "client b3 did not exit cleanly"
+stop_bg server2 || fail "the server did not exit cleanly"
+server_start server3 -- --client-network alice $LNET --client-to-client no
+client_start a4 A 192.0.2.1 alice
+client_start b4 B 198.51.100.1 bob
+wait_connected a4
+wait_connected b4
+ipn B route show $LNET | grep -q "dev stun0" &&
+    fail "B was pushed $LNET with client-to-client no"
+ping_ok H 198.19.1.2 || fail "H -> L with client-to-client no"
+ping_ok L 203.0.113.2 || fail "L -> H with client-to-client no"
+ipn B route add $LNET dev stun0
+before=$(stat_get "$SERVER_SOCK" session cn=bob blocked)
+ping_fails B 198.19.1.2 || fail "B reaches L with client-to-client no"
+wait_until 10 num -gt "$before" stat_get "$SERVER_SOCK" session cn=bob blocked ||
+    fail "bob's blocked counter stayed at $before"
+pass "client-to-client no: nothing pushed, H <-> L works, B -> L is blocked" \
+    "(bob's blocked $before -> $(stat_get "$SERVER_SOCK" session cn=bob blocked))"
 check_logs

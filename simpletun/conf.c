@@ -72,6 +72,9 @@ struct directive {
 	unsigned long min;		/* T_IDS: the lowest FIRST */
 	unsigned long max;		/* T_IDS: the largest COUNT */
 	const char *const *choices;	/* T_ENUM, NULL-terminated */
+	/* What a server's SIGHUP does with it (conf_reload); a directive
+	 * without this needs a restart, which is the safe default. */
+	enum conf_reload reload;
 };
 
 /* Where a directive came from, for error messages. */
@@ -152,11 +155,13 @@ static const struct directive directives[] = {
 	{ .name = "crl", .args = "FILE", .type = T_PATH, .roles = SRV | CLI,
 	  .group = G_TLS,
 	  .help = "revocation list to check the peer's certificate against",
-	  .off = OFF(crl), .size = SIZE(crl) },
+	  .off = OFF(crl), .size = SIZE(crl),
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "handshake-timeout", .args = "SECONDS", .type = T_UINT,
 	  .roles = SRV | CLI, .def = "10", .group = G_TLS,
 	  .help = "give up on a TLS handshake after SECONDS (1..300)",
-	  .off = OFF(handshake_timeout), .min = 1, .max = 300 },
+	  .off = OFF(handshake_timeout), .min = 1, .max = 300,
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "reneg-sec", .args = "SECONDS", .type = T_UINT,
 	  .roles = CLI, .def = "3600", .group = G_TLS,
 	  .help = "rekey the data channel this often (the client leads); "
@@ -176,7 +181,8 @@ static const struct directive directives[] = {
 	    "peer after TIMEOUT silent ones (1..3600); a client takes the "
 	    "server's unless given",
 	  .off = OFF(keepalive_interval), .off2 = OFF(keepalive_timeout),
-	  .min = 1, .max = 3600 },
+	  .min = 1, .max = 3600,
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "user", .args = "NAME", .type = T_STRING, .roles = SRV | CLI,
 	  .def = "nobody", .group = G_PROCESS,
 	  .help = "drop privileges to NAME once devices and sockets are open",
@@ -219,33 +225,40 @@ static const struct directive directives[] = {
 	{ .name = "client-to-client", .args = "yes|no", .type = T_BOOL,
 	  .roles = SRV, .def = "yes", .group = G_SERVER,
 	  .help = "let clients reach each other through the server",
-	  .off = OFF(client_to_client) },
+	  .off = OFF(client_to_client),
+	  .reload = CONF_RELOAD_LIVE },
 	{ .name = "max-clients", .args = "N", .type = T_UINT, .roles = SRV,
 	  .def = "64", .group = G_SERVER,
 	  .help = "established sessions at a time (1..1024)",
-	  .off = OFF(max_clients), .min = 1, .max = 1024 },
+	  .off = OFF(max_clients), .min = 1, .max = 1024,
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "max-handshakes", .args = "N", .type = T_UINT, .roles = SRV,
 	  .def = "64", .group = G_SERVER,
 	  .help = "TLS handshakes in progress at a time (1..1024), on top of "
 	    "max-clients: connections that have not authenticated never take "
 	    "an established session's place",
-	  .off = OFF(max_handshakes), .min = 1, .max = 1024 },
+	  .off = OFF(max_handshakes), .min = 1, .max = 1024,
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "max-handshakes-per-source", .args = "N", .type = T_UINT,
 	  .roles = SRV, .def = "8", .group = G_SERVER,
 	  .help = "TLS handshakes in progress from one address (1..1024); "
 	    "more connections from it are closed at once",
-	  .off = OFF(max_handshakes_per_source), .min = 1, .max = 1024 },
+	  .off = OFF(max_handshakes_per_source), .min = 1, .max = 1024,
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "duplicate-cn", .args = "replace|refuse", .type = T_ENUM,
 	  .roles = SRV, .def = "replace", .group = G_SERVER,
 	  .help = "what a new session does to a live one with the same CN",
-	  .off = OFF(duplicate_cn), .choices = dup_cn_names },
+	  .off = OFF(duplicate_cn), .choices = dup_cn_names,
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "push-route", .args = "CIDR", .type = T_ROUTE, .roles = SRV,
 	  .group = G_SERVER,
-	  .help = "route clients send into the tunnel (repeatable, at most 64)" },
+	  .help = "route clients send into the tunnel (repeatable, at most 64)",
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "fixed-address", .args = "CN ADDR", .type = T_FIXED,
 	  .roles = SRV, .group = G_SERVER,
 	  .help = "always give ADDR from the pool to certificate CN "
-	    "(repeatable)" },
+	    "(repeatable)",
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "remote", .args = "HOST[:PORT]", .type = T_REMOTE,
 	  .roles = CLI, .required = CLI, .group = G_CLIENT,
 	  .help = "server to connect to: name, IPv4 or [IPv6]; port 1194 "
@@ -1336,7 +1349,8 @@ conf_check_file(const char *name, const char *path, char *err,
 }
 
 static int
-conf_check_directives(const struct conf *c, char *err, size_t errlen)
+conf_check_directives(const struct conf *c, bool reload, char *err,
+    size_t errlen)
 {
 	const struct directive *d;
 	size_t i;
@@ -1348,6 +1362,8 @@ conf_check_directives(const struct conf *c, char *err, size_t errlen)
 		if ((d->required & c->role) && !conf_is_set(c, d))
 			return conf_fail(err, errlen, "%s needs '%s'",
 			    conf_role_name(c->role), d->name);
+		if (reload && d->reload == CONF_RELOAD_RESTART)
+			continue;
 		if (d->type == T_PATH && conf_is_set(c, d) &&
 		    conf_check_file(d->name, conf_cfield(c, d->off), err,
 		    errlen) == -1)
@@ -1439,10 +1455,10 @@ conf_check_ids(const struct conf *c, char *err, size_t errlen)
 	return r;
 }
 
-int
-conf_check(const struct conf *c, char *err, size_t errlen)
+static int
+conf_check_as(const struct conf *c, bool reload, char *err, size_t errlen)
 {
-	if (conf_check_directives(c, err, errlen) == -1)
+	if (conf_check_directives(c, reload, err, errlen) == -1)
 		return -1;
 	if (c->user[0] != '\0' && getpwnam(c->user) == NULL)
 		return conf_fail(err, errlen, "user: '%s' does not exist",
@@ -1450,6 +1466,118 @@ conf_check(const struct conf *c, char *err, size_t errlen)
 	if (c->role == CONF_SERVER && (conf_check_pool(c, err, errlen) == -1 ||
 	    conf_check_ids(c, err, errlen) == -1))
 		return -1;
+	return 0;
+}
+
+int
+conf_check(const struct conf *c, char *err, size_t errlen)
+{
+	return conf_check_as(c, false, err, errlen);
+}
+
+int
+conf_check_reload(const struct conf *c, char *err, size_t errlen)
+{
+	return conf_check_as(c, true, err, errlen);
+}
+
+/* The config text of one directive in c, as conf_dump writes it; NULL
+ * if there is no memory. */
+static char *
+conf_dump_one(const struct conf *c, const struct directive *d)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		return NULL;
+	if (conf_is_set(c, d))
+		conf_types[d->type].dump(f, c, d);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static void
+conf_name_append(char *list, size_t len, const char *name)
+{
+	size_t n = strlen(list);
+
+	snprintf(list + n, len - n, "%s%s", n > 0 ? ", " : "", name);
+}
+
+/* Writes the merged text of conf_reload into out. */
+static int
+conf_reload_text(const struct conf *cur, const struct conf *next, FILE *out,
+    char *restart, size_t restartlen)
+{
+	const struct directive *d;
+
+	restart[0] = '\0';
+	for (d = directives; d < directives + CONF_NDIRS; d++) {
+		char *was, *now;
+
+		if (!(d->roles & cur->role))
+			continue;
+		was = conf_dump_one(cur, d);
+		now = conf_dump_one(next, d);
+		if (was == NULL || now == NULL) {
+			free(was);
+			free(now);
+			return -1;
+		}
+		if (d->reload == CONF_RELOAD_RESTART && strcmp(was, now) != 0)
+			conf_name_append(restart, restartlen, d->name);
+		fputs(d->reload == CONF_RELOAD_RESTART ? was : now, out);
+		free(was);
+		free(now);
+	}
+	return 0;
+}
+
+int
+conf_reload(const struct conf *cur, struct conf *next, char *restart,
+    size_t restartlen, char *err, size_t errlen)
+{
+	struct src src = { "reloaded configuration", 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		r = -1;
+	else {
+		r = conf_reload_text(cur, next, f, restart, restartlen);
+		if (fclose(f) != 0)
+			r = -1;
+	}
+	conf_free(next);
+	if (r == -1) {
+		free(text);
+		return conf_fail(err, errlen, "reload: %s", strerror(errno));
+	}
+	if (conf_defaults(next, cur->role, err, errlen) == -1) {
+		free(text);
+		return -1;
+	}
+	/* fmemopen wants a size above 0; no text leaves the defaults */
+	if (len > 0 && (f = fmemopen(text, len, "r")) == NULL) {
+		free(text);
+		return conf_fail(err, errlen, "reload: %s", strerror(errno));
+	}
+	r = len > 0 ? conf_read(next, f, &src, err, errlen) : 0;
+	if (len > 0)
+		fclose(f);
+	free(text);
+	if (r == -1) {
+		conf_free(next);
+		return -1;
+	}
+	conf_finish(next);
 	return 0;
 }
 

@@ -1806,7 +1806,22 @@ static const char conf_man_tail[] =
     "removes every message queue it made, and the exit status is 0.\n"
     ".TP\n"
     ".B SIGHUP\n"
-    "does the same; simpletun does not read its configuration again.\n"
+    "a client ends as on SIGTERM.\n"
+    "The server reloads: see \\fBRELOAD\\fP below.\n"
+    ".TP\n"
+    ".B SIGUSR1\n"
+    "the server logs its status table, the lines that\n"
+    "\\fBsimpletun status\\fP prints, each as \\(lqstatus: ...\\(rq.\n"
+    ".TP\n"
+    ".B SIGUSR2\n"
+    "the server logs one line of counters: clients, handshakes, reloads\n"
+    "and the guard's packet counters.\n"
+    ".PP\n"
+    "Neither SIGUSR1 nor SIGUSR2 ends a session or any process; a client\n"
+    "and every process the server starts ignore both.\n"
+    "\\fBSIGHUP\\fP, \\fBSIGUSR1\\fP and \\fBSIGUSR2\\fP go to the\n"
+    "server's main process (the acceptor) only.\n"
+    "@RELOAD@"
     ".SH FILES\n"
     ".TP\n"
     ".I /dev/net/tun\n"
@@ -2035,9 +2050,84 @@ conf_man_examples(FILE *out)
 	conf_man_command(out, "certs/mkcerts \\-\\-revoke bob "
 	    "/etc/simpletun/pki", NULL);
 	fputs(".PP\n"
-	    "A server reads its \\fBcrl\\fP when it starts, so restart it.\n"
+	    "Then send the server \\fBSIGHUP\\fP: it reads the \\fBcrl\\fP\n"
+	    "again and ends bob's session (see RELOAD).\n"
 	    "The lists that mkcerts writes are valid for 30 days: write a new\n"
-	    "one with \\fB\\-\\-crl\\fP, and restart, before then.\n", out);
+	    "one with \\fB\\-\\-crl\\fP, and send \\fBSIGHUP\\fP, before then.\n",
+	    out);
+}
+
+static bool
+conf_man_reload_new(const struct directive *d)
+{
+	return (d->roles & CONF_SERVER) && d->reload == CONF_RELOAD_NEW;
+}
+
+static bool
+conf_man_reload_live(const struct directive *d)
+{
+	return (d->roles & CONF_SERVER) && d->reload == CONF_RELOAD_LIVE;
+}
+
+static bool
+conf_man_reload_restart(const struct directive *d)
+{
+	return (d->roles & CONF_SERVER) && d->reload == CONF_RELOAD_RESTART;
+}
+
+/* What SIGHUP does, with the lists from the directive table. */
+static void
+conf_man_reload(FILE *out)
+{
+	fputs(".SS RELOAD\n"
+	    "On \\fBSIGHUP\\fP the server reads its command line and\n"
+	    "\\fB\\-\\-config\\fP file again (the command line still wins),\n"
+	    "and its \\fBcrl\\fP file, as \\fBuser\\fP: both must be\n"
+	    "readable by it.\n"
+	    "A file that does not parse, or fails the checks made at startup,\n"
+	    "or a CRL that does not load or has expired, is refused with one\n"
+	    "line (\\(lqreload refused, the running configuration stays: ...\\(rq)\n"
+	    "and the server keeps running as it was.\n"
+	    "No session is dropped by a reload.\n"
+	    ".PP\n"
+	    "These take effect for every session and connection from then on: ",
+	    out);
+	conf_man_names(out, conf_man_reload_new);
+	fputs(".\nSessions that are up keep the routes and the address they\n"
+	    "were given until they reconnect; a lower \\fB\\%max\\-clients\\fP\n"
+	    "refuses new sessions until fewer are up, and ends none.\n"
+	    "These also change the sessions that are up, at once: ", out);
+	conf_man_names(out, conf_man_reload_live);
+	fputs(".\nWith a \\fBcrl\\fP, every session that is up has its client's\n"
+	    "certificate checked again against the new list (by its control\n"
+	    "process, which holds the TLS session), and each that fails now,\n"
+	    "a revoked one for instance, ends with a BYE whose reason its client\n"
+	    "logs (\\(lqserver ... ended the session; it said goodbye:\n"
+	    "certificate revoked\\(rq).\n"
+	    "Such a client keeps trying with its \\fB\\%connect\\-retry\\fP\n"
+	    "backoff, and is refused at each handshake.\n"
+	    ".PP\n"
+	    "The others are read once, at startup: ", out);
+	conf_man_names(out, conf_man_reload_restart);
+	fputs(".\nA reload that changes any of them, or raises\n"
+	    "\\fB\\%max\\-clients\\fP plus \\fB\\%max\\-handshakes\\fP above what the\n"
+	    "server started with, keeps the old value and names them in one\n"
+	    "line: \\(lqreload: these need a restart and were not applied:\n"
+	    "listen, pool\\(rq.\n"
+	    "New certificates and keys (\\fBca\\fP, \\fBcert\\fP, \\fBkey\\fP) also\n"
+	    "need a restart: the key is read as root, before the server drops\n"
+	    "its privileges.\n"
+	    ".SS KICK\n"
+	    ".B simpletun kick\n"
+	    "\\fICN\\fP \\fB\\-\\-status\\-socket\\fP \\fIPATH\\fP\n"
+	    "ends every session of the certificate \\fICN\\fP with a BYE whose\n"
+	    "reason its client logs; the client reconnects after\n"
+	    "\\fB\\%connect\\-retry\\fP's first delay, as after any end of a\n"
+	    "session (revoke the certificate to keep it out).\n"
+	    "Whoever may connect to the status socket may kick: the server\n"
+	    "makes it mode 0600, owned by root.\n"
+	    "Its exit status is 0 if a session ended, 1 if that CN had none,\n"
+	    "2 if the socket did not answer.\n", out);
 }
 
 void
@@ -2060,7 +2150,14 @@ conf_man(FILE *out)
 	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		conf_man_role(out, roles[i].role, roles[i].title);
 	conf_man_file_rules(out);
-	fputs(conf_man_tail, out);
+	/* the tail, with the reload section from the table in its place */
+	{
+		const char *at = strstr(conf_man_tail, "@RELOAD@");
+
+		fwrite(conf_man_tail, 1, (size_t)(at - conf_man_tail), out);
+		conf_man_reload(out);
+		fputs(at + strlen("@RELOAD@"), out);
+	}
 	conf_man_examples(out);
 	fputs(conf_man_see_also, out);
 }

@@ -201,6 +201,8 @@ corpus_fixed(void)
 	put_msg("hello", MSG_HELLO, p, msg_put_hello(p, &h));
 	put_msg("rekey", MSG_REKEY, p, msg_put_epoch(p, &e));
 	put_msg("rekey-ack", MSG_REKEY_ACK, p, msg_put_epoch(p, &e));
+	put_bad_msg("unknown-type", 0x4242, NULL, 0);
+	put_bad_msg("unknown-type-gap", MSG_STATUS_REPLY + 1, p, 4);
 	put_msg("recheck", MSG_RECHECK, p, msg_put_recheck(p, &rc));
 	put_msg("end-kicked", MSG_END, p, msg_put_end(p, &end));
 	end.cause = 0;
@@ -210,8 +212,6 @@ corpus_fixed(void)
 	put_msg("live-off", MSG_LIVE, p, msg_put_live(p, &live));
 	put_msg("kick", MSG_KICK, p, msg_put_kick(p, &kick));
 	put_msg("kick-bad-cn", MSG_KICK, "al\nce", 6);
-	put_bad_msg("unknown-type", 0x4242, NULL, 0);
-	put_bad_msg("unknown-type-gap", MSG_STATUS_REPLY + 1, p, 4);
 }
 
 static void

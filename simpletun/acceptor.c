@@ -496,6 +496,21 @@ session_recheck(struct server *sv, unsigned slot)
 	}
 }
 
+/* What a reload may have changed for a running session. Its data process
+ * reads this after the SESSION of its control process, which may have
+ * started before the reload with the configuration of then. */
+static void
+session_live(struct server *sv, unsigned slot)
+{
+	struct msg_live l = { .client_to_client = sv->c->client_to_client };
+	uint8_t p[MSG_MAX_PAYLOAD];
+	struct session *s = &sv->s[slot];
+
+	if (s->data != -1 && msg_send(s->data, MSG_LIVE, p,
+	    msg_put_live(p, &l)) == -1)
+		log_warn("reload: tell the data process of %s", s->cn);
+}
+
 static void
 session_grant(struct server *sv, unsigned slot, const struct msg *m)
 {
@@ -524,6 +539,8 @@ session_grant(struct server *sv, unsigned slot, const struct msg *m)
 		session_deny(sv, slot, "server out of resources");
 		return;	/* the address goes back when the session is freed */
 	}
+	if (sv->reloads > 0)
+		session_live(sv, slot);
 	g = (struct msg_grant){ .vaddr = s->vaddr,
 	    .prefix = sv->c->pool_prefix,
 	    .server_vaddr = pool_server_addr(sv->pool), .index = s->index };
@@ -1004,9 +1021,6 @@ server_reload_fixed(struct server *sv, const struct conf *next)
 static void
 server_reload_live(struct server *sv, bool c2c_changed, bool crl)
 {
-	struct msg_live l = { .client_to_client = sv->c->client_to_client };
-	uint8_t p[MSG_MAX_PAYLOAD];
-
 	if (c2c_changed && sv->c->client_to_client &&
 	    tun_set_forwarding(sv->dev, true) == -1)
 		log_warn("reload: client-to-client yes: cannot turn on "
@@ -1017,9 +1031,8 @@ server_reload_live(struct server *sv, bool c2c_changed, bool crl)
 
 		if (!s->used)
 			continue;
-		if (c2c_changed && s->data != -1 && msg_send(s->data,
-		    MSG_LIVE, p, msg_put_live(p, &l)) == -1)
-			log_warn("reload: tell the data process of %s", s->cn);
+		if (c2c_changed)
+			session_live(sv, i);
 		if (crl && s->vaddr != 0)
 			session_recheck(sv, i);
 		else if (crl)

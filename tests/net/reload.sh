@@ -7,7 +7,8 @@
 # new client (carol) gets the new push-route, and a client beyond the new
 # max-clients (dave) is refused. A changed listen is named in one
 # "needs a restart" line; a file that does not parse, or fails the checks,
-# is refused in one line and the server keeps serving. SIGUSR1 and SIGUSR2
+# is refused in one line and the server keeps serving; client-to-client
+# goes off and on for the live sessions. SIGUSR1 and SIGUSR2
 # log the status and the counters and leave every process and queue as they
 # were. `simpletun kick alice` ends alice's session with a BYE she logs,
 # and she reconnects.
@@ -181,6 +182,20 @@ server_alive || fail "the server ended on a broken configuration"
 ping_ok A 198.18.0.1 || fail "alice's tunnel does not carry traffic"
 pass "(7) broken files are refused: $(grep -o 'reload refused.*' \
     "$TMP/server.log" | tr '\n' '|')"
+
+# (7b) client-to-client changes for the sessions that are up, both ways.
+CAROL=$(vaddr carol)
+ping_ok A "$CAROL" || fail "alice cannot reach carol with client-to-client yes"
+write_conf 203.0.113.128/25 2 0.0.0.0:1194 "client-to-client no"
+hup 'applied: .*client-to-client no'
+ping_fails A "$CAROL" || fail "alice still reaches carol with client-to-client no"
+ping_ok A 198.18.0.1 || fail "alice cannot reach the server"
+write_conf 203.0.113.128/25 2 0.0.0.0:1194
+hup 'applied: .*client-to-client yes'
+ping_ok A "$CAROL" || fail "alice cannot reach carol again"
+[[ $(sget alice control_pid) == "$A_CTL" ]] || fail "alice's session ended"
+pass "(7b) client-to-client no, then yes, for the live sessions of alice" \
+    "and carol ($CAROL)"
 
 # (8) SIGUSR1 and SIGUSR2: logged, nothing ends, queues as they were.
 Q=$(guard_queues)

@@ -5,7 +5,7 @@
 # is revoked, and SIGHUP: alice's session and transfer go on untouched, bob
 # is ended with a BYE he logs as a revocation and is refused from then on, a
 # new client (carol) gets the new push-route, and a client beyond the new
-# max-clients (dave) is refused. A changed listen is named in one
+# max-clients (dave) is refused; carol's new fixed-address applies. A changed listen is named in one
 # "needs a restart" line; a file that does not parse, or fails the checks,
 # is refused in one line and the server keeps serving; client-to-client
 # goes off and on for the live sessions. SIGUSR1 and SIGUSR2
@@ -39,6 +39,7 @@ write_conf() {
 	keepalive 2 10
 	session-users $SESSION_UIDS 2048
 	${4:-}
+	$FIXED
 	EOF
 	mv "$CONF.new" "$CONF"
 }
@@ -54,6 +55,7 @@ hup() {
 	    fail "no '$1' in the server log after SIGHUP"
 }
 
+FIXED=
 write_conf 203.0.113.0/24 8 0.0.0.0:1194
 SERVER_SOCK=$SOCK
 start_bg server S "$SIMPLETUN" server --config "$CONF"
@@ -88,7 +90,9 @@ received() { stat -c %s "$OUT" 2>/dev/null || echo 0; }
 wait_until 60 num -ge 1000000 received ||
     fail "the transfer did not reach 1 MB ($(received) bytes)"
 
-# (1) push-route and max-clients change, bob is revoked, SIGHUP.
+# (1) push-route and max-clients change, carol gets a fixed address, bob
+# is revoked, SIGHUP.
+FIXED="fixed-address carol 198.18.0.100"
 write_conf 203.0.113.128/25 2 0.0.0.0:1194
 "$MKCERTS" --revoke bob "$C" >>"$TMP/mkcerts.log" 2>&1 ||
     fail "mkcerts --revoke bob failed"
@@ -98,7 +102,8 @@ mark=$(log_mark server)
 b_mark=$(log_mark b)
 a_mark=$(log_mark a)
 hup 'reload 1: applied'
-log_since server "$mark" 'reload 1: applied: 1 push-route.*max-clients 2' ||
+log_since server "$mark" \
+    'reload 1: applied: 1 push-route, 1 fixed-address, max-clients 2' ||
     fail "the reload did not apply push-route and max-clients"
 ! log_since server "$mark" 'need a restart' ||
     fail "a restart was asked for though only reloadable directives changed"
@@ -134,16 +139,19 @@ wait_bg recv 30 || fail "the receiver in S failed"
 pass "(3) alice's session (control $A_CTL) lived through it, and her" \
     "$((400 * 32768)) bytes arrived whole"
 
-# (4) a new client gets the new push-route; alice keeps hers.
+# (4) a new client gets the new push-route and fixed address; alice keeps
+# her route.
 client_start carol B 198.51.100.1 carol
 wait_connected carol
+[[ $(vaddr carol) == 198.18.0.100 ]] ||
+    fail "carol got $(vaddr carol), not her new fixed address 198.18.0.100"
 ipn B route show 203.0.113.128/25 | grep -q stun0 ||
     fail "carol did not get the new push-route 203.0.113.128/25"
 ! ipn B route show 203.0.113.0/24 | grep -q stun0 ||
     fail "carol got the old push-route 203.0.113.0/24"
 ipn A route show 203.0.113.0/24 | grep -q stun0 ||
     fail "alice lost the route she was given"
-pass "(4) carol connects with push-route 203.0.113.128/25"
+pass "(4) carol connects as 198.18.0.100 with push-route 203.0.113.128/25"
 
 # (5) max-clients 2 with alice and carol up: dave is refused, no one ends.
 mark=$(log_mark server)

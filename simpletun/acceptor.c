@@ -592,6 +592,7 @@ session_register(struct server *sv, unsigned slot, int qfd)
 		close(qfd);
 		return -1;
 	}
+	memcpy(r.cn, s->cn, sizeof(r.cn));
 	guard_tell(sv, MSG_REGISTER, p, msg_put_register(p, &r), qfd);
 	close(qfd);
 	s->registered = true;
@@ -887,6 +888,25 @@ server_listen(const struct conf *c)
 	return fd;
 }
 
+/* The client networks go into tun, where the guard hands them to their
+ * sessions. The routes belong to the device: they go with it when the last
+ * of our processes closes it, so nothing is left to remove as `user`. */
+static void
+server_client_routes(const struct conf *c, const char *dev)
+{
+	char a[16];
+
+	for (unsigned i = 0; i < c->nclient_nets; i++) {
+		const struct conf_client_net *n = &c->client_nets[i];
+
+		if (tun_add_route(dev, n->addr, n->prefix) == -1)
+			fatal("route client-network %s/%u of '%s' via %s",
+			    ip4_str(n->addr, a), n->prefix, n->cn, dev);
+		log_info("client-network %s/%u of '%s' via %s",
+		    ip4_str(n->addr, a), n->prefix, n->cn, dev);
+	}
+}
+
 static void
 server_open_tun(struct server *sv, char *dev, size_t len)
 {
@@ -900,6 +920,7 @@ server_open_tun(struct server *sv, char *dev, size_t len)
 		fatal("configure %s", dev);
 	if (c->client_to_client && tun_set_forwarding(dev, true) == -1)
 		log_warn("enable forwarding on %s for client-to-client", dev);
+	server_client_routes(c, dev);
 	if (fd_nonblock(sv->tun) == -1)
 		fatal("tun");
 	snprintf(sv->dev, sizeof(sv->dev), "%s", dev);

@@ -46,6 +46,7 @@ enum conf_type {
 	T_ROUTE,
 	T_REMOTE,
 	T_PULL_FILTER,
+	T_CLIENT_NET,
 };
 
 enum conf_group {
@@ -92,10 +93,11 @@ typedef void conf_dump_fn(FILE *, const struct conf *,
 
 static conf_parse_fn parse_string, parse_uint, parse_bool, parse_addrport,
     parse_cidr, parse_keepalive, parse_pair, parse_ids, parse_enum,
-    parse_fixed, parse_route, parse_remote, parse_pull_filter;
+    parse_fixed, parse_route, parse_remote, parse_pull_filter,
+    parse_client_net;
 static conf_dump_fn dump_string, dump_uint, dump_bool, dump_addrport,
     dump_cidr, dump_pair, dump_enum, dump_fixed, dump_route, dump_remote,
-    dump_pull_filter;
+    dump_pull_filter, dump_client_net;
 
 static const struct {
 	int nargs;
@@ -117,6 +119,7 @@ static const struct {
 	[T_ROUTE] = { 1, true, parse_route, dump_route },
 	[T_REMOTE] = { 1, false, parse_remote, dump_remote },
 	[T_PULL_FILTER] = { 2, true, parse_pull_filter, dump_pull_filter },
+	[T_CLIENT_NET] = { 2, true, parse_client_net, dump_client_net },
 };
 
 static const char *const conf_group_names[G_COUNT] = {
@@ -258,6 +261,22 @@ static const struct directive directives[] = {
 	  .roles = SRV, .group = G_SERVER,
 	  .help = "always give ADDR from the pool to certificate CN "
 	    "(repeatable)",
+	  .reload = CONF_RELOAD_NEW },
+	{ .name = "client-network", .args = "CN CIDR", .type = T_CLIENT_NET,
+	  .roles = SRV, .group = G_SERVER,
+	  .help = "a network (prefix 8..32) behind the client with "
+	    "certificate CN (repeatable, at most 64): the server routes it "
+	    "into its tun device at startup, sends its packets to that "
+	    "client's session while it is connected (and drops and counts "
+	    "them while not), and accepts packets from that client with a "
+	    "source inside it. Networks may not overlap each other, the pool "
+	    "or a push-route inside them. The client forwards between its "
+	    "network and the tunnel (its ip_forward is the admin's job)" },
+	{ .name = "push-client-networks", .args = "yes|no", .type = T_BOOL,
+	  .roles = SRV, .def = "yes", .group = G_SERVER,
+	  .help = "push each client-network as a route to the other clients "
+	    "(only with client-to-client, which lets them reach it)",
+	  .off = OFF(push_client_nets),
 	  .reload = CONF_RELOAD_NEW },
 	{ .name = "remote", .args = "HOST[:PORT]", .type = T_REMOTE,
 	  .roles = CLI, .required = CLI, .group = G_CLIENT,
@@ -894,6 +913,47 @@ dump_route(FILE *out, const struct conf *c, const struct directive *d)
 }
 
 static int
+parse_client_net(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	struct conf_client_net n = { 0 };
+	unsigned i;
+
+	(void)d;
+	if (!conf_cn_ok(av[0]))
+		return conf_fail(err, errlen, "'%s' is not a CN (1..%d visible "
+		    "ASCII characters)", av[0], CONF_CN_MAX);
+	if (conf_word(av[0], err, errlen) == -1)
+		return -1;
+	if (conf_cidr(av[1], 8, 32, &n.addr, &n.prefix, err, errlen) == -1)
+		return -1;
+	memcpy(n.cn, av[0], strlen(av[0]));
+	for (i = 0; i < c->nclient_nets; i++)
+		if (c->client_nets[i].addr == n.addr &&
+		    c->client_nets[i].prefix == n.prefix &&
+		    strcmp(c->client_nets[i].cn, n.cn) == 0)
+			return conf_fail(err, errlen, "'%s %s' given twice",
+			    av[0], av[1]);
+	if (c->nclient_nets >= CONF_CLIENT_NETS_MAX)
+		return conf_fail(err, errlen, "more than %d client networks",
+		    CONF_CLIENT_NETS_MAX);
+	c->client_nets[c->nclient_nets++] = n;
+	return 0;
+}
+
+static void
+dump_client_net(FILE *out, const struct conf *c, const struct directive *d)
+{
+	char a[INET_ADDRSTRLEN];
+	unsigned i;
+
+	for (i = 0; i < c->nclient_nets; i++)
+		fprintf(out, "%s %s %s/%u\n", d->name, c->client_nets[i].cn,
+		    conf_ntoa(c->client_nets[i].addr, a),
+		    c->client_nets[i].prefix);
+}
+
+static int
 parse_remote(struct conf *c, const struct directive *d, char **av,
     char *err, size_t errlen)
 {
@@ -1416,6 +1476,74 @@ conf_check_pool(const struct conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+static bool
+conf_overlap(uint32_t a, uint8_t ap, uint32_t b, uint8_t bp)
+{
+	uint32_t m = conf_mask(ap < bp ? ap : bp);
+
+	return (a & m) == (b & m);
+}
+
+/* A client network must have one owner and one way out: not the pool, not
+ * another client's network, and no push-route inside it (that would send
+ * the owner's own network back into its tunnel). */
+static int
+conf_check_client_net(const struct conf *c, const struct conf_client_net *n,
+    char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	const struct conf_client_net *o;
+	unsigned i;
+
+	conf_ntoa(n->addr, a);
+	if (conf_overlap(n->addr, n->prefix, c->pool_addr, c->pool_prefix))
+		return conf_fail(err, errlen, "client-network %s/%u of '%s' "
+		    "overlaps pool %s/%u", a, n->prefix, n->cn,
+		    conf_ntoa(c->pool_addr, b), c->pool_prefix);
+	for (o = c->client_nets; o < n; o++)
+		if (conf_overlap(n->addr, n->prefix, o->addr, o->prefix))
+			return conf_fail(err, errlen, "client-network %s/%u of "
+			    "'%s' overlaps %s/%u of '%s'", a, n->prefix, n->cn,
+			    conf_ntoa(o->addr, b), o->prefix, o->cn);
+	for (i = 0; i < c->nroutes; i++)
+		if (c->routes[i].prefix >= n->prefix &&
+		    conf_overlap(n->addr, n->prefix, c->routes[i].addr,
+		    c->routes[i].prefix))
+			return conf_fail(err, errlen, "push-route %s/%u is "
+			    "inside client-network %s/%u of '%s'",
+			    conf_ntoa(c->routes[i].addr, b),
+			    c->routes[i].prefix, a, n->prefix, n->cn);
+	return 0;
+}
+
+static int
+conf_check_client_nets(const struct conf *c, char *err, size_t errlen)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nclient_nets; i++)
+		if (conf_check_client_net(c, &c->client_nets[i], err,
+		    errlen) == -1)
+			return -1;
+	if (c->push_client_nets && c->client_to_client &&
+	    c->nroutes + c->nclient_nets > CONF_ROUTES_MAX)
+		return conf_fail(err, errlen, "push-route and client-network "
+		    "give more than %d routes to push; set "
+		    "push-client-networks no or push fewer",
+		    CONF_ROUTES_MAX);
+	return 0;
+}
+
+int
+conf_client_net_of(const struct conf *c, uint32_t addr)
+{
+	for (unsigned i = 0; i < c->nclient_nets; i++)
+		if ((addr & conf_mask(c->client_nets[i].prefix)) ==
+		    c->client_nets[i].addr)
+			return (int)i;
+	return -1;
+}
+
 static int
 conf_ids_taken(const struct conf *c, const char *id, unsigned long v,
     const char *kind, const char *name, char *err, size_t errlen)
@@ -1464,6 +1592,7 @@ conf_check_as(const struct conf *c, bool reload, char *err, size_t errlen)
 		return conf_fail(err, errlen, "user: '%s' does not exist",
 		    c->user);
 	if (c->role == CONF_SERVER && (conf_check_pool(c, err, errlen) == -1 ||
+	    conf_check_client_nets(c, err, errlen) == -1 ||
 	    conf_check_ids(c, err, errlen) == -1))
 		return -1;
 	return 0;

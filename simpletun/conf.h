@@ -46,7 +46,16 @@ struct conf_fixed {
 	uint32_t addr;		/* host byte order */
 };
 
+/* client-network: a network behind the client whose certificate has cn
+ * (OpenVPN's iroute with its route). */
+struct conf_client_net {
+	char cn[65];
+	uint32_t addr;		/* host byte order, host bits zero */
+	uint8_t prefix;
+};
+
 #define CONF_ROUTES_MAX 64
+#define CONF_CLIENT_NETS_MAX 64
 #define CONF_FIXED_MAX 1024
 #define CONF_PULL_FILTERS_MAX 64
 #define CONF_PATH_MAX 4096
@@ -87,6 +96,9 @@ struct conf {
 	unsigned nroutes;
 	struct conf_fixed *fixed;		/* fixed-address, heap */
 	unsigned nfixed;
+	struct conf_client_net client_nets[CONF_CLIENT_NETS_MAX];
+	unsigned nclient_nets;
+	bool push_client_nets;			/* to the other clients */
 
 	/* client */
 	char remote_host[256];
@@ -119,6 +131,8 @@ int conf_load_fd(struct conf *c, enum conf_role role, int fd, char *err,
 void conf_dump(const struct conf *c, FILE *out);
 /* The server's one UDP port: udp-port, or else the port of listen. */
 uint16_t conf_udp_port(const struct conf *c);
+/* The client-network entry whose network holds addr (host order), or -1. */
+int conf_client_net_of(const struct conf *c, uint32_t addr);
 /* Session slots (and uids): established sessions plus handshakes. */
 unsigned conf_slots(const struct conf *c);
 /* Checks the loaded configuration as a whole (required directives, files

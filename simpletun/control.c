@@ -206,6 +206,21 @@ ctl_keys(struct control *ct, uint32_t epoch, uint8_t flags)
 	log_debug("keys of epoch %u installed", epoch);
 }
 
+/* The client networks of cn (mine) or of every other CN (!mine), into
+ * out; returns how many. */
+static uint8_t
+ctl_client_nets(const struct conf *c, const char *cn, bool mine,
+    struct msg_route *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->nclient_nets && n < max; i++)
+		if ((strcmp(c->client_nets[i].cn, cn) == 0) == mine)
+			out[n++] = (struct msg_route){ c->client_nets[i].addr,
+			    c->client_nets[i].prefix };
+	return (uint8_t)n;
+}
+
 /* The SESSION message: what the data process needs besides keys. */
 static void
 ctl_session(struct control *ct, const struct msg_config *cfg,
@@ -222,6 +237,8 @@ ctl_session(struct control *ct, const struct msg_config *cfg,
 		s.pool = ct->c->pool_addr;
 		s.pool_prefix = ct->c->pool_prefix;
 		s.client_to_client = ct->c->client_to_client;
+		s.nnets = ctl_client_nets(ct->c, ct->cn, true, s.nets,
+		    MSG_NETS_MAX);
 	} else
 		s.peer = *peer;
 	if (msg_send(ct->data, MSG_SESSION, p, msg_put_session(p, &s)) == -1)
@@ -516,6 +533,11 @@ ctl_server_config(struct control *ct, const struct msg_grant *g,
 	for (unsigned i = 0; i < c->nroutes; i++)
 		cfg->routes[i] = (struct msg_route){ c->routes[i].addr,
 		    c->routes[i].prefix };
+	/* Other clients' networks are theirs to reach only through
+	 * client-to-client. */
+	if (c->push_client_nets && c->client_to_client)
+		cfg->nroutes += ctl_client_nets(c, ct->cn, false,
+		    cfg->routes + cfg->nroutes, MSG_ROUTES_MAX - cfg->nroutes);
 }
 
 /* Our TLS context from the PEM files we were handed, which are then closed:

@@ -35,6 +35,9 @@ enum {
 	SESSION_TX_INDEX = 25,
 	SESSION_PEER = 29,
 	SESSION_LEN = SESSION_PEER + MSG_SA_LEN,
+	/* then 0..MSG_NETS_MAX client networks of ROUTE_LEN bytes, which the
+	 * length counts */
+	SESSION_NETS = SESSION_LEN,
 };
 
 /* KEYS */
@@ -61,6 +64,7 @@ enum {
 	REGISTER_INDEX = 2,
 	REGISTER_VADDR = 6,
 	REGISTER_LEN = 10,
+	REGISTER_CN = REGISTER_LEN,	/* then 0..MSG_CN_MAX bytes of CN */
 	UNREGISTER_SLOT = 0,
 	UNREGISTER_LEN = 2,
 };
@@ -125,7 +129,8 @@ static int	msg_check_config(const uint8_t *, size_t);
  * which costs a few KiB of rodata and keeps the lookup a bounds check. */
 static const struct msg_spec msg_specs[] = {
 	[MSG_START] = { "START", START_LEN, START_LEN, NULL },
-	[MSG_SESSION] = { "SESSION", SESSION_LEN, SESSION_LEN, NULL },
+	[MSG_SESSION] = { "SESSION", SESSION_LEN, SESSION_LEN +
+	    ROUTE_LEN * MSG_NETS_MAX, NULL },
 	[MSG_KEYS] = { "KEYS", KEYS_LEN, KEYS_LEN, NULL },
 	[MSG_PEER_DEAD] = { "PEER_DEAD", 0, 0, NULL },
 	[MSG_STATS] = { "STATS", 0, STATS_MAX, NULL },
@@ -134,7 +139,8 @@ static const struct msg_spec msg_specs[] = {
 	[MSG_ADDRESS_GRANT] = { "ADDRESS_GRANT", GRANT_LEN, GRANT_LEN, NULL },
 	[MSG_ADDRESS_DENY] = { "ADDRESS_DENY", 1, MSG_REASON_MAX, NULL },
 	[MSG_QUEUE] = { "QUEUE", 0, 0, NULL },
-	[MSG_REGISTER] = { "REGISTER", REGISTER_LEN, REGISTER_LEN, NULL },
+	[MSG_REGISTER] = { "REGISTER", REGISTER_LEN, REGISTER_LEN + MSG_CN_MAX,
+	    NULL },
 	[MSG_UNREGISTER] = { "UNREGISTER", UNREGISTER_LEN, UNREGISTER_LEN,
 	    NULL },
 	[MSG_TUN_CONFIG] = { "TUN_CONFIG", CONFIG_ROUTES, CONFIG_MAX,
@@ -442,6 +448,41 @@ msg_get_start(const struct msg *m, struct msg_start *s)
 	return msg_get_sa(m->payload + START_PEER, &s->peer);
 }
 
+/* Client networks: n routes of ROUTE_LEN bytes; returns their end. */
+static uint8_t *
+msg_put_routes(uint8_t *p, const struct msg_route *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++, p += ROUTE_LEN) {
+		put_u32(p + ROUTE_ADDR, r[i].addr);
+		p[ROUTE_PREFIX] = r[i].prefix;
+	}
+	return p;
+}
+
+/* The same back; -1 if one is not a network (prefix > 32, host bits). */
+static int
+msg_get_routes(const uint8_t *p, struct msg_route *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++, p += ROUTE_LEN) {
+		uint8_t pl = p[ROUTE_PREFIX];
+
+		r[i].addr = get_u32(p + ROUTE_ADDR);
+		r[i].prefix = pl;
+		if (pl > 32 || (pl < 32 && (r[i].addr & (0xffffffffu >> pl))))
+			return -1;
+	}
+	return 0;
+}
+
+static size_t
+msg_put_text(uint8_t *p, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	memcpy(p, s, n);
+	return n;
+}
+
 size_t
 msg_put_session(uint8_t *p, const struct msg_session *s)
 {
@@ -457,7 +498,8 @@ msg_put_session(uint8_t *p, const struct msg_session *s)
 	put_u32(p + SESSION_RX_INDEX, s->rx_index);
 	put_u32(p + SESSION_TX_INDEX, s->tx_index);
 	msg_put_sa(p + SESSION_PEER, &s->peer);
-	return SESSION_LEN;
+	return (size_t)(msg_put_routes(p + SESSION_NETS, s->nets,
+	    s->nnets < MSG_NETS_MAX ? s->nnets : MSG_NETS_MAX) - p);
 }
 
 int
@@ -480,7 +522,11 @@ msg_get_session(const struct msg *m, struct msg_session *s)
 	s->rx_index = get_u32(p + SESSION_RX_INDEX);
 	s->tx_index = get_u32(p + SESSION_TX_INDEX);
 	if (s->mtu < 576 || s->mtu > 9000 || s->keepalive_interval == 0 ||
-	    s->keepalive_timeout <= s->keepalive_interval)
+	    s->keepalive_timeout <= s->keepalive_interval ||
+	    (m->len - SESSION_NETS) % ROUTE_LEN != 0)
+		return -1;
+	s->nnets = (uint8_t)((m->len - SESSION_NETS) / ROUTE_LEN);
+	if (msg_get_routes(p + SESSION_NETS, s->nets, s->nnets) == -1)
 		return -1;
 	return msg_get_sa(p + SESSION_PEER, &s->peer);
 }
@@ -539,7 +585,7 @@ msg_put_register(uint8_t *p, const struct msg_register *r)
 	put_u16(p + REGISTER_SLOT, r->slot);
 	put_u32(p + REGISTER_INDEX, r->index);
 	put_u32(p + REGISTER_VADDR, r->vaddr);
-	return REGISTER_LEN;
+	return REGISTER_LEN + msg_put_text(p + REGISTER_CN, r->cn, MSG_CN_MAX);
 }
 
 int
@@ -550,7 +596,9 @@ msg_get_register(const struct msg *m, struct msg_register *r)
 	r->slot = get_u16(m->payload + REGISTER_SLOT);
 	r->index = get_u32(m->payload + REGISTER_INDEX);
 	r->vaddr = get_u32(m->payload + REGISTER_VADDR);
-	return 0;
+	memcpy(r->cn, m->payload + REGISTER_CN, m->len - REGISTER_LEN);
+	r->cn[m->len - REGISTER_LEN] = '\0';
+	return strlen(r->cn) == (size_t)(m->len - REGISTER_LEN) ? 0 : -1;
 }
 
 size_t

@@ -56,6 +56,7 @@ enum msg_type {
 #define MSG_STATUS_MAX MSG_MAX_PAYLOAD
 #define MSG_KEYMAT_LEN 72	/* = PKT_KEYMAT_LEN, checked in msg.c */
 #define MSG_ROUTES_MAX 64
+#define MSG_NETS_MAX 64		/* client networks of one session */
 #define MSG_SA_LEN 19		/* a socket address: family | port | 16 */
 
 struct msg {
@@ -68,6 +69,11 @@ struct msg {
  * ride along (see child.h for their order per role). */
 struct msg_start {
 	struct sockaddr_storage peer;	/* control: the client's address */
+};
+
+struct msg_route {
+	uint32_t addr;			/* host order, host bits zero */
+	uint8_t prefix;
 };
 
 /* SESSION: what a data process needs besides keys. */
@@ -83,6 +89,8 @@ struct msg_session {
 	uint32_t rx_index;		/* carried by every packet we accept */
 	uint32_t tx_index;		/* put into every packet we send */
 	struct sockaddr_storage peer;	/* client: the server's UDP endpoint */
+	uint8_t nnets;			/* server: client-networks of this */
+	struct msg_route nets[MSG_NETS_MAX];	/* client, sources it may use */
 };
 
 #define MSG_KEYS_TX_NOW 1	/* send with it at once, not once the peer has */
@@ -105,6 +113,7 @@ struct msg_register {
 	uint16_t slot;
 	uint32_t index;
 	uint32_t vaddr;			/* IPv4, host order */
+	char cn[MSG_CN_MAX + 1];	/* "" or the client's: its networks */
 };
 
 struct msg_unregister {
@@ -117,10 +126,6 @@ struct msg_hello {
 	uint32_t index;			/* the client's receiver index */
 };
 
-struct msg_route {
-	uint32_t addr;			/* host order, host bits zero */
-	uint8_t prefix;
-};
 
 /* CONFIG (and TUN_CONFIG): what the server tells its client. */
 struct msg_config {

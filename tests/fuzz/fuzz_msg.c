@@ -165,7 +165,7 @@ check_payload(const struct msg *m)
 	n = check_gets(&c, want);
 	CHECK(n <= 1);
 	/* these have no limit but their length */
-	if (is_type(m, MSG_REGISTER, MSG_UNREGISTER) ||
+	if (is_type(m, MSG_UNREGISTER, MSG_UNREGISTER) ||
 	    is_type(m, MSG_HELLO, MSG_HELLO) ||
 	    is_type(m, MSG_CONFIG, MSG_TUN_CONFIG) ||
 	    is_type(m, MSG_REKEY, MSG_REKEY_ACK) ||
@@ -179,6 +179,9 @@ check_payload(const struct msg *m)
 		CHECK(n == (p[0] == 0 || p[0] == 4 || p[0] == 6));
 	if (m->type == MSG_KEYS)
 		CHECK(n == ((p[4] & ~MSG_KEYS_TX_NOW) == 0));
+	/* REGISTER: a CN after 10 bytes, without a NUL in it */
+	if (m->type == MSG_REGISTER)
+		CHECK(n == (memchr(p + 10, 0, m->len - 10u) == NULL));
 	check_text(&c);
 	free(p);
 }

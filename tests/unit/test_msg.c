@@ -64,7 +64,7 @@ static const struct {
 	unsigned min, max;
 } types[] = {
 	{ MSG_START, 1, "START", 19, 19 },	/* a socket address */
-	{ MSG_SESSION, 2, "SESSION", 48, 48 },
+	{ MSG_SESSION, 2, "SESSION", 48, 368 },	/* + 5 per client network */
 	{ MSG_KEYS, 3, "KEYS", 149, 149 },	/* epoch | flags | 2 keymat */
 	{ MSG_PEER_DEAD, 4, "PEER_DEAD", 0, 0 },
 	{ MSG_STATS, 5, "STATS", 0, 512 },
@@ -73,7 +73,7 @@ static const struct {
 	{ MSG_ADDRESS_GRANT, 8, "ADDRESS_GRANT", 13, 13 },
 	{ MSG_ADDRESS_DENY, 9, "ADDRESS_DENY", 1, 256 },
 	{ MSG_QUEUE, 10, "QUEUE", 0, 0 },
-	{ MSG_REGISTER, 11, "REGISTER", 10, 10 },
+	{ MSG_REGISTER, 11, "REGISTER", 10, 74 },	/* + the CN */
 	{ MSG_UNREGISTER, 12, "UNREGISTER", 2, 2 },
 	{ MSG_TUN_CONFIG, 13, "TUN_CONFIG", 22, 342 },
 	{ MSG_REKEY_DUE, 14, "REKEY_DUE", 0, 0 },
@@ -466,6 +466,15 @@ static const uint8_t session_wire[48] = {
 };
 
 static bool
+nets_equal(const struct msg_route *a, const struct msg_route *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (a[i].addr != b[i].addr || a[i].prefix != b[i].prefix)
+			return false;
+	return true;
+}
+
+static bool
 session_equal(const struct msg_session *a, const struct msg_session *b)
 {
 	return a->vaddr == b->vaddr && a->prefix == b->prefix &&
@@ -475,7 +484,45 @@ session_equal(const struct msg_session *a, const struct msg_session *b)
 	    a->keepalive_interval == b->keepalive_interval &&
 	    a->keepalive_timeout == b->keepalive_timeout &&
 	    a->mtu == b->mtu && a->rx_index == b->rx_index &&
-	    a->tx_index == b->tx_index && sa_equal(&a->peer, &b->peer);
+	    a->tx_index == b->tx_index && sa_equal(&a->peer, &b->peer) &&
+	    a->nnets == b->nnets && nets_equal(a->nets, b->nets, a->nnets);
+}
+
+/* Client networks ride after the fixed part, 5 bytes each, counted by the
+ * length; each must be a network. */
+static void
+test_session_nets(void)
+{
+	static const uint8_t nets_wire[10] = { 198, 19, 1, 0, 24,
+	    203, 0, 113, 128, 25 };
+	struct msg_session s = session_v, t;
+	uint8_t p[48 + 10];
+	struct msg m;
+
+	sa4(&s.peer, "192.0.2.10", 51820);
+	s.nnets = 2;
+	s.nets[0] = (struct msg_route){ 0xc6130100, 24 };
+	s.nets[1] = (struct msg_route){ 0xcb007180, 25 };
+	out_clear();
+	CHECK(msg_put_session(out, &s) == 58 &&
+	    memcmp(out + 48, nets_wire, sizeof(nets_wire)) == 0 &&
+	    out[58] == 0xee);
+	memset(&t, 0x5a, sizeof(t));
+	m = framed(MSG_SESSION, out, 58);
+	CHECK(msg_get_session(&m, &t) == 0 && session_equal(&s, &t));
+	memcpy(p, out, sizeof(p));
+	m = framed(MSG_SESSION, p, 57);		/* a network cut short */
+	CHECK(msg_get_session(&m, &t) == -1);
+	p[48 + 9] = 24;				/* host bits */
+	m = framed(MSG_SESSION, p, 58);
+	CHECK(msg_get_session(&m, &t) == -1);
+	p[48 + 9] = 33;
+	m = framed(MSG_SESSION, p, 58);
+	CHECK(msg_get_session(&m, &t) == -1);
+	p[48 + 9] = 32;
+	m = framed(MSG_SESSION, p, 58);
+	CHECK(msg_get_session(&m, &t) == 0 && t.nnets == 2 &&
+	    t.nets[1].prefix == 32);
 }
 
 /* The session wire bytes with one field changed, through get. */
@@ -638,6 +685,19 @@ test_register(void)
 	m = framed(MSG_UNREGISTER, out, sizeof(want_un));
 	memset(&v, 0, sizeof(v));
 	CHECK(msg_get_unregister(&m, &v) == 0 && v.slot == u.slot);
+
+	/* the CN after the fixed part, without its NUL, none inside */
+	memcpy(r.cn, "site-a", 7);
+	out_clear();
+	CHECK(msg_put_register(out, &r) == 16 &&
+	    memcmp(out + 10, "site-a", 6) == 0 && out[16] == 0xee);
+	m = framed(MSG_REGISTER, out, 16);
+	CHECK(msg_get_register(&m, &t) == 0 && strcmp(t.cn, "site-a") == 0);
+	m = framed(MSG_REGISTER, want, sizeof(want));
+	CHECK(msg_get_register(&m, &t) == 0 && t.cn[0] == '\0');
+	out[12] = '\0';
+	m = framed(MSG_REGISTER, out, 16);
+	CHECK(msg_get_register(&m, &t) == -1);
 }
 
 static void
@@ -1784,7 +1844,7 @@ static const char *const data_fields[] = { "rx_packets", "rx_bytes",
     "tx_epoch", "rekeys", "roams" };
 static const char *const guard_fields[] = { "rx_packets", "no_route",
     "queue_full", "too_big", "routes", "udp_packets", "forwarded",
-    "no_session", "oversize" };
+    "no_session", "oversize", "net_down" };
 
 #define NDATA (sizeof(data_fields) / sizeof(data_fields[0]))
 #define NGUARD (sizeof(guard_fields) / sizeof(guard_fields[0]))
@@ -2059,6 +2119,7 @@ main(void)
 	test_sa();
 	test_start();
 	test_session();
+	test_session_nets();
 	test_keys();
 	test_grant();
 	test_register();

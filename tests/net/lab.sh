@@ -17,9 +17,17 @@ export LAB_DIR=$TMP/lab LAB_PREFIX=${PFX}lab- LAB_UIDS=$SESSION_UIDS
 export SIMPLETUN MKCERTS
 JSON=$TMP/check.json
 
-# If a step below fails, the lab goes too; lib.sh's cleanup runs after.
-lab_cleanup() { [[ -d $LAB_DIR ]] && "$LAB" down >/dev/null 2>&1; true; }
-trap 'lab_cleanup; cleanup' EXIT
+# If a step below fails, the lab goes too; then lib.sh's cleanup, which
+# reads the exit status from $?.
+lab_exit() {
+	local rc=$?
+	set +eE
+	trap - ERR
+	[[ -d $LAB_DIR ]] && "$LAB" down >/dev/null 2>&1
+	(exit "$rc")
+	cleanup
+}
+trap lab_exit EXIT
 
 lab_namespaces() { ip netns list | awk -v p="$LAB_PREFIX" 'index($1, p) == 1 { print $1 }'; }
 

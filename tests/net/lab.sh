@@ -36,7 +36,7 @@ grep -q "ip netns exec ${LAB_PREFIX}client ping -c 3 203.0.113.2" "$TMP/up.log" 
     fail "scripts/lab up did not print what to try: $(cat "$TMP/up.log")"
 [[ $(lab_namespaces | wc -l) -eq 4 ]] ||
     fail "want 4 namespaces, have: $(lab_namespaces | tr '\n' ' ')"
-for k in "$LAB_DIR"/certs/*.key "$LAB_DIR"/other-ca/*.key; do
+for k in "$LAB_DIR"/certs/*.key "$LAB_DIR"/other-ca/*.key "$LAB_DIR"/mitm/*.key; do
 	[[ $(stat -c %a "$k") == 600 ]] || fail "$k has mode $(stat -c %a "$k")"
 done
 pass "scripts/lab up: 4 namespaces, keys 0600, what to try printed"

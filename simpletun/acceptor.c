@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "log.h"
 #include "msg.h"
+#include "notify.h"
 #include "pool.h"
 #include "roles.h"
 #include "slots.h"
@@ -889,8 +890,13 @@ server_main(struct conf *c)
 	sv.pfd[P_GUARD].fd = sv.guard;
 	sv.pfd[P_STATUS].fd = sv.status;
 	log_set_exit_code(3);
+	/* Listening, and the guard routes: ready for clients. */
+	if (notify_sendf("READY=1\nSTATUS=listening, data on UDP port %u",
+	    conf_udp_port(c)) == -1)
+		log_warn("notify the service manager");
 	server_loop(&sv);
 	log_info("shutting down");
+	notify_send("STOPPING=1");
 	server_cleanup();
 	server_exiting = NULL;
 	return 0;

@@ -36,6 +36,7 @@
 #include "conf.h"
 #include "log.h"
 #include "msg.h"
+#include "notify.h"
 #include "roles.h"
 #include "stats.h"
 #include "status.h"
@@ -297,6 +298,18 @@ client_tun_config(struct client *cl, const struct msg *m)
 	return 0;
 }
 
+/* The tunnel is up: a unit of Type=notify is started now (again after a
+ * reconnect, which systemd takes as no change). */
+static void
+client_notify_up(const struct client *cl)
+{
+	char a[16];
+
+	if (notify_sendf("READY=1\nSTATUS=connected: %s/%u on %s",
+	    ip4_str(cl->vaddr, a), cl->prefix, cl->dev) == -1)
+		log_warn("notify the service manager");
+}
+
 static void
 client_dispatch_control(struct client *cl)
 {
@@ -310,6 +323,7 @@ client_dispatch_control(struct client *cl)
 		if (client_tun_config(cl, &m) == 0) {
 			client_start_data(cl);
 			cl->connected = true;
+			client_notify_up(cl);
 			return;
 		}
 	} else if (r == 1)
@@ -351,6 +365,7 @@ client_session_over(struct client *cl)
 	cl->connected = false;
 	cl->retry_at = now_ms() + delay * 1000ULL;
 	log_info("reconnecting in %u s", delay);
+	notify_sendf("STATUS=reconnecting in %u s", delay);
 }
 
 static void
@@ -477,6 +492,7 @@ client_main(struct conf *c)
 			client_dispatch_data(&cl);
 	}
 	log_info("shutting down");
+	notify_send("STOPPING=1");
 	client_stop(&cl);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include "child.h"
 #include "conf.h"
 #include "log.h"
+#include "notify.h"
 #include "roles.h"
 
 static void
@@ -91,6 +92,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_init(argv[1], (int)c.verbose);
+	/* Taken out of the environment before any child or hook starts. */
+	if (role != CONF_STATUS && notify_open() == -1)
+		log_warn("NOTIFY_SOCKET is no socket we can use; "
+		    "not telling the service manager");
 	if (role == CONF_SERVER)
 		r = server_main(&c);
 	else if (role == CONF_CLIENT)

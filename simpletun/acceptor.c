@@ -564,7 +564,10 @@ session_hook_connected(struct server *sv, pid_t pid, int status)
 			session_grant_finish(sv, i);
 			return true;
 		}
-		if (code == 128 + SIGALRM)
+		if (code == 0)
+			snprintf(why, sizeof(why), "replaced while the server's "
+			    "client-connect ran");
+		else if (code == 128 + SIGALRM)
 			snprintf(why, sizeof(why), "refused by the server's "
 			    "client-connect (no answer in %d s)", HOOK_TIMEOUT);
 		else

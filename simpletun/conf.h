@@ -20,6 +20,15 @@ enum conf_dup_cn {
 	CONF_DUP_REFUSE,	/* a new session for a live CN is refused */
 };
 
+/* What a running server does with a directive when SIGHUP re-reads its
+ * configuration. */
+enum conf_reload {
+	CONF_RELOAD_RESTART,	/* kept as it was: only a restart changes it */
+	CONF_RELOAD_NEW,	/* applies from the reload on: new sessions,
+				   new connections, the server's own limits */
+	CONF_RELOAD_LIVE,	/* as NEW, and the running sessions are told */
+};
+
 struct conf_route {
 	uint32_t addr;		/* host byte order, host bits zero */
 	uint8_t prefix;
@@ -62,6 +71,10 @@ struct conf {
 	char crl[CONF_PATH_MAX];		/* "" if none */
 	char user[64];				/* "" keeps root */
 	char status_socket[108];		/* "" if none */
+	char up[CONF_PATH_MAX];			/* hooks, "" if none */
+	char down[CONF_PATH_MAX];
+	char client_connect[CONF_PATH_MAX];	/* server only */
+	char client_disconnect[CONF_PATH_MAX];
 	unsigned keepalive_interval;		/* seconds */
 	unsigned keepalive_timeout;		/* seconds */
 	bool keepalive_set;			/* given explicitly */
@@ -134,6 +147,17 @@ unsigned conf_slots(const struct conf *c);
  * uids enough for max-clients and used by no user or group, and a CONFIG
  * that a client with default settings takes: msg_config_judge). */
 int conf_check(const struct conf *c, char *err, size_t errlen);
+/* conf_check for a server's reload, as its unprivileged acceptor: the
+ * files of directives that need a restart are not opened again (they were
+ * read at startup and are not read again). */
+int conf_check_reload(const struct conf *c, char *err, size_t errlen);
+/* SIGHUP: next is the configuration as loaded now, cur the one running.
+ * next becomes what runs from here: every directive that a reload may
+ * change takes next's value, every other one keeps cur's; those whose
+ * value differs are named in restart as "a, b" ("" if none). -1 with err
+ * if the merged text does not load (next is then freed). */
+int conf_reload(const struct conf *cur, struct conf *next, char *restart,
+    size_t restartlen, char *err, size_t errlen);
 /* Writes the directives of role, with their arguments, defaults and help. */
 void conf_help(FILE *out, enum conf_role role);
 /* Writes the man page simpletun(8) in roff: fixed prose, and every

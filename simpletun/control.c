@@ -267,15 +267,59 @@ ctl_dispatch_data(struct control *ct)
 	fatalx("unexpected %s from the data process", msg_name(m.type));
 }
 
+/* A reload's new CRL (and the CA, which a reload does not change): the
+ * client's certificate is checked again here, where the TLS session and
+ * its chain already are, so that the acceptor never parses a certificate
+ * and no process learns more than it holds. One that fails now ends the
+ * session with the reason, as a new handshake would have failed. */
+static void
+ctl_recheck(struct control *ct, const struct msg *m, int *fds, size_t nfds)
+{
+	struct tls_pem pem = { .fd = { -1, -1, -1, -1 },
+	    .path = { "ca", NULL, NULL, "crl" } };
+	struct msg_recheck rc;
+	char err[256];
+	int r;
+
+	if (msg_get_recheck(m, &rc) == -1 || nfds != 2 || !ct->server)
+		fatalx("malformed RECHECK from the parent");
+	pem.fd[TLS_CA] = fds[0];
+	pem.fd[TLS_CRL] = fds[1];
+	r = tls_peer_recheck(ct->ssl, &pem, err, sizeof(err));
+	tls_pem_close(&pem);
+	if (r == 1) {
+		log_debug("reload %u: the certificate still passes",
+		    rc.generation);
+		return;
+	}
+	if (r == -1) {
+		log_warnx("reload %u: cannot check the certificate again (%s); "
+		    "the session stays", rc.generation, err);
+		return;
+	}
+	log_info("reload %u: ending the session of %s from %s: %s",
+	    rc.generation, ct->cn, ct->peer, err);
+	ctl_bye(ct, err);
+}
+
 static void
 ctl_dispatch_parent(struct control *ct)
 {
 	uint8_t buf[MSG_MAX_LEN];
 	struct msg m;
-	int r = msg_recv(ct->parent, buf, sizeof(buf), &m);
+	struct msg_end e;
+	int fds[2];
+	size_t nfds = 0;
+	int r = msg_recv_fds(ct->parent, buf, sizeof(buf), &m, fds, 2, &nfds);
 
 	if (r == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
+	if (r == 1 && m.type == MSG_RECHECK) {
+		ctl_recheck(ct, &m, fds, nfds);
+		return;
+	}
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
 	/* Only the acceptor sends STOP: a newer session of this CN, from
 	 * the address it names, which the client logs. */
 	if (r == 1 && m.type == MSG_STOP && ct->server) {
@@ -285,6 +329,11 @@ ctl_dispatch_parent(struct control *ct)
 		snprintf(why, sizeof(why), "replaced by a newer session of "
 		    "this certificate from %s", by[0] ? by : "elsewhere");
 		ctl_bye(ct, why);
+	}
+	if (r == 1 && msg_get_end(&m, &e) == 0 && ct->server) {
+		log_info("ending the session of %s from %s: %s", ct->cn,
+		    ct->peer, msg_end_reason(e.cause));
+		ctl_bye(ct, msg_end_reason(e.cause));
 	}
 	if (r == 1)
 		fatalx("unexpected %s from the parent", msg_name(m.type));
@@ -320,7 +369,11 @@ ctl_handle_peer_msg(struct control *ct, const struct msg *m)
 	switch (m->type) {
 	case MSG_BYE:
 		msg_get_text(m, why, sizeof(why));
-		log_info("%s said goodbye: %s", ct->peer, why);
+		if (ct->server)
+			log_info("%s said goodbye: %s", ct->peer, why);
+		else
+			log_warnx("server %s ended the session; it said "
+			    "goodbye: %s", ct->peer, why);
 		ctl_exit(ct, 0);
 	case MSG_REKEY:
 		if (ct->server && !ctl_rekey_allowed(ct)) {

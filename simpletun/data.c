@@ -697,6 +697,30 @@ data_timers(struct data *d)
 	}
 }
 
+/* The parent writes only LIVE, what a reload changed for running
+ * sessions; anything else, or its end, ends us. */
+static void
+data_dispatch_parent(struct data *d)
+{
+	uint8_t buf[MSG_MAX_LEN];
+	struct msg_live l;
+	struct msg m;
+	int r = msg_recv(d->parent, buf, sizeof(buf), &m);
+
+	if (r == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r == 1 && msg_get_live(&m, &l) == 0 && d->server) {
+		if (d->c2c != l.client_to_client)
+			log_info("client-to-client %s", l.client_to_client ?
+			    "on" : "off");
+		d->c2c = l.client_to_client;
+		return;
+	}
+	if (r == 1)
+		log_warnx("unexpected %s from the parent", msg_name(m.type));
+	data_exit(d, 0);
+}
+
 static noreturn void
 data_loop(struct data *d)
 {
@@ -732,7 +756,7 @@ data_loop(struct data *d)
 		if (pfd[P_CTL].revents)
 			data_dispatch_ctl(d);
 		if (pfd[P_PARENT].revents)
-			data_exit(d, 0);	/* the parent never writes */
+			data_dispatch_parent(d);
 	}
 }
 

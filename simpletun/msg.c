@@ -99,6 +99,16 @@ enum {
 /* REKEY and REKEY_ACK */
 enum { EPOCH_EPOCH = 0, EPOCH_LEN = 4 };
 
+/* RECHECK, END, LIVE */
+enum {
+	RECHECK_GENERATION = 0,
+	RECHECK_LEN = 4,
+	END_CAUSE = 0,
+	END_LEN = 1,
+	LIVE_FLAGS = 0,			/* bit 0: client-to-client */
+	LIVE_LEN = 1,
+};
+
 /* socket addresses */
 enum { SA_FAMILY = 0, SA_PORT = 1, SA_ADDR = 3 };
 
@@ -138,6 +148,10 @@ static const struct msg_spec msg_specs[] = {
 	[MSG_REKEY_DUE] = { "REKEY_DUE", 0, 0, NULL },
 	[MSG_STATUS_REPLY] = { "STATUS_REPLY", 0, MSG_STATUS_MAX, NULL },
 	[MSG_UDP_SOCKET] = { "UDP_SOCKET", 0, 0, NULL },
+	[MSG_RECHECK] = { "RECHECK", RECHECK_LEN, RECHECK_LEN, NULL },
+	[MSG_END] = { "END", END_LEN, END_LEN, NULL },
+	[MSG_LIVE] = { "LIVE", LIVE_LEN, LIVE_LEN, NULL },
+	[MSG_KICK] = { "KICK", 1, MSG_CN_MAX, NULL },
 	[MSG_TUN_SERVER] = { "TUN_SERVER", MSG_SA_LEN, MSG_SA_LEN, NULL },
 	[MSG_HELLO] = { "HELLO", HELLO_LEN, HELLO_LEN, NULL },
 	[MSG_CONFIG] = { "CONFIG", CONFIG_ROUTES, CONFIG_MAX,
@@ -700,6 +714,88 @@ msg_get_epoch(const struct msg *m, struct msg_epoch *e)
 	if (!msg_is(m, MSG_REKEY) && !msg_is(m, MSG_REKEY_ACK))
 		return -1;
 	e->epoch = get_u32(m->payload + EPOCH_EPOCH);
+	return 0;
+}
+
+size_t
+msg_put_recheck(uint8_t *p, const struct msg_recheck *r)
+{
+	put_u32(p + RECHECK_GENERATION, r->generation);
+	return RECHECK_LEN;
+}
+
+int
+msg_get_recheck(const struct msg *m, struct msg_recheck *r)
+{
+	if (!msg_is(m, MSG_RECHECK))
+		return -1;
+	r->generation = get_u32(m->payload + RECHECK_GENERATION);
+	return 0;
+}
+
+size_t
+msg_put_end(uint8_t *p, const struct msg_end *e)
+{
+	p[END_CAUSE] = e->cause;
+	return END_LEN;
+}
+
+const char *
+msg_end_reason(uint8_t cause)
+{
+	switch (cause) {
+	case MSG_END_KICKED:
+		return "session ended by the server's administrator (kick)";
+	}
+	return NULL;
+}
+
+int
+msg_get_end(const struct msg *m, struct msg_end *e)
+{
+	if (!msg_is(m, MSG_END) ||
+	    msg_end_reason(m->payload[END_CAUSE]) == NULL)
+		return -1;
+	e->cause = m->payload[END_CAUSE];
+	return 0;
+}
+
+size_t
+msg_put_live(uint8_t *p, const struct msg_live *l)
+{
+	p[LIVE_FLAGS] = l->client_to_client ? 1 : 0;
+	return LIVE_LEN;
+}
+
+int
+msg_get_live(const struct msg *m, struct msg_live *l)
+{
+	if (!msg_is(m, MSG_LIVE) || (m->payload[LIVE_FLAGS] & ~1u) != 0)
+		return -1;
+	l->client_to_client = m->payload[LIVE_FLAGS] & 1;
+	return 0;
+}
+
+/* The whole payload is the CN: no NUL, nothing a log line could misread. */
+size_t
+msg_put_kick(uint8_t *p, const struct msg_kick *k)
+{
+	size_t n = strnlen(k->cn, MSG_CN_MAX);
+
+	memcpy(p, k->cn, n);
+	return n;
+}
+
+int
+msg_get_kick(const struct msg *m, struct msg_kick *k)
+{
+	if (!msg_is(m, MSG_KICK))
+		return -1;
+	for (size_t i = 0; i < m->len; i++)
+		if (m->payload[i] < 0x20 || m->payload[i] >= 0x7f)
+			return -1;
+	memcpy(k->cn, m->payload, m->len);
+	k->cn[m->len] = '\0';
 	return 0;
 }
 

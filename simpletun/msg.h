@@ -36,6 +36,11 @@ enum msg_type {
 	MSG_STATUS_REPLY,	/* daemon -> a status connection: a line */
 	MSG_UDP_SOCKET,		/* acceptor -> guard, with one more unconnected
 				   socket on the port: empty */
+	MSG_RECHECK,		/* acceptor -> control, on reload, with the CA
+				   and the new CRL: check the peer again */
+	MSG_END,		/* acceptor -> control: end the session (kick) */
+	MSG_LIVE,		/* acceptor -> data: settings a reload changed */
+	MSG_KICK,		/* `simpletun kick` -> acceptor: a CN */
 	MSG_TUN_SERVER,		/* client control -> client parent: the
 				   server's address it reached, before
 				   TUN_CONFIG */
@@ -142,6 +147,32 @@ struct msg_epoch {
 	uint32_t epoch;
 };
 
+/* RECHECK: its fds are the CA and the CRL (sealed memfds, as at start);
+ * generation counts the server's reloads, for the log. */
+struct msg_recheck {
+	uint32_t generation;
+};
+
+/* END: why the acceptor ends a session; the control process tells its
+ * client in a BYE. */
+enum msg_end_cause {
+	MSG_END_KICKED = 1,		/* `simpletun kick CN` */
+};
+
+struct msg_end {
+	uint8_t cause;
+};
+
+/* LIVE: what a data process applies to a running session after a reload. */
+struct msg_live {
+	bool client_to_client;
+};
+
+/* KICK: the CN whose sessions end, printable ASCII, 1..MSG_CN_MAX. */
+struct msg_kick {
+	char cn[MSG_CN_MAX + 1];
+};
+
 /* Parses one message at the start of buf. Returns its total length (header
  * plus payload) if a whole valid message is there, 0 if more bytes are
  * needed, -1 if it is malformed: unknown type, or a length outside the
@@ -191,6 +222,16 @@ size_t msg_put_tun_server(uint8_t *p, const struct sockaddr_storage *ss);
 int msg_get_tun_server(const struct msg *m, struct sockaddr_storage *ss);
 size_t msg_put_epoch(uint8_t *p, const struct msg_epoch *e);
 int msg_get_epoch(const struct msg *m, struct msg_epoch *e);
+size_t msg_put_recheck(uint8_t *p, const struct msg_recheck *r);
+int msg_get_recheck(const struct msg *m, struct msg_recheck *r);
+size_t msg_put_end(uint8_t *p, const struct msg_end *e);
+int msg_get_end(const struct msg *m, struct msg_end *e);
+/* The BYE reason for an END's cause. */
+const char *msg_end_reason(uint8_t cause);
+size_t msg_put_live(uint8_t *p, const struct msg_live *l);
+int msg_get_live(const struct msg *m, struct msg_live *l);
+size_t msg_put_kick(uint8_t *p, const struct msg_kick *k);
+int msg_get_kick(const struct msg *m, struct msg_kick *k);
 /* Text payloads (CN, reasons, status lines): copied with a NUL into out,
  * cut to size. */
 void msg_get_text(const struct msg *m, char *out, size_t size);

@@ -190,6 +190,10 @@ corpus_fixed(void)
 	struct msg_unregister u = { .slot = 3 };
 	struct msg_hello h = { .version = 2, .index = 0x8000002a };
 	struct msg_epoch e = { .epoch = 2 };
+	struct msg_recheck rc = { .generation = 3 };
+	struct msg_end end = { .cause = MSG_END_KICKED };
+	struct msg_live live = { .client_to_client = true };
+	struct msg_kick kick = { .cn = "alice" };
 	size_t n;
 
 	corpus_sockaddr();
@@ -219,6 +223,15 @@ corpus_fixed(void)
 	put_msg("rekey-ack", MSG_REKEY_ACK, p, msg_put_epoch(p, &e));
 	put_bad_msg("unknown-type", 0x4242, NULL, 0);
 	put_bad_msg("unknown-type-gap", MSG_STATUS_REPLY + 1, p, 4);
+	put_msg("recheck", MSG_RECHECK, p, msg_put_recheck(p, &rc));
+	put_msg("end-kicked", MSG_END, p, msg_put_end(p, &end));
+	end.cause = 0;
+	put_msg("end-bad-cause", MSG_END, p, msg_put_end(p, &end));
+	put_msg("live", MSG_LIVE, p, msg_put_live(p, &live));
+	live.client_to_client = false;
+	put_msg("live-off", MSG_LIVE, p, msg_put_live(p, &live));
+	put_msg("kick", MSG_KICK, p, msg_put_kick(p, &kick));
+	put_msg("kick-bad-cn", MSG_KICK, "al\nce", 6);
 }
 
 static void

@@ -1784,6 +1784,69 @@ test_help(void)
 	free(s);
 }
 
+/* SIGHUP's merge: reloadable directives take the new file's values, the
+ * others keep what runs and are named once. */
+static void
+test_reload(void)
+{
+	struct conf cur, next;
+	char restart[256], err[ERRLEN];
+
+	if (LOAD_OK(&cur, CONF_SERVER, "--pool", "10.1.0.0/24",
+	    "--listen", "0.0.0.0:1194", "--push-route", "10.2.0.0/16",
+	    "--max-clients", "10", "--fixed-address", "alice",
+	    "10.1.0.9") != 0)
+		return;
+	if (LOAD_OK(&next, CONF_SERVER, "--pool", "10.9.0.0/24",
+	    "--listen", "0.0.0.0:1195", "--push-route", "10.3.0.0/16",
+	    "--push-route", "10.4.0.0/16", "--max-clients", "2",
+	    "--client-to-client", "no", "--dev", "other0") != 0) {
+		conf_free(&cur);
+		return;
+	}
+	CHECK(conf_reload(&cur, &next, restart, sizeof(restart), err,
+	    sizeof(err)) == 0);
+	CHECK(strcmp(restart, "dev, listen, pool") == 0);
+	CHECK(next.pool_addr == 0x0a010000 && next.pool_prefix == 24);
+	CHECK(strcmp(next.dev, cur.dev) == 0);
+	CHECK(conf_udp_port(&next) == 1194);
+	CHECK(next.nroutes == 2 && next.routes[0].addr == 0x0a030000 &&
+	    next.routes[1].addr == 0x0a040000);
+	CHECK(next.max_clients == 2 && !next.client_to_client);
+	CHECK(next.nfixed == 0);	/* fixed-address is reloadable */
+	conf_free(&next);
+	/* nothing changed: nothing to name, and the same values */
+	if (LOAD_OK(&next, CONF_SERVER, "--pool", "10.1.0.0/24",
+	    "--listen", "0.0.0.0:1194", "--push-route", "10.2.0.0/16",
+	    "--max-clients", "10", "--fixed-address", "alice",
+	    "10.1.0.9") == 0) {
+		CHECK(conf_reload(&cur, &next, restart, sizeof(restart), err,
+		    sizeof(err)) == 0);
+		CHECK(restart[0] == '\0');
+		CHECK(next.nfixed == 1 && next.fixed[0].addr == 0x0a010009 &&
+		    strcmp(next.fixed[0].cn, "alice") == 0);
+		CHECK(next.max_clients == 10 && next.nroutes == 1);
+		conf_free(&next);
+	}
+	/* a file that checks at startup checks on reload, without opening
+	 * what only a restart reads again */
+	if (LOAD_OK(&next, CONF_SERVER, "--pool", "10.1.0.0/24",
+	    "--ca", "/nonexistent/ca", "--cert", "/nonexistent/cert",
+	    "--key", "/nonexistent/key") == 0) {
+		CHECK(conf_check_reload(&next, err, sizeof(err)) == 0);
+		CHECK(conf_check(&next, err, sizeof(err)) == -1);
+		conf_free(&next);
+	}
+	if (LOAD_OK(&next, CONF_SERVER, "--pool", "10.1.0.0/24",
+	    "--ca", "/nonexistent/ca", "--cert", "/nonexistent/cert",
+	    "--key", "/nonexistent/key", "--crl", "/nonexistent/crl") == 0) {
+		CHECK(conf_check_reload(&next, err, sizeof(err)) == -1 &&
+		    strstr(err, "crl: /nonexistent/crl") != NULL);
+		conf_free(&next);
+	}
+	conf_free(&cur);
+}
+
 int
 main(void)
 {
@@ -1819,6 +1882,7 @@ main(void)
 	test_pull();
 	test_pull_max();
 	test_help();
+	test_reload();
 	cleanup();
 	if (failures > 0) {
 		fprintf(stderr, "test_conf: %d checks failed\n", failures);

@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "hook.h"
 #include "log.h"
+#include "masq.h"
 #include "msg.h"
 #include "notify.h"
 #include "pool.h"
@@ -91,6 +92,7 @@ struct server {
 	unsigned nslots;	/* max-clients + max-handshakes */
 	struct log_rate refusals;
 	bool started;		/* up has run: down runs at the end */
+	struct masq *masq;	/* masquerade's nftables table, or NULL */
 };
 
 enum { P_LISTEN, P_GUARD, P_STATUS, P_STATUS_CONN, P_SESSIONS };
@@ -1085,6 +1087,44 @@ server_open_tun(struct server *sv, char *dev, size_t len)
 	    ip4_str(pool_server_addr(sv->pool), a), c->pool_prefix, c->mtu);
 }
 
+/* Pushed routes and NAT lead beyond this host only if it forwards. */
+static void
+server_forwarding_check(const struct conf *c)
+{
+	char v = '1';
+	FILE *f;
+
+	if (c->masquerade[0] == '\0' && !c->push_redirect_gateway &&
+	    c->nroutes == 0)
+		return;
+	if ((f = fopen("/proc/sys/net/ipv4/ip_forward", "re")) != NULL) {
+		v = (char)fgetc(f);
+		fclose(f);
+	}
+	if (v == '0')
+		log_warnx("IPv4 forwarding is off (sysctl net.ipv4.ip_forward=0"
+		    "): clients reach nothing beyond this host through %s",
+		    c->masquerade[0] != '\0' ? "masquerade" : "pushed routes");
+}
+
+/* Before privileges go: the table lives as long as our nftables socket. */
+static void
+server_masquerade(struct server *sv, const char *dev)
+{
+	const struct conf *c = sv->c;
+	char err[512], a[16];
+
+	if (c->masquerade[0] == '\0')
+		return;
+	sv->masq = masq_new(dev, c->masquerade, c->pool_addr, c->pool_prefix,
+	    err, sizeof(err));
+	if (sv->masq == NULL)
+		fatalx("%s", err);
+	log_info("masquerade: %s/%u out of %s (nftables table ip %s)",
+	    ip4_str(c->pool_addr, a), c->pool_prefix, c->masquerade,
+	    masq_table(sv->masq));
+}
+
 /* The acceptor removes its socket at exit as `user`: in a directory that
  * user can write, or one we make for it. */
 static void
@@ -1129,6 +1169,8 @@ server_open(struct server *sv)
 		fatal("configuration for the children");
 	snprintf(dev, sizeof(dev), "%s", c->dev);
 	server_open_tun(sv, dev, sizeof(dev));
+	server_masquerade(sv, dev);
+	server_forwarding_check(c);
 	sa_str((const struct sockaddr *)&c->listen, where, sizeof(where));
 	if ((sv->listen = server_listen(c)) == -1)
 		fatal("listen on %s", where);
@@ -1393,5 +1435,6 @@ server_main(struct conf *c, int argc, char **argv)
 	notify_send("STOPPING=1");
 	server_cleanup();
 	server_exiting = NULL;
+	masq_free(sv.masq);
 	return 0;
 }

@@ -38,6 +38,7 @@
 #include "log.h"
 #include "msg.h"
 #include "notify.h"
+#include "redirect.h"
 #include "roles.h"
 #include "stats.h"
 #include "status.h"
@@ -62,8 +63,10 @@ struct client {
 	bool hook_up;			/* up ran (or there is none): down runs */
 	int base_mtu;			/* tun's MTU as tun_open left it */
 	bool tun_set;			/* this session touched tun */
-	struct msg_route added[MSG_ROUTES_MAX];	/* routes it added */
-	unsigned nadded;
+	struct msg_route added[MSG_ROUTES_MAX + CONF_REDIRECT_ROUTES];
+	unsigned nadded;		/* routes it added */
+	uint32_t server;		/* TUN_SERVER's IPv4, host order; 0 */
+	struct redirect redirect;	/* the host route to server */
 	unsigned backoff;		/* seconds, for the next failure */
 	uint64_t retry_at;		/* ms; 0: start now */
 	struct data_stats stats;
@@ -241,30 +244,79 @@ client_tun_clear(struct client *cl)
 	    -1)
 		log_warn("unconfigure %s", cl->dev);
 	cl->tun_set = false;
+	if (redirect_release(&cl->redirect) == -1)
+		log_warn("remove the host route to the server (%s)",
+		    cl->redirect.path);
+	cl->server = 0;
+}
+
+/* A route through tun that holds the server's address would carry the
+ * tunnel's own packets into it: the server keeps its old way, by a host
+ * route (OpenVPN's def1 does the same). The address comes from the control
+ * process, which could name another: then that one address stays off the
+ * tunnel, and the session breaks, no worse than that process can do. */
+static int
+client_keep_server(struct client *cl, const struct msg_route *rts,
+    unsigned n)
+{
+	char a[16];
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (cl->server != 0 && (rts[i].prefix == 0 ||
+		    (cl->server >> (32 - rts[i].prefix)) ==
+		    (rts[i].addr >> (32 - rts[i].prefix))))
+			break;
+	if (i == n)
+		return 0;
+	if (redirect_hold(&cl->redirect, cl->server) == -1) {
+		log_warn("host route to the server %s",
+		    ip4_str(cl->server, a));
+		return -1;
+	}
+	return 0;
 }
 
 static int
-client_tun_apply(struct client *cl, const struct msg_config *cfg)
+client_route_add(struct client *cl, const struct msg_route *rt)
 {
 	char a[16];
 	int r;
 
+	if ((r = tun_add_route(cl->dev, rt->addr, rt->prefix)) == -1) {
+		log_warn("route %s/%u via %s", ip4_str(rt->addr, a),
+		    rt->prefix, cl->dev);
+		return -1;
+	}
+	if (r == 0)
+		cl->added[cl->nadded++] = *rt;
+	return 0;
+}
+
+/* The pushed routes, then redirect-gateway's own. */
+static int
+client_tun_apply(struct client *cl, const struct msg_config *cfg)
+{
+	struct msg_route own[CONF_REDIRECT_ROUTES];
+	unsigned i, nown = 0;
+
+	for (i = 0; cl->c->redirect_gateway && i < CONF_REDIRECT_ROUTES; i++)
+		own[nown++] = (struct msg_route){ conf_redirect_routes[i].addr,
+		    conf_redirect_routes[i].prefix };
+	if (client_keep_server(cl, cfg->routes, cfg->nroutes) == -1 ||
+	    client_keep_server(cl, own, nown) == -1)
+		return -1;
 	cl->tun_set = true;
 	if (tun_configure(cl->dev, cfg->vaddr, cfg->prefix, cfg->mtu) == -1) {
 		log_warn("configure %s", cl->dev);
 		return -1;
 	}
-	for (unsigned i = 0; i < cfg->nroutes; i++) {
-		const struct msg_route *rt = &cfg->routes[i];
-
-		if ((r = tun_add_route(cl->dev, rt->addr, rt->prefix)) == -1) {
-			log_warn("route %s/%u via %s", ip4_str(rt->addr, a),
-			    rt->prefix, cl->dev);
+	for (i = 0; i < cfg->nroutes; i++)
+		if (client_route_add(cl, &cfg->routes[i]) == -1)
 			return -1;
-		}
-		if (r == 0)
-			cl->added[cl->nadded++] = *rt;
-	}
+	for (i = 0; i < nown; i++)
+		if (client_route_add(cl, &own[i]) == -1)
+			return -1;
 	return 0;
 }
 
@@ -299,8 +351,9 @@ client_tun_config(struct client *cl, const struct msg *m)
 	cl->prefix = cfg.prefix;
 	cl->server_vaddr = cfg.server_vaddr;
 	cl->mtu = cfg.mtu;
-	log_info("connected: %s/%u on %s, mtu %u, %u routes",
-	    ip4_str(cfg.vaddr, a), cfg.prefix, cl->dev, cfg.mtu, cfg.nroutes);
+	log_info("connected: %s/%u on %s, mtu %u, %u routes%s",
+	    ip4_str(cfg.vaddr, a), cfg.prefix, cl->dev, cfg.mtu, cfg.nroutes,
+	    cl->c->redirect_gateway ? ", redirect-gateway" : "");
 	return 0;
 }
 
@@ -376,7 +429,16 @@ client_dispatch_control(struct client *cl)
 
 	if (r == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (r == 1 && m.type == MSG_TUN_CONFIG && cl->data_pid == 0) {
+	if (r == 1 && m.type == MSG_TUN_SERVER && cl->data_pid == 0) {
+		struct sockaddr_storage ss;
+
+		if (msg_get_tun_server(&m, &ss) == 0) {
+			cl->server = ss.ss_family != AF_INET ? 0 :
+			    ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
+			return;
+		}
+		log_warnx("malformed TUN_SERVER from the control process");
+	} else if (r == 1 && m.type == MSG_TUN_CONFIG && cl->data_pid == 0) {
 		if (client_tun_config(cl, &m) == 0) {
 			client_start_data(cl);
 			cl->connected = true;
@@ -488,6 +550,22 @@ client_stop(struct client *cl)
 		unlink(cl->c->status_socket);
 }
 
+/* A client killed with a full tunnel up left its host route (its tun
+ * routes went with its tun device): ours now, as our tun has its name. */
+static void
+client_stale(struct client *cl)
+{
+	char what[256];
+	int r;
+
+	if (redirect_init(&cl->redirect, cl->c->dev) == -1)
+		fatal("network namespace");
+	if ((r = redirect_stale(&cl->redirect, what, sizeof(what))) == -1)
+		fatal("remove the %s", what);
+	if (r == 1)
+		log_info("removed the %s", what);
+}
+
 static void
 client_open(struct client *cl)
 {
@@ -511,6 +589,7 @@ client_open(struct client *cl)
 	if (fd_nonblock(cl->tun) == -1 ||
 	    (cl->base_mtu = tun_get_mtu(cl->dev)) == -1)
 		fatal("tun");
+	client_stale(cl);
 	cl->status = -1;
 	if (cl->c->status_socket[0] != '\0' &&
 	    (cl->status = status_listen(cl->c->status_socket)) == -1)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "msg.h"
 
 /* Characters in a config file line: room for any directive with a value
  * as long as its field holds, as conf_dump writes it. */
@@ -280,6 +281,22 @@ static const struct directive directives[] = {
 	  .group = G_SERVER,
 	  .help = "route clients send into the tunnel (repeatable, at most 64)",
 	  .reload = CONF_RELOAD_NEW },
+	{ .name = "push-redirect-gateway", .args = "yes|no", .type = T_BOOL,
+	  .roles = SRV, .def = "no", .group = G_SERVER,
+	  .help = "push a full tunnel: the routes 0.0.0.0/1 and 128.0.0.0/1 "
+	    "(OpenVPN's redirect-gateway def1), which a client takes only "
+	    "with allow-full-tunnel yes (or drops, with redirect-gateway "
+	    "yes of its own, route-nopull or a pull-filter ignore); the "
+	    "client keeps the server reachable through its old gateway",
+	  .off = OFF(push_redirect_gateway), .reload = CONF_RELOAD_NEW },
+	{ .name = "masquerade", .args = "IFACE", .type = T_STRING,
+	  .roles = SRV, .group = G_SERVER,
+	  .help = "source-NAT the pool's packets that leave through IFACE to "
+	    "IFACE's address, in an nftables table of our own (ip "
+	    "simpletun-DEV, DEV our tun device) that the kernel removes with "
+	    "the server, however it ends; IPv4 forwarding must be on (the "
+	    "server warns when it is off)",
+	  .off = OFF(masquerade), .size = SIZE(masquerade) },
 	{ .name = "fixed-address", .args = "CN ADDR", .type = T_FIXED,
 	  .roles = SRV, .group = G_SERVER,
 	  .help = "always give ADDR from the pool to certificate CN "
@@ -335,6 +352,16 @@ static const struct directive directives[] = {
 	  .help = "ignore every route the server pushes (its address, MTU "
 	    "and keepalive still apply)",
 	  .off = OFF(route_nopull) },
+	{ .name = "redirect-gateway", .args = "yes|no", .type = T_BOOL,
+	  .roles = CLI, .def = "no", .group = G_CLIENT,
+	  .help = "send all IPv4 traffic into the tunnel: 0.0.0.0/1 and "
+	    "128.0.0.0/1 via the tun device, and a host route to the "
+	    "server's address through the gateway that reached it before "
+	    "(found with RTM_GETROUTE). Taken away when the session ends; "
+	    "the host route is also written to /run/simpletun/"
+	    "client-NETNS-DEV.routes and removed at the next start if the "
+	    "client was killed",
+	  .off = OFF(redirect_gateway) },
 	{ .name = "pull-filter", .args = "accept|ignore CIDR",
 	  .type = T_PULL_FILTER, .roles = CLI, .group = G_CLIENT,
 	  .help = "a rule for pushed routes (repeatable, at most 64): a "
@@ -1606,6 +1633,48 @@ conf_check_ids(const struct conf *c, char *err, size_t errlen)
 	return r;
 }
 
+const struct conf_route conf_redirect_routes[CONF_REDIRECT_ROUTES] = {
+	{ 0x00000000, 1 }, { 0x80000000, 1 },
+};
+
+/* A CONFIG as our clients will get it, judged as a client with default
+ * settings judges it (knowing nothing of its host): what it would refuse,
+ * it would refuse on every try, reconnecting forever. */
+static int
+conf_check_pushed(const struct conf *c, char *err, size_t errlen)
+{
+	struct msg_underlay u = { .server = 0 };
+	uint16_t port = conf_udp_port(c);
+	struct msg_config cfg = { .vaddr = c->pool_addr + 2,
+	    .prefix = c->pool_prefix, .server_vaddr = c->pool_addr + 1,
+	    .mtu = c->mtu > 0xffff ? 0xffff : (uint16_t)c->mtu,
+	    .port = port != 0 ? port : 1,
+	    .keepalive_interval = (uint16_t)c->keepalive_interval,
+	    .keepalive_timeout = (uint16_t)c->keepalive_timeout };
+	char why[256], a[INET_ADDRSTRLEN];
+
+	if (msg_config_judge(&cfg, &u, why, sizeof(why)) != NULL)
+		return conf_fail(err, errlen, "clients would refuse this "
+		    "server's CONFIG: %s", why);
+	if (c->push_redirect_gateway &&
+	    c->nroutes + CONF_REDIRECT_ROUTES > MSG_ROUTES_MAX)
+		return conf_fail(err, errlen, "push-route: at most %u with "
+		    "push-redirect-gateway", MSG_ROUTES_MAX -
+		    CONF_REDIRECT_ROUTES);
+	cfg.nroutes = 1;
+	for (unsigned i = 0; i < c->nroutes; i++) {
+		cfg.routes[0] = (struct msg_route){ c->routes[i].addr,
+		    c->routes[i].prefix };
+		if (msg_config_judge(&cfg, &u, why, sizeof(why)) != NULL)
+			return conf_fail(err, errlen, "push-route %s/%u: a "
+			    "client refuses it by default: %s%s",
+			    conf_ntoa(c->routes[i].addr, a),
+			    c->routes[i].prefix, why, c->routes[i].prefix <= 1 ?
+			    " (for a full tunnel: push-redirect-gateway)" : "");
+	}
+	return 0;
+}
+
 static int
 conf_check_as(const struct conf *c, bool reload, char *err, size_t errlen)
 {
@@ -1616,6 +1685,7 @@ conf_check_as(const struct conf *c, bool reload, char *err, size_t errlen)
 		    c->user);
 	if (c->role == CONF_SERVER && (conf_check_pool(c, err, errlen) == -1 ||
 	    conf_check_client_nets(c, err, errlen) == -1 ||
+	    conf_check_pushed(c, err, errlen) == -1 ||
 	    conf_check_ids(c, err, errlen) == -1))
 		return -1;
 	return 0;
@@ -1759,6 +1829,12 @@ conf_pull_route(const struct conf *c, uint32_t net, uint8_t prefix,
 		*rule = NULL;
 	if (c->route_nopull)
 		return false;
+	/* redirect-gateway adds these itself */
+	for (unsigned i = 0; c->redirect_gateway && i < CONF_REDIRECT_ROUTES;
+	    i++)
+		if (net == conf_redirect_routes[i].addr &&
+		    prefix == conf_redirect_routes[i].prefix)
+			return false;
 	for (f = c->pull_filters; f < c->pull_filters + c->npull_filters; f++)
 		if (prefix >= f->prefix &&
 		    (net & conf_mask(f->prefix)) == f->addr) {

@@ -103,6 +103,8 @@ struct conf {
 	struct conf_client_net client_nets[CONF_CLIENT_NETS_MAX];
 	unsigned nclient_nets;
 	bool push_client_nets;			/* to the other clients */
+	bool push_redirect_gateway;		/* push 0.0.0.0/1, 128.0.0.0/1 */
+	char masquerade[IFNAMSIZ];		/* "" if none */
 
 	/* client */
 	char remote_host[256];
@@ -113,6 +115,7 @@ struct conf {
 	bool allow_full_tunnel;			/* pushed routes may cover
 						   our own networks */
 	bool route_nopull;			/* take no pushed route */
+	bool redirect_gateway;			/* all traffic into the tunnel */
 	struct conf_pull_filter pull_filters[CONF_PULL_FILTERS_MAX];
 	unsigned npull_filters;
 };
@@ -141,7 +144,8 @@ int conf_client_net_of(const struct conf *c, uint32_t addr);
 unsigned conf_slots(const struct conf *c);
 /* Checks the loaded configuration as a whole (required directives, files
  * readable, pool large enough, fixed addresses inside the pool, session
- * uids enough for max-clients and used by no user or group). */
+ * uids enough for max-clients and used by no user or group, and a CONFIG
+ * that a client with default settings takes: msg_config_judge). */
 int conf_check(const struct conf *c, char *err, size_t errlen);
 /* conf_check for a server's reload, as its unprivileged acceptor: the
  * files of directives that need a restart are not opened again (they were
@@ -166,5 +170,9 @@ void conf_free(struct conf *c);
  * NULL) is the deciding rule, or NULL. */
 bool conf_pull_route(const struct conf *c, uint32_t net, uint8_t prefix,
     const struct conf_pull_filter **rule);
+/* The two routes of a full tunnel (OpenVPN's def1): 0.0.0.0/1 and
+ * 128.0.0.0/1, longer than any default route and together covering all. */
+#define CONF_REDIRECT_ROUTES 2
+extern const struct conf_route conf_redirect_routes[CONF_REDIRECT_ROUTES];
 
 #endif

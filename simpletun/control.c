@@ -533,6 +533,12 @@ ctl_server_config(struct control *ct, const struct msg_grant *g,
 	for (unsigned i = 0; i < c->nroutes; i++)
 		cfg->routes[i] = (struct msg_route){ c->routes[i].addr,
 		    c->routes[i].prefix };
+	/* conf_check left room for them */
+	for (unsigned i = 0; c->push_redirect_gateway &&
+	    i < CONF_REDIRECT_ROUTES; i++)
+		cfg->routes[cfg->nroutes++] = (struct msg_route){
+		    conf_redirect_routes[i].addr,
+		    conf_redirect_routes[i].prefix };
 	/* Other clients' networks are theirs to reach only through
 	 * client-to-client. */
 	if (c->push_client_nets && c->client_to_client)
@@ -737,6 +743,11 @@ control_client_main(const struct conf *c, int parent, int data,
 	}
 	ctl_client_config(&ct, &peer, &cfg);
 	log_set_client(c->server_name, ip4_str(cfg.vaddr, a));
+	/* the parent keeps this address off the tunnel when a route it adds
+	 * would take it (see client.c) */
+	if (msg_send(parent, MSG_TUN_SERVER, p, msg_put_tun_server(p,
+	    &peer)) == -1)
+		fatal("send TUN_SERVER");
 	if (msg_send(parent, MSG_TUN_CONFIG, p, msg_put_config(p, &cfg)) == -1)
 		fatal("send TUN_CONFIG");
 	ka_int = c->keepalive_set ? c->keepalive_interval :

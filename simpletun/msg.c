@@ -152,6 +152,7 @@ static const struct msg_spec msg_specs[] = {
 	[MSG_END] = { "END", END_LEN, END_LEN, NULL },
 	[MSG_LIVE] = { "LIVE", LIVE_LEN, LIVE_LEN, NULL },
 	[MSG_KICK] = { "KICK", 1, MSG_CN_MAX, NULL },
+	[MSG_TUN_SERVER] = { "TUN_SERVER", MSG_SA_LEN, MSG_SA_LEN, NULL },
 	[MSG_HELLO] = { "HELLO", HELLO_LEN, HELLO_LEN, NULL },
 	[MSG_CONFIG] = { "CONFIG", CONFIG_ROUTES, CONFIG_MAX,
 	    msg_check_config },
@@ -682,6 +683,21 @@ msg_get_config(const struct msg *m, struct msg_config *c)
 		c->routes[i].addr = get_u32(r + ROUTE_ADDR);
 		c->routes[i].prefix = r[ROUTE_PREFIX];
 	}
+	return 0;
+}
+
+size_t
+msg_put_tun_server(uint8_t *p, const struct sockaddr_storage *ss)
+{
+	msg_put_sa(p, ss);
+	return MSG_SA_LEN;
+}
+
+int
+msg_get_tun_server(const struct msg *m, struct sockaddr_storage *ss)
+{
+	if (!msg_is(m, MSG_TUN_SERVER) || msg_get_sa(m->payload, ss) == -1)
+		return -1;
 	return 0;
 }
 

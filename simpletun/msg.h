@@ -41,6 +41,9 @@ enum msg_type {
 	MSG_END,		/* acceptor -> control: end the session (kick) */
 	MSG_LIVE,		/* acceptor -> data: settings a reload changed */
 	MSG_KICK,		/* `simpletun kick` -> acceptor: a CN */
+	MSG_TUN_SERVER,		/* client control -> client parent: the
+				   server's address it reached, before
+				   TUN_CONFIG */
 
 	/* over TLS, client <-> server */
 	MSG_HELLO = 0x100,
@@ -215,6 +218,8 @@ size_t msg_put_hello(uint8_t *p, const struct msg_hello *h);
 int msg_get_hello(const struct msg *m, struct msg_hello *h);
 size_t msg_put_config(uint8_t *p, const struct msg_config *c);
 int msg_get_config(const struct msg *m, struct msg_config *c);
+size_t msg_put_tun_server(uint8_t *p, const struct sockaddr_storage *ss);
+int msg_get_tun_server(const struct msg *m, struct sockaddr_storage *ss);
 size_t msg_put_epoch(uint8_t *p, const struct msg_epoch *e);
 int msg_get_epoch(const struct msg *m, struct msg_epoch *e);
 size_t msg_put_recheck(uint8_t *p, const struct msg_recheck *r);

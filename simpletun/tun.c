@@ -1,17 +1,18 @@
-/* tun setup through ioctl(2) only: no shell-outs, so it works the same in
- * every namespace and after the caller has closed everything else. */
+/* tun setup: TUNSETIFF to open it, rtnetlink (netlink.c) for addresses,
+ * routes and link state; no shell-outs, so it works the same in every
+ * namespace and after the caller has closed everything else. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
-#include <net/route.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "netlink.h"
 #include "tun.h"
 
 int
@@ -36,84 +37,44 @@ tun_open(char *name, size_t namelen)
 	return fd;
 }
 
-static void
-sin_set(struct sockaddr *sa, uint32_t addr)
+/* The device's index, or 0 with errno ENODEV. */
+static unsigned
+tun_index(const char *name)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+	unsigned i = if_nametoindex(name);
 
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(addr);
-}
-
-static uint32_t
-prefix_mask(uint8_t prefix)
-{
-	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
-}
-
-static int
-tun_ioctl(unsigned long req, struct ifreq *ifr)
-{
-	int s, r, e;
-
-	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	r = ioctl(s, req, ifr);
-	e = errno;
-	close(s);
-	errno = e;
-	return r;
+	if (i == 0)
+		errno = ENODEV;
+	return i;
 }
 
 int
 tun_configure(const char *name, uint32_t addr, uint8_t prefix, unsigned mtu)
 {
-	struct ifreq ifr;
+	struct nl_prefix p = nl_prefix4(addr, prefix);
+	unsigned i = tun_index(name);
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	sin_set(&ifr.ifr_addr, addr);
-	if (tun_ioctl(SIOCSIFADDR, &ifr) == -1)
+	if (i == 0 || nl_addr_add(i, &p) == -1)
 		return -1;
-	sin_set(&ifr.ifr_netmask, prefix_mask(prefix));
-	if (tun_ioctl(SIOCSIFNETMASK, &ifr) == -1)
-		return -1;
-	ifr.ifr_mtu = (int)mtu;
-	if (tun_ioctl(SIOCSIFMTU, &ifr) == -1)
-		return -1;
-	if (tun_ioctl(SIOCGIFFLAGS, &ifr) == -1)
-		return -1;
-	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	return tun_ioctl(SIOCSIFFLAGS, &ifr);
+	return nl_link_set(i, 1, mtu);
 }
 
-static int
-tun_route(unsigned long req, const char *name, uint32_t net, uint8_t prefix)
+static struct nl_route
+tun_route(unsigned ifindex, uint32_t net, uint8_t prefix)
 {
-	struct rtentry rt;
-	char dev[IFNAMSIZ];
-	int s, r, e;
-
-	memset(&rt, 0, sizeof(rt));
-	sin_set(&rt.rt_dst, net);
-	sin_set(&rt.rt_genmask, prefix_mask(prefix));
-	snprintf(dev, sizeof(dev), "%s", name);
-	rt.rt_dev = dev;
-	rt.rt_flags = RTF_UP;
-	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	r = ioctl(s, req, &rt);
-	e = errno;
-	close(s);
-	errno = e;
-	return r;
+	return (struct nl_route){ .dst = nl_prefix4(net, prefix),
+	    .ifindex = ifindex };
 }
 
 int
 tun_add_route(const char *name, uint32_t net, uint8_t prefix)
 {
-	if (tun_route(SIOCADDRT, name, net, prefix) == 0)
+	unsigned i = tun_index(name);
+	struct nl_route r = tun_route(i, net, prefix);
+
+	if (i == 0)
+		return -1;
+	if (nl_route_add(&r) == 0)
 		return 0;
 	return errno == EEXIST ? 1 : -1;
 }
@@ -121,41 +82,35 @@ tun_add_route(const char *name, uint32_t net, uint8_t prefix)
 int
 tun_del_route(const char *name, uint32_t net, uint8_t prefix)
 {
-	return tun_route(SIOCDELRT, name, net, prefix);
+	unsigned i = tun_index(name);
+	struct nl_route r = tun_route(i, net, prefix);
+
+	return i == 0 ? -1 : nl_route_del(&r);
 }
 
 int
 tun_get_mtu(const char *name)
 {
-	struct ifreq ifr;
+	unsigned i = tun_index(name);
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (tun_ioctl(SIOCGIFMTU, &ifr) == -1)
-		return -1;
-	return ifr.ifr_mtu;
+	return i == 0 ? -1 : nl_link_mtu(i);
 }
 
-/* Setting the address 0.0.0.0 deletes the device's address (the kernel
- * inserts no address 0), and with it its connected and local routes. */
+/* Deleting the device's IPv4 addresses takes their connected and local
+ * routes with them. */
 int
 tun_unconfigure(const char *name, unsigned mtu)
 {
-	struct ifreq ifr;
+	unsigned i = tun_index(name);
 	int r = 0;
 
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	sin_set(&ifr.ifr_addr, 0);
-	if (tun_ioctl(SIOCSIFADDR, &ifr) == -1)
-		r = -1;
-	if (tun_ioctl(SIOCGIFFLAGS, &ifr) == -1)
+	if (i == 0)
 		return -1;
-	ifr.ifr_flags &= ~IFF_UP;
-	if (tun_ioctl(SIOCSIFFLAGS, &ifr) == -1)
+	if (nl_addr_flush(i, AF_INET) == -1)
 		r = -1;
-	ifr.ifr_mtu = (int)mtu;
-	if (tun_ioctl(SIOCSIFMTU, &ifr) == -1)
+	if (nl_link_set(i, 0, 0) == -1)
+		r = -1;
+	if (nl_link_set(i, -1, mtu) == -1)
 		r = -1;
 	return r;
 }

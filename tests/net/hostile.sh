@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # A hostile server: a real server configured to push what no client should
 # take (a route inside the client's LAN, a full tunnel, a route over the
-# server's own address or the client's gateway, an address in the client's
-# LAN or in 127.0.0.0/8, multicast, MTU 9000, keepalive 301 s). For each the
+# server's own address, an address in the client's LAN). For each the
 # client logs one line naming what it refused, never comes up, keeps
 # retrying, and its addresses and routes stay exactly as they were; a good
 # server afterwards works. route-nopull and pull-filter ignore bring a
 # session up without the routes they drop; allow-full-tunnel takes a full
-# tunnel. When a session ends (its data process killed, or the whole
-# client stopped or killed) the client's addresses and routes are as before.
+# tunnel. What every client refuses whatever its host (multicast, an
+# address in 127.0.0.0/8, MTU 9000, keepalive 301 s, a pushed 0.0.0.0/1)
+# the server refuses to start with. When a session ends (its data process
+# killed, or the whole client stopped or killed) the client's addresses
+# and routes are as before.
 #
 #   A eth0 192.0.2.2/24 --- S (server, 192.0.2.1)
 #   A lan0 198.51.100.2/24 --- L eth0 198.51.100.1/24, A's default gateway
@@ -83,18 +85,27 @@ refused 'route 198\.51\.100\.128/25 lies inside the client.s network 198\.51\.10
 refused "route 198\.51\.100\.1/32 lies inside the client.s network 198\.51\.100\.0/24" \
     -- --push-route 198.51.100.1/32
 refused 'route 0\.0\.0\.0/1 covers .* and allow-full-tunnel is no' \
-    -- --push-route 0.0.0.0/1 --push-route 128.0.0.0/1
+    -- --push-redirect-gateway yes
 refused "route 192\.0\.2\.1/32 covers the server.s address 192\.0\.2\.1 and allow-full-tunnel is no" \
     -- --push-route 192.0.2.1/32
-refused 'route 224\.0\.0\.0/4 lies in 224\.0\.0\.0/4 \(multicast\)' \
-    -- --push-route 224.0.0.0/4
 refused "address 198\.51\.100\.2/24 overlaps the client.s network 198\.51\.100\.0/24" \
     -- --pool 198.51.100.0/24
-refused 'address 127\.0\.0\.2/8 overlaps 127\.0\.0\.0/8 \(loopback\)' \
-    -- --pool 127.0.0.0/8
-refused 'mtu 9000 is outside 576\.\.8940' -- --mtu 9000
-refused 'keepalive 301 3600 is outside interval 1\.\.300, timeout interval\+1\.\.3600' \
-    -- --keepalive 301 3600
+
+# What a client refuses whatever its host, the server refuses to start
+# with (the same msg_config_judge), rather than start and be refused by
+# every client on every try.
+server_refuses '^simpletun: push-route 0\.0\.0\.0/1: a client refuses it by default: route 0\.0\.0\.0/1 covers .* \(for a full tunnel: push-redirect-gateway\)$' \
+    -- --push-route 0.0.0.0/1 --push-route 128.0.0.0/1 ||
+    fail "a server pushing 0.0.0.0/1 started"
+server_refuses '^simpletun: push-route 224\.0\.0\.0/4: a client refuses it by default: route 224\.0\.0\.0/4 lies in 224\.0\.0\.0/4 \(multicast\)$' \
+    -- --push-route 224.0.0.0/4 || fail "a server pushing 224.0.0.0/4 started"
+server_refuses "^simpletun: clients would refuse this server's CONFIG: address 127\.0\.0\.2/8 overlaps 127\.0\.0\.0/8 \(loopback\)$" \
+    -- --pool 127.0.0.0/8 || fail "a server with pool 127.0.0.0/8 started"
+server_refuses "^simpletun: clients would refuse this server's CONFIG: mtu 9000 is outside 576\.\.8940$" \
+    -- --mtu 9000 || fail "a server with mtu 9000 started"
+server_refuses "^simpletun: clients would refuse this server's CONFIG: keepalive 301 3600 is outside interval 1\.\.300, timeout interval\+1\.\.3600$" \
+    -- --keepalive 301 3600 || fail "a server with keepalive 301 started"
+pass "servers pushing what every client refuses do not start"
 
 # A good server: the same client comes up and traffic flows.
 server_start
@@ -163,11 +174,11 @@ wait_until 10 same_as before-client || {
 }
 pass "SIGKILL of the client (${#PROCS[@]} processes): A is as before it"
 
-# allow-full-tunnel takes 0.0.0.0/1 and 128.0.0.0/1; the LAN, its gateway
+# allow-full-tunnel takes 0.0.0.0/1 and 128.0.0.0/1 (push-redirect-gateway);
+# the LAN, its gateway
 # and the server stay on their longer routes.
 stop_bg server
-server_start -- --push-route 0.0.0.0/1 --push-route 128.0.0.0/1 \
-    --push-route 203.0.113.0/24
+server_start -- --push-redirect-gateway yes --push-route 203.0.113.0/24
 client_a --allow-full-tunnel yes
 wait_connected a
 ipn A route get 8.8.8.8 | grep -q 'dev stun0' || fail "8.8.8.8 not tunnelled"

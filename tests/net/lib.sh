@@ -477,6 +477,26 @@ server_ready() {
 	stat_get "$SERVER_SOCK" server "" clients
 }
 
+# server_refuses REGEX [-- EXTRA ARGS]: a server with the standard
+# arguments and EXTRA ARGS exits 1 at once, with one line on stderr that
+# matches REGEX (extended, case-insensitive).
+server_refuses() {
+	local want=$1 c=$TMP/certs out rc=0
+	shift
+	[[ ${1:-} != -- ]] || shift
+	daemon_args --listen 0.0.0.0:1194 --dev stun0 --ca "$c/ca.crt" \
+	    --cert "$c/server.crt" --key "$c/server.key" \
+	    --pool 198.18.0.0/24 --push-route 203.0.113.0/24 \
+	    --session-users "$SESSION_UIDS" 2048 -- "$@"
+	out=$(n S timeout 30 "$SIMPLETUN" server "${ARGS[@]}" 2>&1) || rc=$?
+	[[ $rc -eq 1 && $(wc -l <<<"$out") -eq 1 ]] &&
+	    grep -q -i -E -- "$want" <<<"$out" || {
+		say "server $*: exit $rc, said: $out"
+		return 1
+	}
+	say "server refused to start: $out"
+}
+
 # client_start NAME NS REMOTE CN [EXTRA ARGS]: a client whose status socket
 # is $TMP/NAME.sock and log $TMP/NAME.log. Does not wait. EXTRA ARGS replace
 # the standard ones they name.

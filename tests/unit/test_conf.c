@@ -1020,6 +1020,46 @@ test_check(void)
 		CHECK_CONF(&c, NULL);
 		conf_free(&c);
 	}
+
+	/* what a client with default settings refuses, the server refuses
+	 * to start with (msg_config_judge on both sides) */
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--push-route", "203.0.113.0/24", "--push-route", "0.0.0.0/0") ==
+	    0) {
+		CHECK_CONF(&c, "=push-route 0.0.0.0/0: a client refuses it by "
+		    "default: route 0.0.0.0/0 covers 0.0.0.0/8 (this "
+		    "network) and allow-full-tunnel is no (for a full tunnel: "
+		    "push-redirect-gateway)");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--push-route", "224.0.0.0/4") == 0) {
+		CHECK_CONF(&c, "push-route 224.0.0.0/4: a client refuses it");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "127.0.0.0/8") == 0) {
+		CHECK_CONF(&c, "=clients would refuse this server's CONFIG: "
+		    "address 127.0.0.2/8 overlaps 127.0.0.0/8 (loopback)");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--mtu", "9000") == 0) {
+		CHECK_CONF(&c, "=clients would refuse this server's CONFIG: "
+		    "mtu 9000 is outside 576..8940");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--keepalive", "301", "3600") == 0) {
+		CHECK_CONF(&c, "keepalive 301 3600 is outside interval 1..300");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--push-redirect-gateway", "yes", "--push-route",
+	    "203.0.113.0/24", "--mtu", "8940", "--keepalive", "300",
+	    "3600") == 0) {
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
 #undef TLS
 }
 

@@ -83,6 +83,7 @@ static const struct {
 	{ MSG_END, 18, "END", 1, 1 },
 	{ MSG_LIVE, 19, "LIVE", 1, 1 },
 	{ MSG_KICK, 20, "KICK", 1, 64 },
+	{ MSG_TUN_SERVER, 21, "TUN_SERVER", 19, 19 },
 	{ MSG_HELLO, 0x100, "HELLO", 8, 8 },
 	{ MSG_CONFIG, 0x101, "CONFIG", 22, 342 },	/* 22 + 5 per route */
 	{ MSG_REKEY, 0x102, "REKEY", 4, 4 },
@@ -156,7 +157,7 @@ test_bounds(void)
 static void
 test_unknown(void)
 {
-	static const uint16_t bad[] = { 0, MSG_KICK + 1, 0xff, 0x0fff,
+	static const uint16_t bad[] = { 0, MSG_TUN_SERVER + 1, 0xff, 0x0fff,
 	    MSG_HELLO - 1, MSG_BYE + 1, 0x200, 0xffff };
 	uint8_t b[8] = { 0 };
 	struct msg m;

@@ -20,6 +20,12 @@ enum conf_dup_cn {
 	CONF_DUP_REFUSE,	/* a new session for a live CN is refused */
 };
 
+/* dev-type: what the device carries. Both sides must agree (HELLO). */
+enum conf_dev_type {
+	CONF_DEV_TUN,		/* IPv4 packets */
+	CONF_DEV_TAP,		/* Ethernet frames */
+};
+
 struct conf_route {
 	uint32_t addr;		/* host byte order, host bits zero */
 	uint8_t prefix;
@@ -59,6 +65,7 @@ struct conf {
 	unsigned handshake_timeout;		/* seconds */
 	unsigned mtu;
 	unsigned verbose;			/* 0 warnings, 1 events, 2 debug */
+	enum conf_dev_type dev_type;
 
 	/* server */
 	struct sockaddr_storage listen;
@@ -78,6 +85,9 @@ struct conf {
 	unsigned nroutes;
 	struct conf_fixed *fixed;		/* fixed-address, heap */
 	unsigned nfixed;
+	unsigned mac_age;			/* tap: seconds a MAC stays
+						   owned without a frame */
+	unsigned max_macs;			/* tap: per session */
 
 	/* client */
 	char remote_host[256];
@@ -110,6 +120,14 @@ int conf_load_fd(struct conf *c, enum conf_role role, int fd, char *err,
 void conf_dump(const struct conf *c, FILE *out);
 /* The server's one UDP port: udp-port, or else the port of listen. */
 uint16_t conf_udp_port(const struct conf *c);
+/* The largest packet (tun) or frame (tap) the tunnel carries: the MTU,
+ * plus an Ethernet header in tap mode. */
+#define CONF_ETH_HLEN 14
+static inline unsigned
+conf_frame_max(const struct conf *c)
+{
+	return c->mtu + (c->dev_type == CONF_DEV_TAP ? CONF_ETH_HLEN : 0);
+}
 /* Session slots (and uids): established sessions plus handshakes. */
 unsigned conf_slots(const struct conf *c);
 /* Checks the loaded configuration as a whole (required directives, files

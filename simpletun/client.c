@@ -39,6 +39,7 @@
 #include "roles.h"
 #include "stats.h"
 #include "status.h"
+#include "tap.h"
 #include "tls.h"
 #include "tun.h"
 #include "util.h"
@@ -59,6 +60,8 @@ struct client {
 	bool tun_set;			/* this session touched tun */
 	struct msg_route added[MSG_ROUTES_MAX];	/* routes it added */
 	unsigned nadded;
+	uint32_t gateway;		/* tap: the routes' gateway (the
+					   server's address), else 0 */
 	unsigned backoff;		/* seconds, for the next failure */
 	uint64_t retry_at;		/* ms; 0: start now */
 	struct data_stats stats;
@@ -227,8 +230,9 @@ client_tun_clear(struct client *cl)
 	while (cl->nadded > 0) {
 		const struct msg_route *r = &cl->added[--cl->nadded];
 
-		if (tun_del_route(cl->dev, r->addr, r->prefix) == -1 &&
-		    errno != ESRCH)
+		if ((cl->gateway != 0 ? tap_del_route(cl->dev, r->addr,
+		    r->prefix, cl->gateway) : tun_del_route(cl->dev, r->addr,
+		    r->prefix)) == -1 && errno != ESRCH)
 			log_warn("remove route %s/%u via %s",
 			    ip4_str(r->addr, a), r->prefix, cl->dev);
 	}
@@ -245,6 +249,8 @@ client_tun_apply(struct client *cl, const struct msg_config *cfg)
 	int r;
 
 	cl->tun_set = true;
+	/* on a tap segment the server is the next hop of pushed routes */
+	cl->gateway = cl->c->dev_type == CONF_DEV_TAP ? cfg->server_vaddr : 0;
 	if (tun_configure(cl->dev, cfg->vaddr, cfg->prefix, cfg->mtu) == -1) {
 		log_warn("configure %s", cl->dev);
 		return -1;
@@ -252,7 +258,10 @@ client_tun_apply(struct client *cl, const struct msg_config *cfg)
 	for (unsigned i = 0; i < cfg->nroutes; i++) {
 		const struct msg_route *rt = &cfg->routes[i];
 
-		if ((r = tun_add_route(cl->dev, rt->addr, rt->prefix)) == -1) {
+		r = cl->gateway != 0 ? tap_add_route(cl->dev, rt->addr,
+		    rt->prefix, cl->gateway) : tun_add_route(cl->dev, rt->addr,
+		    rt->prefix);
+		if (r == -1) {
 			log_warn("route %s/%u via %s", ip4_str(rt->addr, a),
 			    rt->prefix, cl->dev);
 			return -1;
@@ -428,8 +437,10 @@ client_open(struct client *cl)
 	if ((cl->conf_fd = child_conf_fd(cl->c)) == -1)
 		fatal("configuration for the children");
 	snprintf(cl->dev, sizeof(cl->dev), "%s", cl->c->dev);
-	if ((cl->tun = tun_open(cl->dev, sizeof(cl->dev))) == -1)
-		fatal("open tun device %s", cl->c->dev);
+	if ((cl->tun = cl->c->dev_type == CONF_DEV_TAP ? tap_open(cl->dev,
+	    sizeof(cl->dev)) : tun_open(cl->dev, sizeof(cl->dev))) == -1)
+		fatal("open %s device %s", cl->c->dev_type == CONF_DEV_TAP ?
+		    "tap" : "tun", cl->c->dev);
 	if (fd_nonblock(cl->tun) == -1 ||
 	    (cl->base_mtu = tun_get_mtu(cl->dev)) == -1)
 		fatal("tun");

@@ -13,4 +13,11 @@ int tap_open(char *name, size_t namelen);
 /* The Ethernet address of the device behind a tap fd; 0 or -1. */
 int tap_mac(int fd, uint8_t mac[6]);
 
+/* Route net/prefix (host order) via gateway gw on the device: 0 if added,
+ * 1 if it was there already, -1. */
+int tap_add_route(const char *name, uint32_t net, uint8_t prefix,
+    uint32_t gw);
+int tap_del_route(const char *name, uint32_t net, uint8_t prefix,
+    uint32_t gw);
+
 #endif

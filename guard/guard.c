@@ -301,6 +301,8 @@ guard_register_up(struct guard *g, const struct msg *m, int qfd)
 			close(qfd);
 		return;		/* guard_register refused it */
 	}
+	if (!g->tap && qfd == -1)
+		return;
 	if (!g->tap || qfd == -1 || mq_getattr(qfd, &qa) == -1 ||
 	    qa.mq_msgsize < 2048 || qa.mq_msgsize > GUARD_UP_MSGSIZE) {
 		log_warnx("refusing REGISTER of slot %u: %s", r.slot, !g->tap ?

@@ -136,4 +136,32 @@ pass "a tun client is refused: $(grep -m1 -o 'refused the session: .*' "$TMP/t.l
 stop_bg t || true
 stop_bg a || fail "client a did not exit cleanly"
 stop_bg server || fail "server did not exit cleanly"
+
+# --- client-to-client no; mac-age ------------------------------------------------
+
+server_start iso -- --dev stap0 --dev-type tap --client-to-client no \
+    --mac-age 10
+client_start a2 A 192.0.2.1 alice --dev stap0 --dev-type tap
+client_start b2 B 198.51.100.1 bob --dev stap0 --dev-type tap
+wait_connected a2
+wait_connected b2
+VB=$(vaddr b2)
+arping_ok A 198.18.0.1 || fail "arping A -> server without client-to-client"
+arping_ok B 198.18.0.1 || fail "arping B -> server without client-to-client"
+ping_ok A 198.18.0.1 || fail "ping A -> server without client-to-client"
+n A arping -q -c 3 -w 5 -i stap0 "$VB" &&
+    fail "arping A -> B answered without client-to-client"
+ping_fails A "$VB" || fail "ping A -> B works without client-to-client"
+stat_is "$SERVER_SOCK" guard "" up_frames 0 ||
+    fail "frames went from a session to the guard without client-to-client"
+pass "client-to-client no: A and B reach the server (ARP, ping), not each" \
+    "other; no frame from a session reached the guard"
+# Nothing sends a frame now; each MAC is forgotten after 10 s.
+wait_until 90 stat_is "$SERVER_SOCK" guard "" macs 0 ||
+    fail "the MACs did not age out: $(status_dump "$SERVER_SOCK")"
+client_connected a2 || fail "a2 lost its session"
+ping_ok S "$(vaddr a2)" || fail "server -> A after the MACs aged out"
+wait_until 10 num -ge 1 stat_get "$SERVER_SOCK" guard "" macs ||
+    fail "A's MAC was not learned again"
+pass "mac-age 10: idle MACs left the guard's table, learned again on traffic"
 check_logs

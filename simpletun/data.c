@@ -370,7 +370,11 @@ data_tap_rx(struct data *d, const uint8_t *f, size_t n)
 		data_tap_write(d, f, n);
 		return;
 	}
-	if (mac_is_group(f + MAC_LEN) || !data_frame_ok(d, f, n))
+	if (mac_is_group(f + MAC_LEN)) {
+		d->st.mac_refused++;	/* no frame comes from a group */
+		return;
+	}
+	if (!data_frame_ok(d, f, n))
 		return;
 	if ((r = mactable_learn(d->macs, f + MAC_LEN, 0, d->now)) ==
 	    MACT_REFUSED) {

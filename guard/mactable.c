@@ -140,7 +140,7 @@ mact_expire_slot(struct mactable *t, unsigned slot, uint64_t now)
 }
 
 static bool
-mac_is_zero(const uint8_t *mac)
+mact_is_zero(const uint8_t *mac)
 {
 	static const uint8_t zero[MAC_LEN];
 
@@ -154,7 +154,7 @@ mactable_learn(struct mactable *t, const uint8_t *mac, unsigned slot,
 	int32_t i;
 	uint32_t h;
 
-	if (slot >= t->nslots || mac_is_group(mac) || mac_is_zero(mac))
+	if (slot >= t->nslots || mactable_is_group(mac) || mact_is_zero(mac))
 		return MACT_REFUSED;
 	if ((i = mact_find(t, mac)) >= 0) {
 		if (t->e[i].slot == slot) {
@@ -189,7 +189,7 @@ mactable_lookup(const struct mactable *t, const uint8_t *mac, uint64_t now)
 {
 	int32_t i;
 
-	if (mac_is_group(mac) || (i = mact_find(t, mac)) < 0 ||
+	if (mactable_is_group(mac) || (i = mact_find(t, mac)) < 0 ||
 	    !mact_live(t, i, now))
 		return -1;
 	return (int)t->e[i].slot;

@@ -62,7 +62,7 @@ unsigned mactable_slot_macs(const struct mactable *t, unsigned slot,
     uint64_t since, uint8_t (*out)[MAC_LEN], unsigned max);
 
 static inline bool
-mac_is_group(const uint8_t *mac)
+mactable_is_group(const uint8_t *mac)
 {
 	return mac[0] & 1;
 }

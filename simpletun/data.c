@@ -370,7 +370,7 @@ data_tap_rx(struct data *d, const uint8_t *f, size_t n)
 		data_tap_write(d, f, n);
 		return;
 	}
-	if (mac_is_group(f + MAC_LEN)) {
+	if (mactable_is_group(f + MAC_LEN)) {
 		d->st.mac_refused++;	/* no frame comes from a group */
 		return;
 	}
@@ -384,7 +384,7 @@ data_tap_rx(struct data *d, const uint8_t *f, size_t n)
 	if (r == MACT_LEARNED)
 		data_up_add(d, f + MAC_LEN, MAC_LEN);
 	to_server = memcmp(f, d->server_mac, MAC_LEN) == 0;
-	group = mac_is_group(f);
+	group = mactable_is_group(f);
 	if (to_server || group)
 		data_tap_write(d, f, n);
 	if (to_server)

@@ -17,6 +17,7 @@ usage(FILE *out)
 	    "usage: simpletun server [--config FILE] [--DIRECTIVE ARG...]\n"
 	    "       simpletun client [--config FILE] [--DIRECTIVE ARG...]\n"
 	    "       simpletun status --status-socket PATH\n"
+	    "       simpletun kick CN --status-socket PATH\n"
 	    "       simpletun [server|client|status] --help\n");
 }
 
@@ -41,6 +42,9 @@ help(enum conf_role role)
 	}
 	printf("\nexit codes: 0 clean end, 1 bad command line or "
 	    "configuration,\n2 could not start, 3 failed while running\n");
+	if (role & CONF_STATUS)
+		printf("kick: 0 a session ended, 1 no session of that CN, "
+		    "2 no answer\n");
 }
 
 static bool
@@ -58,6 +62,7 @@ main(int argc, char **argv)
 	static struct conf c;
 	enum conf_role role;
 	char err[1024];
+	int kick;
 	int r;
 
 	if (argc < 2 || (argc == 2 && wants_help(argc, argv))) {
@@ -74,27 +79,37 @@ main(int argc, char **argv)
 		role = CONF_SERVER;
 	else if (strcmp(argv[1], "client") == 0)
 		role = CONF_CLIENT;
-	else if (strcmp(argv[1], "status") == 0)
+	else if (strcmp(argv[1], "status") == 0 ||
+	    strcmp(argv[1], "kick") == 0)
 		role = CONF_STATUS;
 	else {
 		fprintf(stderr, "simpletun: unknown command '%s' (expected "
-		    "server, client or status)\n", argv[1]);
+		    "server, client, status or kick)\n", argv[1]);
 		return 1;
 	}
+	kick = strcmp(argv[1], "kick") == 0;
 	if (wants_help(argc - 1, argv + 1)) {
 		help(role);
 		return 0;
 	}
-	if (conf_load(&c, role, argc - 2, argv + 2, err, sizeof(err)) == -1 ||
+	if (kick && (argc < 3 || strncmp(argv[2], "--", 2) == 0)) {
+		fprintf(stderr, "simpletun: kick: expects CN, then "
+		    "--status-socket PATH\n");
+		return 1;
+	}
+	if (conf_load(&c, role, argc - 2 - kick, argv + 2 + kick, err,
+	    sizeof(err)) == -1 ||
 	    conf_check(&c, err, sizeof(err)) == -1) {
 		fprintf(stderr, "simpletun: %s\n", err);
 		return 1;
 	}
 	log_init(argv[1], (int)c.verbose);
 	if (role == CONF_SERVER)
-		r = server_main(&c);
+		r = server_main(&c, argc - 2, argv + 2);
 	else if (role == CONF_CLIENT)
 		r = client_main(&c);
+	else if (kick)
+		r = status_kick_main(&c, argv[2]);
 	else
 		r = status_main(&c);
 	conf_free(&c);

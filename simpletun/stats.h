@@ -39,6 +39,7 @@
 	X(forwarded)	\
 	X(no_session)	\
 	X(oversize)	\
+	X(net_down)	\
 	X(macs)		\
 	X(up_frames)	\
 	X(flooded)	\

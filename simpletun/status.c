@@ -97,6 +97,47 @@ status_reply(int fd, const char *line)
 		send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+/* `simpletun kick CN`: asks the daemon to end every session of CN and
+ * prints its answer. 0: ended at least one, 1: none of that CN (or not a
+ * CN), 2: the socket could not be asked. */
+int
+status_kick_main(struct conf *c, const char *cn)
+{
+	struct msg_kick k = { .cn = "" };
+	uint8_t buf[MSG_MAX_LEN], p[MSG_MAX_PAYLOAD];
+	struct sockaddr_un sun;
+	struct msg m;
+	int fd, r, rc = 1;
+
+	if (strlen(cn) == 0 || strlen(cn) > MSG_CN_MAX) {
+		fprintf(stderr, "simpletun: kick: '%s' is not a CN (1..%d "
+		    "characters)\n", cn, MSG_CN_MAX);
+		return 1;
+	}
+	memcpy(k.cn, cn, strlen(cn) + 1);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd == -1 || status_addr(c->status_socket, &sun) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    msg_send(fd, MSG_KICK, p, msg_put_kick(p, &k)) == -1) {
+		fprintf(stderr, "simpletun: status socket %s: %s\n",
+		    c->status_socket, strerror(errno));
+		return 2;
+	}
+	while ((r = msg_recv(fd, buf, sizeof(buf), &m)) == 1 &&
+	    m.type == MSG_STATUS_REPLY) {
+		printf("%.*s\n", (int)m.len, (const char *)m.payload);
+		if (m.len >= 6 && memcmp(m.payload, "kicked", 6) == 0)
+			rc = 0;
+	}
+	close(fd);
+	if (r != 0) {
+		fprintf(stderr, "simpletun: status socket %s: bad reply\n",
+		    c->status_socket);
+		return 2;
+	}
+	return rc;
+}
+
 int
 status_main(struct conf *c)
 {

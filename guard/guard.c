@@ -14,7 +14,8 @@
  * session's queue (frames and notices: never from the network or the
  * tap), and sends each frame to the owner of its destination, or floods
  * it to every session (but the sender) if its destination is a group
- * address or unknown. Frames between sessions only with client-to-client.
+ * address or unknown. Frames between sessions only with client-to-client,
+ * which the data processes enforce (they send the guard none without it).
  * The table (guard/mactable.c) is bounded by sessions x max-macs-per-
  * client; entries age out after mac-age and go at once with their session.
  * The guard never writes the tap: what is for the server the data process
@@ -214,7 +215,10 @@ guard_switch(struct guard *g, int from, const uint8_t *f, size_t len)
 		g->st.no_route++;
 		return;
 	}
-	to = mactable_dest(g->macs, f, from, g->c->client_to_client, g->now);
+	/* Client-to-client is the data processes' to decide, as in tun
+	 * mode: they follow a reload (LIVE), and without it send the guard
+	 * no frame at all. */
+	to = mactable_dest(g->macs, f, from, true, g->now);
 	if (to >= 0 && (unsigned)to < g->nslots && g->out[to].q != (mqd_t)-1) {
 		guard_queue(g, (unsigned)to, f, len);
 		return;

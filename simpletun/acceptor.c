@@ -28,8 +28,10 @@
 
 #include "child.h"
 #include "conf.h"
+#include "hook.h"
 #include "log.h"
 #include "msg.h"
+#include "notify.h"
 #include "pool.h"
 #include "roles.h"
 #include "slots.h"
@@ -59,6 +61,9 @@ struct session {
 	struct data_stats stats;
 	bool recheck;		/* a reload came during its handshake: owed a
 				   RECHECK once it has its address */
+	pid_t connect_pid;	/* its client-connect hook, while it runs */
+	bool hooked;		/* it got its address: client-disconnect runs */
+	uint32_t hook_vaddr;	/* that address, for client-disconnect */
 };
 
 struct server {
@@ -86,6 +91,7 @@ struct server {
 	nfds_t npfd;
 	unsigned nslots;	/* max-clients + max-handshakes */
 	struct log_rate refusals;
+	bool started;		/* up has run: down runs at the end */
 };
 
 enum { P_LISTEN, P_GUARD, P_STATUS, P_STATUS_CONN, P_SESSIONS };
@@ -138,12 +144,49 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
+static void server_hook_env(const struct server *sv, struct hook_env *e,
+    const char *event);
+
+/* SIMPLETUN_CN, _PEER_ADDR, _REAL_ADDR and _SESSION_UID of a session. */
+static void
+session_hook_env(const struct server *sv, unsigned slot, struct hook_env *e,
+    const char *event)
+{
+	const struct session *s = &sv->s[slot];
+	char a[16];
+
+	server_hook_env(sv, e, event);
+	hook_env_add(e, "CN", "%s", s->cn);
+	hook_env_add(e, "PEER_ADDR", "%s", ip4_str(s->hook_vaddr, a));
+	hook_env_add(e, "REAL_ADDR", "%s", s->peer);
+	hook_env_add(e, "SESSION_UID", "%u",
+	    sv->c->session_uid_first + slot);
+}
+
+/* Not waited for while the server runs (the reaper takes it like any
+ * child it does not know); waited for when the server ends. */
+static void
+session_hook_disconnect(struct server *sv, unsigned slot, bool wait)
+{
+	struct hook_env e;
+
+	if (!sv->s[slot].hooked || sv->c->client_disconnect[0] == '\0')
+		return;
+	sv->s[slot].hooked = false;
+	session_hook_env(sv, slot, &e, "client-disconnect");
+	if (wait)
+		hook_run(sv->c->client_disconnect, &e, HOOK_TIMEOUT);
+	else if (hook_spawn(sv->c->client_disconnect, &e, HOOK_TIMEOUT) == -1)
+		log_warn("client-disconnect for %s", sv->s[slot].cn);
+}
+
 static void
 session_free(struct server *sv, unsigned slot)
 {
 	struct session *s = &sv->s[slot];
 	char a[16];
 
+	session_hook_disconnect(sv, slot, false);
 	session_unregister(sv, slot);
 	if (s->vaddr != 0) {
 		pool_release(sv->pool, s->vaddr);
@@ -512,14 +555,89 @@ session_live(struct server *sv, unsigned slot)
 		log_warn("reload: tell the data process of %s", s->cn);
 }
 
+/* The client has its address: its data process starts and its control
+ * process hears where it is. */
 static void
-session_grant(struct server *sv, unsigned slot, const struct msg *m)
+session_grant_finish(struct server *sv, unsigned slot)
 {
 	struct session *s = &sv->s[slot];
 	struct msg_grant g;
 	uint8_t p[MSG_MAX_PAYLOAD];
-	const char *why;
 	char a[16];
+
+	if (session_start_data(sv, slot) == -1) {
+		session_deny(sv, slot, "server out of resources");
+		return;	/* the address goes back when the session is freed */
+	}
+	s->hooked = true;
+	if (sv->reloads > 0)
+		session_live(sv, slot);
+	g = (struct msg_grant){ .vaddr = s->vaddr,
+	    .prefix = sv->c->pool_prefix,
+	    .server_vaddr = pool_server_addr(sv->pool), .index = s->index };
+	if (msg_send(s->ctl, MSG_ADDRESS_GRANT, p, msg_put_grant(p, &g)) == -1)
+		log_warn("grant to %s", s->cn);
+	log_info("%s from %s gets %s", s->cn, s->peer, ip4_str(s->vaddr, a));
+	if (s->recheck)
+		session_recheck(sv, slot);
+}
+
+/* client-connect runs while the session waits with its address held; the
+ * reaper hands its exit status to session_hook_connected. */
+static void
+session_hook_connect(struct server *sv, unsigned slot)
+{
+	struct hook_env e;
+
+	session_hook_env(sv, slot, &e, "client-connect");
+	sv->s[slot].connect_pid = hook_spawn(sv->c->client_connect, &e,
+	    HOOK_TIMEOUT);
+	if (sv->s[slot].connect_pid == -1) {
+		log_warn("client-connect for %s", sv->s[slot].cn);
+		sv->s[slot].connect_pid = 0;
+		session_deny(sv, slot, "server out of resources");
+	}
+}
+
+/* true if pid was a session's client-connect. A session that ended in the
+ * meantime has no connect_pid any more. */
+static bool
+session_hook_connected(struct server *sv, pid_t pid, int status)
+{
+	char why[96];
+	int code = hook_status(status);
+
+	for (unsigned i = 0; i < sv->nslots; i++) {
+		struct session *s = &sv->s[i];
+
+		if (!s->used || s->connect_pid != pid)
+			continue;
+		s->connect_pid = 0;
+		if (code == 0 && s->ctl != -1 && s->vaddr != 0) {
+			session_grant_finish(sv, i);
+			return true;
+		}
+		if (code == 0)
+			snprintf(why, sizeof(why), "replaced while the server's "
+			    "client-connect ran");
+		else if (code == 128 + SIGALRM)
+			snprintf(why, sizeof(why), "refused by the server's "
+			    "client-connect (no answer in %d s)", HOOK_TIMEOUT);
+		else
+			snprintf(why, sizeof(why), "refused by the server's "
+			    "client-connect (exit status %d)", code);
+		if (s->ctl != -1)
+			session_deny(sv, i, why);
+		return true;
+	}
+	return false;
+}
+
+static void
+session_grant(struct server *sv, unsigned slot, const struct msg *m)
+{
+	struct session *s = &sv->s[slot];
+	const char *why;
 
 	if (!cn_valid(m)) {
 		session_deny(sv, slot, "the certificate's CN has characters "
@@ -536,20 +654,11 @@ session_grant(struct server *sv, unsigned slot, const struct msg *m)
 		session_deny(sv, slot, "no free address in the pool");
 		return;
 	}
-	if (session_start_data(sv, slot) == -1) {
-		session_deny(sv, slot, "server out of resources");
-		return;	/* the address goes back when the session is freed */
-	}
-	if (sv->reloads > 0)
-		session_live(sv, slot);
-	g = (struct msg_grant){ .vaddr = s->vaddr,
-	    .prefix = sv->c->pool_prefix,
-	    .server_vaddr = pool_server_addr(sv->pool), .index = s->index };
-	if (msg_send(s->ctl, MSG_ADDRESS_GRANT, p, msg_put_grant(p, &g)) == -1)
-		log_warn("grant to %s", s->cn);
-	log_info("%s from %s gets %s", s->cn, s->peer, ip4_str(s->vaddr, a));
-	if (s->recheck)
-		session_recheck(sv, slot);
+	s->hook_vaddr = s->vaddr;
+	if (sv->c->client_connect[0] != '\0')
+		session_hook_connect(sv, slot);
+	else
+		session_grant_finish(sv, slot);
 }
 
 static void
@@ -666,10 +775,13 @@ session_by_pid(struct server *sv, pid_t pid)
 static void
 server_reaped(struct server *sv, pid_t pid, int status)
 {
-	struct session *s = session_by_pid(sv, pid);
+	struct session *s;
 
 	if (pid == sv->guard_pid)
 		fatalx("the guard ended (status %d)", status);
+	if (session_hook_connected(sv, pid, status))
+		return;
+	s = session_by_pid(sv, pid);
 	if (s == NULL)
 		return;
 	if (WIFSIGNALED(status))
@@ -850,6 +962,48 @@ server_log_counters(struct server *sv)
 
 static struct server *server_exiting;
 
+/* What every hook of the server gets. */
+static void
+server_hook_env(const struct server *sv, struct hook_env *e,
+    const char *event)
+{
+	const struct conf *c = sv->c;
+	char a[16], routes[CONF_ROUTES_MAX * 20] = "";
+	size_t n = 0;
+
+	for (unsigned i = 0; i < c->nroutes && n < sizeof(routes); i++)
+		n += (size_t)snprintf(routes + n, sizeof(routes) - n, "%s%s/%u",
+		    i ? " " : "", ip4_str(c->routes[i].addr, a),
+		    c->routes[i].prefix);
+	hook_env_init(e, event);
+	hook_env_add(e, "ROLE", "server");
+	hook_env_add(e, "DEV", "%s", c->dev);
+	hook_env_add(e, "LOCAL_ADDR", "%s", ip4_str(pool_server_addr(sv->pool),
+	    a));
+	hook_env_add(e, "PREFIX", "%u", c->pool_prefix);
+	hook_env_add(e, "POOL", "%s/%u", ip4_str(c->pool_addr, a),
+	    c->pool_prefix);
+	hook_env_add(e, "MTU", "%u", c->mtu);
+	hook_env_add(e, "ROUTES", "%s", routes);
+}
+
+/* up and down, waited for: at start, still root, and at the end. Returns
+ * the hook's status, 0 if there is none. down runs only if up did. */
+static int
+server_hook(struct server *sv, const char *path, const char *event)
+{
+	struct hook_env e;
+	int r;
+
+	if (path[0] == '\0' || (strcmp(event, "down") == 0 && !sv->started))
+		return 0;
+	server_hook_env(sv, &e, event);
+	if ((r = hook_run(path, &e, HOOK_TIMEOUT)) != 0)
+		log_warnx("%s %s: %s %d", event, path, r == -1 ? "did not start" :
+		    "exit status", r);
+	return r;
+}
+
 static void
 server_signal_all(void *arg, int sig)
 {
@@ -876,8 +1030,11 @@ server_cleanup(void)
 	if (sv == NULL || getpid() != sv->self)
 		return;
 	children_end(server_signal_all, sv, 3000);
+	for (unsigned i = 0; i < sv->nslots; i++)
+		session_hook_disconnect(sv, i, true);
 	if (sv->c->status_socket[0] != '\0')
 		unlink(sv->c->status_socket);
+	server_hook(sv, sv->c->down, "down");
 }
 
 static int
@@ -1225,6 +1382,9 @@ server_main(struct conf *c, int argc, char **argv)
 	log_set_exit_code(2);
 	server_init(&sv, c);
 	server_open(&sv);
+	if (server_hook(&sv, c->up, "up") != 0)
+		fatalx("not starting: the up hook failed");
+	sv.started = true;
 	/* tap: two queues a session (the reverse one, data -> guard) */
 	limits_raise(conf_slots(c) * (c->dev_type == CONF_DEV_TAP ? 2 : 1),
 	    DATA_QUEUE_MSGS, DATA_QUEUE_MSGSIZE);
@@ -1241,8 +1401,13 @@ server_main(struct conf *c, int argc, char **argv)
 	sv.pfd[P_GUARD].fd = sv.guard;
 	sv.pfd[P_STATUS].fd = sv.status;
 	log_set_exit_code(3);
+	/* Listening, and the guard routes: ready for clients. */
+	if (notify_sendf("READY=1\nSTATUS=listening, data on UDP port %u",
+	    conf_udp_port(c)) == -1)
+		log_warn("notify the service manager");
 	server_loop(&sv);
 	log_info("shutting down");
+	notify_send("STOPPING=1");
 	server_cleanup();
 	server_exiting = NULL;
 	return 0;

@@ -218,6 +218,29 @@ static const struct directive directives[] = {
 	  .roles = SRV | CLI | STA, .required = STA, .group = G_PROCESS,
 	  .help = "unix socket that 'simpletun status' asks",
 	  .off = OFF(status_socket), .size = SIZE(status_socket) },
+	{ .name = "up", .args = "PROGRAM", .type = T_PATH, .roles = SRV | CLI,
+	  .group = G_PROCESS,
+	  .help = "run PROGRAM (an absolute path, no arguments) as root once "
+	    "the tunnel is up, with SIMPLETUN_* variables (see Hooks in "
+	    "README.md); a failure stops the server, or ends the client's "
+	    "session",
+	  .off = OFF(up), .size = SIZE(up) },
+	{ .name = "down", .args = "PROGRAM", .type = T_PATH,
+	  .roles = SRV | CLI, .group = G_PROCESS,
+	  .help = "run PROGRAM as root when the tunnel goes down (after an up "
+	    "that succeeded), with the same variables",
+	  .off = OFF(down), .size = SIZE(down) },
+	{ .name = "client-connect", .args = "PROGRAM", .type = T_PATH,
+	  .roles = SRV, .group = G_PROCESS,
+	  .help = "run PROGRAM as root for each authenticated client before "
+	    "it gets its address; a non-zero exit refuses that client, "
+	    "which logs why",
+	  .off = OFF(client_connect), .size = SIZE(client_connect) },
+	{ .name = "client-disconnect", .args = "PROGRAM", .type = T_PATH,
+	  .roles = SRV, .group = G_PROCESS,
+	  .help = "run PROGRAM as root when a session that got its address "
+	    "ends, however it ends",
+	  .off = OFF(client_disconnect), .size = SIZE(client_disconnect) },
 	{ .name = "verb", .args = "N", .type = T_UINT, .roles = SRV | CLI,
 	  .def = "1", .group = G_PROCESS,
 	  .help = "log verbosity: 0 warnings only, 1 events, 2 debug",

@@ -77,6 +77,10 @@ struct conf {
 	char crl[CONF_PATH_MAX];		/* "" if none */
 	char user[64];				/* "" keeps root */
 	char status_socket[108];		/* "" if none */
+	char up[CONF_PATH_MAX];			/* hooks, "" if none */
+	char down[CONF_PATH_MAX];
+	char client_connect[CONF_PATH_MAX];	/* server only */
+	char client_disconnect[CONF_PATH_MAX];
 	unsigned keepalive_interval;		/* seconds */
 	unsigned keepalive_timeout;		/* seconds */
 	bool keepalive_set;			/* given explicitly */

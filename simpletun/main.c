@@ -7,7 +7,9 @@
 
 #include "child.h"
 #include "conf.h"
+#include "hook.h"
 #include "log.h"
+#include "notify.h"
 #include "roles.h"
 
 static void
@@ -54,6 +56,28 @@ wants_help(int argc, char **argv)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return true;
 	return false;
+}
+
+/* conf_check found each hook a regular file; it must also be one we can
+ * exec without a shell's help. */
+static int
+hooks_check(const struct conf *c)
+{
+	const struct { const char *name, *path; } hooks[] = {
+		{ "up", c->up }, { "down", c->down },
+		{ "client-connect", c->client_connect },
+		{ "client-disconnect", c->client_disconnect },
+	};
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if (hooks[i].path[0] != '\0' &&
+		    (why = hook_unusable(hooks[i].path)) != NULL) {
+			fprintf(stderr, "simpletun: %s: %s: %s\n",
+			    hooks[i].name, hooks[i].path, why);
+			return -1;
+		}
+	return 0;
 }
 
 int
@@ -103,7 +127,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "simpletun: %s\n", err);
 		return 1;
 	}
+	if (hooks_check(&c) == -1)
+		return 1;
 	log_init(argv[1], (int)c.verbose);
+	/* Taken out of the environment before any child or hook starts. */
+	if (role != CONF_STATUS && notify_open() == -1)
+		log_warn("NOTIFY_SOCKET is no socket we can use; "
+		    "not telling the service manager");
 	if (role == CONF_SERVER)
 		r = server_main(&c, argc - 2, argv + 2);
 	else if (role == CONF_CLIENT)

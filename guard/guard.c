@@ -8,9 +8,23 @@
  * registers routes, over the guard's socket; the queues arrive as fds, and
  * no queue has a name while packets flow.
  *
+ * Tap mode: the guard switches frames. It reads the server's tap and each
+ * session's reverse queue (data -> guard), learns which session owns which
+ * MAC address only from what a session's data process put into that
+ * session's queue (frames and notices: never from the network or the
+ * tap), and sends each frame to the owner of its destination, or floods
+ * it to every session (but the sender) if its destination is a group
+ * address or unknown. Frames between sessions only with client-to-client,
+ * which the data processes enforce (they send the guard none without it).
+ * The table (guard/mactable.c) is bounded by sessions x max-macs-per-
+ * client; entries age out after mac-age and go at once with their session.
+ * The guard never writes the tap: what is for the server the data process
+ * wrote there itself.
+ *
  * Owns: fd 3 (socket to the acceptor), the tun fd (read), the UDP sockets
  * (the first of the port's group for each local address clients reach),
- * one queue write end per session. */
+ * one queue write end per session (tap: and the read end of its reverse
+ * queue). */
 #include <errno.h>
 #include <mqueue.h>
 #include <poll.h>
@@ -22,6 +36,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "mactable.h"
 #include "msg.h"
 #include "packet.h"
 #include "roles.h"
@@ -35,6 +50,9 @@
 #define GUARD_UDP_BATCH 16	/* datagrams per recvmmsg */
 #define GUARD_STATS_MS 1000
 #define GUARD_UDP_MAX 16	/* local addresses with a socket of ours */
+#define GUARD_UP_BATCH 8	/* reverse queue messages per session and
+				   wake-up */
+#define GUARD_UP_MSGSIZE 65536	/* the largest reverse queue message */
 
 struct guard_out {
 	mqd_t q;		/* -1: no session in this slot */
@@ -50,7 +68,9 @@ enum { P_TUN, P_PARENT, P_UDP, P_COUNT = P_UDP + GUARD_UDP_MAX };
 struct guard {
 	const struct conf *c;
 	int tun, parent;
-	struct pollfd pfd[P_COUNT];	/* P_UDP + i: UDP socket i, or -1 */
+	struct pollfd *pfd;	/* P_UDP + i: UDP socket i, or -1; tap:
+				   P_COUNT + slot: its reverse queue */
+	nfds_t npfd;
 	unsigned nslots;
 	struct slot_table *slots;
 	struct route_table *routes;
@@ -66,6 +86,13 @@ struct guard {
 	struct iovec uiov[GUARD_UDP_BATCH];
 	struct sockaddr_storage ufrom[GUARD_UDP_BATCH];
 	struct guard_stats st;
+
+	/* tap mode */
+	bool tap;
+	uint64_t now;		/* ms, once per wake-up */
+	struct mactable *macs;
+	mqd_t *up;		/* per slot: its reverse queue, or -1 */
+	uint8_t *upbuf;		/* GUARD_UP_MSGSIZE */
 };
 
 /* A full queue keeps the batch pending, and the batch keeps growing, so a
@@ -173,6 +200,166 @@ guard_route(struct guard *g, const uint8_t *pkt, size_t len)
 	guard_queue(g, (unsigned)slot, pkt, len);
 }
 
+static void	guard_unregister(struct guard *, unsigned);
+
+/* --- tap mode --- */
+
+/* A frame from the tap (from -1) or from session from's reverse queue:
+ * to the owner of its destination, or to every session but the sender. */
+static void
+guard_switch(struct guard *g, int from, const uint8_t *f, size_t len)
+{
+	int to;
+
+	if (len < CONF_ETH_HLEN) {
+		g->st.no_route++;
+		return;
+	}
+	/* Client-to-client is the data processes' to decide, as in tun
+	 * mode: they follow a reload (LIVE), and without it send the guard
+	 * no frame at all. */
+	to = mactable_dest(g->macs, f, from, true, g->now);
+	if (to >= 0 && (unsigned)to < g->nslots && g->out[to].q != (mqd_t)-1) {
+		guard_queue(g, (unsigned)to, f, len);
+		return;
+	}
+	if (to != MACT_FLOOD) {
+		g->st.no_route++;
+		return;
+	}
+	g->st.flooded++;
+	for (unsigned slot = 0; slot < g->nslots; slot++)
+		if ((int)slot != from && g->out[slot].q != (mqd_t)-1)
+			guard_queue(g, slot, f, len);
+}
+
+/* One reverse queue message of slot: what its data process says the
+ * session owns, and frames whose source it must own. The data process
+ * may be compromised: anything malformed is dropped and counted. */
+static void
+guard_up_msg(struct guard *g, unsigned slot, const uint8_t *p, size_t len)
+{
+	const uint8_t *f;
+	size_t pos = 0, n;
+	int r;
+
+	if (qmsg_kind(p, len) != QMSG_FRAMES) {
+		g->st.up_bad++;
+		return;
+	}
+	while ((r = qmsg_tun_next(p, len, &pos, conf_frame_max(g->c), &f,
+	    &n)) == 1) {
+		if (n != QMSG_MAC_NOTICE && n < CONF_ETH_HLEN) {
+			g->st.up_bad++;
+			continue;
+		}
+		/* a notice is the address; a frame's source follows its
+		 * destination */
+		if (mactable_learn(g->macs, n == QMSG_MAC_NOTICE ? f :
+		    f + MAC_LEN, slot, g->now) == MACT_REFUSED) {
+			g->st.mac_refused++;
+			continue;
+		}
+		if (n == QMSG_MAC_NOTICE)
+			continue;
+		g->st.up_frames++;
+		guard_switch(g, (int)slot, f, n);
+	}
+	if (r == -1)
+		g->st.up_bad++;
+}
+
+static void
+guard_dispatch_up(struct guard *g, unsigned slot)
+{
+	for (int i = 0; i < GUARD_UP_BATCH; i++) {
+		ssize_t n = mq_receive(g->up[slot], (char *)g->upbuf,
+		    GUARD_UP_MSGSIZE, NULL);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("reverse queue of slot %u", slot);
+			return;
+		}
+		guard_up_msg(g, slot, g->upbuf, (size_t)n);
+	}
+}
+
+static void
+guard_dispatch_ups(struct guard *g)
+{
+	bool any = false;
+
+	for (unsigned slot = 0; slot < g->nslots; slot++)
+		if (g->up[slot] != (mqd_t)-1 &&
+		    g->pfd[P_COUNT + slot].revents) {
+			guard_dispatch_up(g, slot);
+			any = true;
+		}
+	if (any)
+		guard_flush_dirty(g);
+}
+
+static void
+guard_unregister_up(struct guard *g, unsigned slot)
+{
+	mactable_del_slot(g->macs, slot);
+	if (g->up[slot] != (mqd_t)-1)
+		mq_close(g->up[slot]);
+	g->up[slot] = (mqd_t)-1;
+	g->pfd[P_COUNT + slot].fd = -1;
+}
+
+/* REGISTER's second fd: the reverse queue, which tap mode needs and tun
+ * mode refuses. */
+static void
+guard_register_up(struct guard *g, const struct msg *m, int qfd)
+{
+	struct msg_register r;
+	struct mq_attr qa;
+
+	if (msg_get_register(m, &r) == -1 || r.slot >= g->nslots ||
+	    g->out[r.slot].q == (mqd_t)-1) {
+		if (qfd != -1)
+			close(qfd);
+		return;		/* guard_register refused it */
+	}
+	if (!g->tap && qfd == -1)
+		return;
+	if (!g->tap || qfd == -1 || mq_getattr(qfd, &qa) == -1 ||
+	    qa.mq_msgsize < 2048 || qa.mq_msgsize > GUARD_UP_MSGSIZE) {
+		log_warnx("refusing REGISTER of slot %u: %s", r.slot, !g->tap ?
+		    "a reverse queue in tun mode" : "no usable reverse queue");
+		if (qfd != -1)
+			close(qfd);
+		guard_unregister(g, r.slot);
+		return;
+	}
+	if (fd_nonblock(qfd) == -1)
+		fatal("reverse queue");
+	g->up[r.slot] = qfd;
+	g->pfd[P_COUNT + r.slot] = (struct pollfd){ .fd = qfd,
+	    .events = POLLIN };
+}
+
+static void
+guard_tap_init(struct guard *g)
+{
+	uint64_t seed;
+
+	if (getentropy(&seed, sizeof(seed)) == -1)
+		fatal("getentropy");
+	g->macs = mactable_new(g->nslots, g->c->max_macs,
+	    g->c->mac_age * 1000ULL, seed);
+	g->up = malloc(g->nslots * sizeof(*g->up));
+	g->upbuf = malloc(GUARD_UP_MSGSIZE);
+	if (g->macs == NULL || g->up == NULL || g->upbuf == NULL)
+		fatal("guard memory");
+	for (unsigned i = 0; i < g->nslots; i++)
+		g->up[i] = (mqd_t)-1;
+	g->npfd = P_COUNT + g->nslots;
+}
+
 static void
 guard_dispatch_tun(struct guard *g)
 {
@@ -185,7 +372,10 @@ guard_dispatch_tun(struct guard *g)
 			break;
 		}
 		g->st.rx_packets++;
-		guard_route(g, g->pkt, (size_t)n);
+		if (g->tap)
+			guard_switch(g, -1, g->pkt, (size_t)n);
+		else
+			guard_route(g, g->pkt, (size_t)n);
 	}
 	guard_flush_dirty(g);
 }
@@ -247,6 +437,8 @@ guard_unregister(struct guard *g, unsigned slot)
 		if (g->net_owner[i] == (int)slot)
 			g->net_owner[i] = -1;
 	slots_unregister(g->slots, slot);
+	if (g->tap)
+		guard_unregister_up(g, slot);
 	if (o->q != (mqd_t)-1)
 		mq_close(o->q);
 	free(o->buf);
@@ -324,14 +516,17 @@ guard_dispatch_parent(struct guard *g)
 	uint8_t buf[MSG_MAX_LEN];
 	struct msg_unregister u;
 	struct msg m;
-	int fd = -1, r;
+	int fds[2] = { -1, -1 }, r;
+	int fd = -1;
 	size_t nfds;
 
-	while ((r = msg_recv_fds(g->parent, buf, sizeof(buf), &m, &fd, 1,
+	while ((r = msg_recv_fds(g->parent, buf, sizeof(buf), &m, fds, 2,
 	    &nfds)) == 1) {
-		if (m.type == MSG_REGISTER && nfds == 1)
+		fd = fds[0];
+		if (m.type == MSG_REGISTER && (nfds == 1 || nfds == 2)) {
 			guard_register(g, &m, fd);
-		else if (m.type == MSG_UDP_SOCKET && nfds == 1)
+			guard_register_up(g, &m, nfds == 2 ? fds[1] : -1);
+		} else if (m.type == MSG_UDP_SOCKET && nfds == 1)
 			guard_add_udp(g, fd);
 		else if (m.type == MSG_UNREGISTER && nfds == 0 &&
 		    msg_get_unregister(&m, &u) == 0 && u.slot < g->nslots)
@@ -353,6 +548,10 @@ guard_send_stats(struct guard *g)
 	size_t n;
 
 	g->st.routes = route_count(g->routes);
+	if (g->macs != NULL) {
+		mactable_expire(g->macs, g->now);
+		g->st.macs = mactable_count(g->macs);
+	}
 	n = stats_encode_guard(&g->st, p, sizeof(p));
 	if (msg_send(g->parent, MSG_STATS, p, n) == -1 && errno != EAGAIN)
 		fatal("send stats to the acceptor");
@@ -369,7 +568,14 @@ guard_init(struct guard *g)
 	    sizeof(*g->net_owner));
 	g->pktcap = 65536;
 	g->pkt = malloc(g->pktcap);
-	g->ucap = QMSG_UDP_HDR + g->c->mtu + PKT_OVERHEAD;
+	g->ucap = QMSG_UDP_HDR + conf_frame_max(g->c) + PKT_OVERHEAD;
+	g->npfd = P_COUNT;
+	if (g->tap)
+		guard_tap_init(g);
+	if ((g->pfd = calloc(g->npfd, sizeof(*g->pfd))) == NULL)
+		fatal("guard memory");
+	for (nfds_t i = 0; i < g->npfd; i++)
+		g->pfd[i] = (struct pollfd){ .fd = -1, .events = POLLIN };
 	g->ubuf = malloc(GUARD_UDP_BATCH * g->ucap);
 	if (g->slots == NULL || g->routes == NULL || g->out == NULL ||
 	    g->net_owner == NULL || g->pkt == NULL ||
@@ -401,7 +607,8 @@ guard_init(struct guard *g)
 void
 guard_main(const struct conf *c, int parent, int tun, int udp)
 {
-	struct guard g = { .c = c, .tun = tun, .parent = parent };
+	struct guard g = { .c = c, .tun = tun, .parent = parent,
+	    .tap = c->dev_type == CONF_DEV_TAP };
 	uint64_t next_stats = now_ms();
 
 	guard_init(&g);
@@ -411,13 +618,14 @@ guard_main(const struct conf *c, int parent, int tun, int udp)
 	while (!sig_term) {
 		uint64_t now = now_ms();
 
+		g.now = now;
 		if (now >= next_stats) {
 			guard_send_stats(&g);
 			next_stats = now + GUARD_STATS_MS;
 		}
 		/* Pending batches are retried soon: the data process is
 		 * draining its queue. */
-		if (poll_wait(g.pfd, P_COUNT, g.dirty >= 0 ? 1 :
+		if (poll_wait(g.pfd, g.npfd, g.dirty >= 0 ? 1 :
 		    (int)(next_stats - now)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -430,6 +638,9 @@ guard_main(const struct conf *c, int parent, int tun, int udp)
 		for (int i = P_UDP; i < P_COUNT; i++)
 			if (g.pfd[i].fd != -1 && g.pfd[i].revents)
 				guard_dispatch_udp(&g, g.pfd[i].fd);
+		g.now = now_ms();
+		if (g.tap)
+			guard_dispatch_ups(&g);
 		if (g.pfd[P_TUN].revents)
 			guard_dispatch_tun(&g);
 		else if (g.dirty >= 0)

@@ -38,6 +38,7 @@
 #include "slots.h"
 #include "stats.h"
 #include "status.h"
+#include "tap.h"
 #include "tls.h"
 #include "tun.h"
 #include "util.h"
@@ -689,23 +690,35 @@ session_dispatch_control(struct server *sv, unsigned slot)
 		session_kill(s);
 }
 
-/* The data process's queue, on to the guard with the route we granted:
- * the data process itself can name neither an address nor a slot. */
+static void
+close_fds(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* The data process's queue (tap: and its reverse queue, data -> guard),
+ * on to the guard with the route we granted: the data process itself can
+ * name neither an address nor a slot. */
 static int
-session_register(struct server *sv, unsigned slot, int qfd)
+session_register(struct server *sv, unsigned slot, const int *qfd,
+    size_t nfds)
 {
 	struct session *s = &sv->s[slot];
 	struct msg_register r = { .slot = (uint16_t)slot, .index = s->index,
 	    .vaddr = s->vaddr };
 	uint8_t p[MSG_MAX_PAYLOAD];
 
-	if (s->registered || s->vaddr == 0) {
-		close(qfd);
+	if (s->registered || s->vaddr == 0 ||
+	    nfds != (sv->c->dev_type == CONF_DEV_TAP ? 2u : 1u)) {
+		close_fds(qfd, nfds);
 		return -1;
 	}
 	memcpy(r.cn, s->cn, sizeof(r.cn));
-	guard_tell(sv, MSG_REGISTER, p, msg_put_register(p, &r), qfd);
-	close(qfd);
+	if (msg_send_fds(sv->guard, MSG_REGISTER, p, msg_put_register(p, &r),
+	    qfd, nfds) == -1)
+		fatal("tell the guard %s", msg_name(MSG_REGISTER));
+	close_fds(qfd, nfds);
 	s->registered = true;
 	return 0;
 }
@@ -717,18 +730,18 @@ session_dispatch_data(struct server *sv, unsigned slot)
 	uint8_t buf[MSG_MAX_LEN];
 	struct msg m;
 	size_t nfds;
-	int r, qfd = -1;
+	int r, qfd[2] = { -1, -1 };
 
-	while ((r = msg_recv_fds(s->data, buf, sizeof(buf), &m, &qfd, 1,
+	while ((r = msg_recv_fds(s->data, buf, sizeof(buf), &m, qfd, 2,
 	    &nfds)) == 1) {
-		if (m.type == MSG_QUEUE && nfds == 1) {
-			if (session_register(sv, slot, qfd) == 0)
+		if (m.type == MSG_QUEUE && nfds >= 1) {
+			if (session_register(sv, slot, qfd, nfds) == 0)
 				continue;
 		} else if (m.type == MSG_STATS && nfds == 0 &&
 		    stats_decode(m.payload, m.len, &s->stats) == 0)
 			continue;
-		else if (nfds == 1)
-			close(qfd);
+		else
+			close_fds(qfd, nfds);
 		log_warnx("unexpected %s from the data process of %s",
 		    msg_name(m.type), s->cn);
 		break;
@@ -1058,7 +1071,7 @@ server_client_routes(const struct conf *c, const char *dev)
 	for (unsigned i = 0; i < c->nclient_nets; i++) {
 		const struct conf_client_net *n = &c->client_nets[i];
 
-		if (tun_add_route(dev, n->addr, n->prefix) == -1)
+		if (tun_add_route(dev, n->addr, n->prefix, 0) == -1)
 			fatal("route client-network %s/%u of '%s' via %s",
 			    ip4_str(n->addr, a), n->prefix, n->cn, dev);
 		log_info("client-network %s/%u of '%s' via %s",
@@ -1072,8 +1085,10 @@ server_open_tun(struct server *sv, char *dev, size_t len)
 	const struct conf *c = sv->c;
 	char a[16];
 
-	if ((sv->tun = tun_open(dev, len)) == -1)
-		fatal("open tun device %s", c->dev);
+	if ((sv->tun = c->dev_type == CONF_DEV_TAP ? tap_open(dev, len) :
+	    tun_open(dev, len)) == -1)
+		fatal("open %s device %s", c->dev_type == CONF_DEV_TAP ? "tap" :
+		    "tun", c->dev);
 	if (tun_configure(dev, pool_server_addr(sv->pool), c->pool_prefix,
 	    c->mtu) == -1)
 		fatal("configure %s", dev);
@@ -1412,7 +1427,9 @@ server_main(struct conf *c, int argc, char **argv)
 	if (server_hook(&sv, c->up, "up") != 0)
 		fatalx("not starting: the up hook failed");
 	sv.started = true;
-	limits_raise(conf_slots(c), DATA_QUEUE_MSGS, DATA_QUEUE_MSGSIZE);
+	/* tap: two queues a session (the reverse one, data -> guard) */
+	limits_raise(conf_slots(c) * (c->dev_type == CONF_DEV_TAP ? 2 : 1),
+	    DATA_QUEUE_MSGS, DATA_QUEUE_MSGSIZE);
 	sig_setup();
 	sig_setup_reload();
 	if (conf_udp_port(c) < 1024)

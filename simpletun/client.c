@@ -42,6 +42,7 @@
 #include "roles.h"
 #include "stats.h"
 #include "status.h"
+#include "tap.h"
 #include "tls.h"
 #include "tun.h"
 #include "util.h"
@@ -67,6 +68,8 @@ struct client {
 	unsigned nadded;		/* routes it added */
 	uint32_t server;		/* TUN_SERVER's IPv4, host order; 0 */
 	struct redirect redirect;	/* the host route to server */
+	uint32_t gateway;		/* tap: the routes' gateway (the
+					   server's address), else 0 */
 	unsigned backoff;		/* seconds, for the next failure */
 	uint64_t retry_at;		/* ms; 0: start now */
 	struct data_stats stats;
@@ -235,8 +238,8 @@ client_tun_clear(struct client *cl)
 	while (cl->nadded > 0) {
 		const struct msg_route *r = &cl->added[--cl->nadded];
 
-		if (tun_del_route(cl->dev, r->addr, r->prefix) == -1 &&
-		    errno != ESRCH)
+		if (tun_del_route(cl->dev, r->addr, r->prefix,
+		    cl->gateway) == -1 && errno != ESRCH)
 			log_warn("remove route %s/%u via %s",
 			    ip4_str(r->addr, a), r->prefix, cl->dev);
 	}
@@ -283,7 +286,8 @@ client_route_add(struct client *cl, const struct msg_route *rt)
 	char a[16];
 	int r;
 
-	if ((r = tun_add_route(cl->dev, rt->addr, rt->prefix)) == -1) {
+	if ((r = tun_add_route(cl->dev, rt->addr, rt->prefix,
+	    cl->gateway)) == -1) {
 		log_warn("route %s/%u via %s", ip4_str(rt->addr, a),
 		    rt->prefix, cl->dev);
 		return -1;
@@ -307,6 +311,8 @@ client_tun_apply(struct client *cl, const struct msg_config *cfg)
 	    client_keep_server(cl, own, nown) == -1)
 		return -1;
 	cl->tun_set = true;
+	/* on a tap segment the server is the next hop of pushed routes */
+	cl->gateway = cl->c->dev_type == CONF_DEV_TAP ? cfg->server_vaddr : 0;
 	if (tun_configure(cl->dev, cfg->vaddr, cfg->prefix, cfg->mtu) == -1) {
 		log_warn("configure %s", cl->dev);
 		return -1;
@@ -584,8 +590,10 @@ client_open(struct client *cl)
 	if ((cl->conf_fd = child_conf_fd(cl->c)) == -1)
 		fatal("configuration for the children");
 	snprintf(cl->dev, sizeof(cl->dev), "%s", cl->c->dev);
-	if ((cl->tun = tun_open(cl->dev, sizeof(cl->dev))) == -1)
-		fatal("open tun device %s", cl->c->dev);
+	if ((cl->tun = cl->c->dev_type == CONF_DEV_TAP ? tap_open(cl->dev,
+	    sizeof(cl->dev)) : tun_open(cl->dev, sizeof(cl->dev))) == -1)
+		fatal("open %s device %s", cl->c->dev_type == CONF_DEV_TAP ?
+		    "tap" : "tun", cl->c->dev);
 	if (fd_nonblock(cl->tun) == -1 ||
 	    (cl->base_mtu = tun_get_mtu(cl->dev)) == -1)
 		fatal("tun");

@@ -131,6 +131,12 @@ static const char *const conf_group_names[G_COUNT] = {
 	[G_CLIENT] = "Client",
 };
 
+static const char *const dev_type_names[] = {
+	[CONF_DEV_TUN] = "tun",
+	[CONF_DEV_TAP] = "tap",
+	NULL,
+};
+
 static const char *const dup_cn_names[] = {
 	[CONF_DUP_REPLACE] = "replace",
 	[CONF_DUP_REFUSE] = "refuse",
@@ -175,6 +181,24 @@ static const struct directive directives[] = {
 	  .def = "stun0", .group = G_TUNNEL,
 	  .help = "tun device to create",
 	  .off = OFF(dev), .size = SIZE(dev) },
+	{ .name = "dev-type", .args = "tun|tap", .type = T_ENUM,
+	  .roles = SRV | CLI, .def = "tun", .group = G_TUNNEL,
+	  .help = "what the device carries: IPv4 packets (tun) or Ethernet "
+	    "frames (tap, one layer-2 segment of the server and every "
+	    "client); client and server must agree, or the server refuses "
+	    "the session",
+	  .off = OFF(dev_type), .choices = dev_type_names },
+	{ .name = "mac-age", .args = "SECONDS", .type = T_UINT, .roles = SRV,
+	  .def = "300", .group = G_TUNNEL,
+	  .help = "tap: a session owns a MAC address until it has sent no "
+	    "frame from it for SECONDS (10..86400), or until it ends",
+	  .off = OFF(mac_age), .min = 10, .max = 86400 },
+	{ .name = "max-macs-per-client", .args = "N", .type = T_UINT,
+	  .roles = SRV, .def = "4", .group = G_TUNNEL,
+	  .help = "tap: MAC addresses a session may send from (1..64), the "
+	    "first ones it uses; frames from others are dropped and counted "
+	    "(mac_refused in status)",
+	  .off = OFF(max_macs), .min = 1, .max = 64 },
 	{ .name = "mtu", .args = "N", .type = T_UINT, .roles = SRV,
 	  .def = "1420", .group = G_TUNNEL,
 	  .help = "tunnel MTU (576..9000), pushed to clients",
@@ -374,6 +398,8 @@ static const struct directive directives[] = {
 
 #define CONF_NDIRS (sizeof(directives) / sizeof(directives[0]))
 
+_Static_assert(sizeof(enum conf_dev_type) == sizeof(unsigned),
+    "parse_enum stores an unsigned into an enum field");
 _Static_assert(sizeof(enum conf_dup_cn) == sizeof(unsigned),
     "parse_enum stores an unsigned into an enum field");
 _Static_assert(sizeof(((struct conf *)0)->server_name) ==

@@ -29,6 +29,12 @@ enum conf_reload {
 	CONF_RELOAD_LIVE,	/* as NEW, and the running sessions are told */
 };
 
+/* dev-type: what the device carries. Both sides must agree (HELLO). */
+enum conf_dev_type {
+	CONF_DEV_TUN,		/* IPv4 packets */
+	CONF_DEV_TAP,		/* Ethernet frames */
+};
+
 struct conf_route {
 	uint32_t addr;		/* host byte order, host bits zero */
 	uint8_t prefix;
@@ -81,6 +87,7 @@ struct conf {
 	unsigned handshake_timeout;		/* seconds */
 	unsigned mtu;
 	unsigned verbose;			/* 0 warnings, 1 events, 2 debug */
+	enum conf_dev_type dev_type;
 
 	/* server */
 	struct sockaddr_storage listen;
@@ -105,6 +112,9 @@ struct conf {
 	bool push_client_nets;			/* to the other clients */
 	bool push_redirect_gateway;		/* push 0.0.0.0/1, 128.0.0.0/1 */
 	char masquerade[IFNAMSIZ];		/* "" if none */
+	unsigned mac_age;			/* tap: seconds a MAC stays
+						   owned without a frame */
+	unsigned max_macs;			/* tap: per session */
 
 	/* client */
 	char remote_host[256];
@@ -140,6 +150,14 @@ void conf_dump(const struct conf *c, FILE *out);
 uint16_t conf_udp_port(const struct conf *c);
 /* The client-network entry whose network holds addr (host order), or -1. */
 int conf_client_net_of(const struct conf *c, uint32_t addr);
+/* The largest packet (tun) or frame (tap) the tunnel carries: the MTU,
+ * plus an Ethernet header in tap mode. */
+#define CONF_ETH_HLEN 14
+static inline unsigned
+conf_frame_max(const struct conf *c)
+{
+	return c->mtu + (c->dev_type == CONF_DEV_TAP ? CONF_ETH_HLEN : 0);
+}
 /* Session slots (and uids): established sessions plus handshakes. */
 unsigned conf_slots(const struct conf *c);
 /* Checks the loaded configuration as a whole (required directives, files

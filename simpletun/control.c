@@ -473,6 +473,21 @@ ctl_loop(struct control *ct)
 
 /* --- server side --- */
 
+/* Both sides carry the same thing, packets (tun) or frames (tap): the
+ * client says which in HELLO. */
+static void
+ctl_server_dev_type(struct control *ct, const struct msg_hello *h)
+{
+	bool tap = ct->c->dev_type == CONF_DEV_TAP;
+
+	if (((h->flags & MSG_HELLO_TAP) != 0) == tap)
+		return;
+	log_warnx("refusing %s: it uses dev-type %s, this server %s", ct->peer,
+	    tap ? "tun" : "tap", tap ? "tap" : "tun");
+	ctl_bye(ct, tap ? "dev-type mismatch: the server uses tap, the client "
+	    "tun" : "dev-type mismatch: the server uses tun, the client tap");
+}
+
 static void
 ctl_server_hello(struct control *ct)
 {
@@ -491,6 +506,7 @@ ctl_server_hello(struct control *ct)
 		    ct->peer, msg_name(m.type), h.version, PROTO_VERSION);
 		ctl_bye(ct, "protocol version not supported");
 	}
+	ctl_server_dev_type(ct, &h);
 	ct->tx_index = h.index;
 	ctl_tls_consume(ct, (size_t)n);
 }
@@ -671,6 +687,7 @@ ctl_client_config(struct control *ct, const struct sockaddr_storage *peer,
 {
 	uint64_t deadline = now_ms() + ct->c->handshake_timeout * 1000ULL;
 	struct msg_hello h = { .version = PROTO_VERSION,
+	    .flags = ct->c->dev_type == CONF_DEV_TAP ? MSG_HELLO_TAP : 0,
 	    .index = ct->rx_index };
 	struct msg_underlay u = { .full_tunnel = ct->c->allow_full_tunnel };
 	struct msg_config taken;

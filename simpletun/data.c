@@ -6,6 +6,16 @@
  * inner packet checks. Nothing on the per-packet path allocates, fetches an
  * algorithm, keys a context or logs.
  *
+ * Tap mode (dev-type tap): frames, not packets. The server's data process
+ * keeps the MAC addresses its client may send from (the first it uses, up
+ * to max-macs-per-client, aged out after mac-age: a mactable of one slot),
+ * writes to the tap what is for the server (its MAC, and every group
+ * address), and sends the guard, through a second queue of its own (data
+ * -> guard), what other sessions need: frames for other MACs and group
+ * addresses (client-to-client only), and a notice of each address it
+ * owns (when first seen, then every third of mac-age while in use), so the
+ * guard learns MACs only from what an authenticated session sent.
+ *
  * Owns: fd 3 (socket to its parent), the socket to its control process,
  * the tun fd (server: written only, seccomp forbids reading it), its UDP
  * socket (server: on the one port, connected to the client's endpoint once
@@ -29,12 +39,14 @@
 
 #include "conf.h"
 #include "log.h"
+#include "mactable.h"
 #include "msg.h"
 #include "packet.h"
 #include "replay.h"
 #include "roles.h"
 #include "sandbox.h"
 #include "stats.h"
+#include "tap.h"
 #include "util.h"
 
 #define DATA_BATCH 32		/* datagrams per recvmmsg/sendmmsg */
@@ -87,10 +99,22 @@ struct data {
 	struct iovec rx_iov[DATA_BATCH], tx_iov[DATA_BATCH];
 	struct sockaddr_storage rx_from[DATA_BATCH];
 	unsigned ntx;
+
+	/* tap mode; the rest only on the server */
+	bool tap;
+	uint8_t server_mac[MAC_LEN];	/* the server's tap */
+	struct mactable *macs;		/* our client's, one slot */
+	mqd_t up;			/* our queue to the guard (write) */
+	int up_rd;			/* its read end, until handed over */
+	uint8_t *up_buf;		/* a QMSG_FRAMES batch */
+	size_t up_cap, up_fill;
+	unsigned up_n;			/* frames in up_buf */
+	uint64_t notice_since, next_notice;
 };
 
 static void	data_tx(struct data *, uint8_t, const uint8_t *, size_t);
 static void	data_tx_flush(struct data *);
+static void	data_tap_rx(struct data *, const uint8_t *, size_t);
 
 static noreturn void
 data_exit(struct data *d, int code)
@@ -264,6 +288,214 @@ data_roam(struct data *d, const struct sockaddr_storage *from, bool newest)
 	data_tx_flush(d);
 }
 
+/* --- tap mode --- */
+
+/* The batch of frames and notices for the guard; a full queue drops it
+ * and counts its frames: the guard is never waited for. */
+static void
+data_up_flush(struct data *d)
+{
+	if (d->up_fill == 0)
+		return;
+	if (mq_send(d->up, (const char *)d->up_buf, d->up_fill, 0) == -1)
+		d->st.up_dropped += d->up_n;
+	d->up_fill = 0;
+	d->up_n = 0;
+}
+
+/* A frame (or a MAC notice, QMSG_MAC_NOTICE bytes) for the guard. */
+static void
+data_up_add(struct data *d, const uint8_t *p, size_t len)
+{
+	bool frame = len != QMSG_MAC_NOTICE;
+
+	if (QMSG_HDR_LEN + QMSG_TUN_REC_HDR + len > d->up_cap) {
+		d->st.up_dropped += frame;
+		return;
+	}
+	if (d->up_fill + QMSG_TUN_REC_HDR + len > d->up_cap)
+		data_up_flush(d);
+	if (d->up_fill == 0)
+		d->up_fill = qmsg_frames_start(d->up_buf);
+	d->up_fill = qmsg_tun_add(d->up_buf, d->up_fill, p, len);
+	d->up_n += frame;
+	d->st.up_frames += frame;
+}
+
+/* Ethernet/IPv4 ARP: the sender's addresses must be the frame's source
+ * and the client's own address (or 0, a probe). */
+static bool
+data_arp_ok(struct data *d, const uint8_t *f, size_t n)
+{
+	const uint8_t *a = f + CONF_ETH_HLEN;
+	uint32_t sender;
+
+	if (n < CONF_ETH_HLEN + 28 || get_u16(a) != 1 ||
+	    get_u16(a + 2) != 0x0800 || a[4] != MAC_LEN || a[5] != 4) {
+		d->st.bad_inner++;
+		return false;
+	}
+	sender = get_u32(a + 14);
+	if (memcmp(a + 8, f + MAC_LEN, MAC_LEN) != 0 ||
+	    (sender != d->vaddr && sender != 0)) {
+		d->st.bad_source++;
+		return false;
+	}
+	return true;
+}
+
+/* What a frame from our client carries: IPv4 (checked as in tun mode,
+ * Ethernet padding aside) or ARP; nothing else, as tun mode carries IPv4
+ * only. */
+static bool
+data_frame_ok(struct data *d, const uint8_t *f, size_t n)
+{
+	size_t ip = n - CONF_ETH_HLEN;
+
+	switch (get_u16(f + 12)) {
+	case 0x0800:
+		if (ip >= 20 && get_u16(f + CONF_ETH_HLEN + 2) >= 20 &&
+		    get_u16(f + CONF_ETH_HLEN + 2) < ip)
+			ip = get_u16(f + CONF_ETH_HLEN + 2);
+		return data_inner_ok(d, f + CONF_ETH_HLEN, ip);
+	case 0x0806:
+		return data_arp_ok(d, f, n);
+	default:
+		d->st.bad_inner++;
+		return false;
+	}
+}
+
+static void
+data_tap_write(struct data *d, const uint8_t *f, size_t n)
+{
+	if (write(d->tun, f, n) == (ssize_t)n) {
+		d->st.rx_packets++;
+		d->st.rx_bytes += (uint64_t)n;
+	}
+}
+
+/* An authenticated frame. The client writes it to its tap. The server
+ * checks it and its source MAC (owned by this session, first seen up to
+ * max-macs-per-client; the rest dropped and counted as mac_refused), then
+ * writes what is for the server (its MAC, group addresses) to the tap and
+ * gives the guard what other sessions need. */
+static void
+data_tap_rx(struct data *d, const uint8_t *f, size_t n)
+{
+	bool to_server, group;
+	int r;
+
+	if (n < CONF_ETH_HLEN || n > d->mtu) {
+		d->st.bad_inner++;
+		return;
+	}
+	if (!d->server) {
+		data_tap_write(d, f, n);
+		return;
+	}
+	if (mactable_is_group(f + MAC_LEN)) {
+		d->st.mac_refused++;	/* no frame comes from a group */
+		return;
+	}
+	if (!data_frame_ok(d, f, n))
+		return;
+	if ((r = mactable_learn(d->macs, f + MAC_LEN, 0, d->now)) ==
+	    MACT_REFUSED) {
+		d->st.mac_refused++;
+		return;
+	}
+	if (r == MACT_LEARNED)
+		data_up_add(d, f + MAC_LEN, MAC_LEN);
+	to_server = memcmp(f, d->server_mac, MAC_LEN) == 0;
+	group = mactable_is_group(f);
+	if (to_server || group)
+		data_tap_write(d, f, n);
+	if (to_server)
+		return;
+	if (!d->c2c) {
+		d->st.blocked += !group;
+		return;
+	}
+	data_up_add(d, f, n);
+}
+
+/* Every third of mac-age, a notice of each address our client used since
+ * the last round, so that the guard keeps it while it talks only to the
+ * server; then what aged out is forgotten here too. */
+static void
+data_tap_notices(struct data *d)
+{
+	uint8_t macs[64][MAC_LEN];
+	unsigned n = mactable_slot_macs(d->macs, 0, d->notice_since, macs, 64);
+
+	for (unsigned i = 0; i < n; i++)
+		data_up_add(d, macs[i], MAC_LEN);
+	data_up_flush(d);
+	mactable_expire(d->macs, d->now);
+	d->notice_since = d->now;
+	d->next_notice = d->now + d->c->mac_age * 1000ULL / 3;
+}
+
+/* The queue to the guard, made as data_queue() makes ours: a random name
+ * (O_EXCL), charged to our uid, unlinked at once; we keep the write end,
+ * the read end goes to the guard with our other queue. */
+static void
+data_up_queue(struct data *d)
+{
+	static const struct mq_attr want[] = {
+		{ .mq_maxmsg = 10, .mq_msgsize = DATA_QUEUE_MSGSIZE },
+		{ .mq_maxmsg = 10, .mq_msgsize = 8192 },
+	};
+	struct mq_attr qa = want[0];
+	uint8_t rnd[12];
+	char name[64];
+
+	for (int tries = 0; tries < 16 && d->up == (mqd_t)-1; tries++) {
+		if (getentropy(rnd, sizeof(rnd)) == -1)
+			fatal("getentropy");
+		snprintf(name, sizeof(name), "/simpletun.up.%02x%02x%02x%02x"
+		    "%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+		    rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9],
+		    rnd[10], rnd[11]);
+		d->up = mq_open(name, O_WRONLY | O_CREAT | O_EXCL | O_NONBLOCK |
+		    O_CLOEXEC, 0600, &qa);
+		if (d->up == (mqd_t)-1 && errno == EINVAL &&
+		    qa.mq_msgsize != want[1].mq_msgsize)
+			qa = want[1];
+		else if (d->up == (mqd_t)-1 && errno != EEXIST)
+			fatal("create the queue to the guard (%ld x %ld bytes)",
+			    qa.mq_maxmsg, qa.mq_msgsize);
+	}
+	if (d->up == (mqd_t)-1)
+		fatalx("no free queue name in 16 tries");
+	d->up_rd = mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	mq_unlink(name);
+	if (d->up_rd == (mqd_t)-1)
+		fatal("open the queue to the guard");
+	d->up_cap = (size_t)qa.mq_msgsize;
+	if ((d->up_buf = malloc(d->up_cap)) == NULL)
+		fatal("memory");
+}
+
+/* Before the sandbox: the server's MAC, our table and our queue to the
+ * guard. */
+static void
+data_tap_setup(struct data *d)
+{
+	uint64_t seed;
+
+	if (tap_mac(d->tun, d->server_mac) == -1)
+		fatal("the MAC address of the server's tap");
+	if (getentropy(&seed, sizeof(seed)) == -1)
+		fatal("getentropy");
+	d->macs = mactable_new(1, d->c->max_macs, d->c->mac_age * 1000ULL,
+	    seed);
+	if (d->macs == NULL)
+		fatal("memory");
+	data_up_queue(d);
+}
+
 static void
 data_rx_one(struct data *d, uint8_t *buf, size_t len,
     const struct sockaddr_storage *from)
@@ -296,6 +528,10 @@ data_rx_one(struct data *d, uint8_t *buf, size_t len,
 	if (k->pending)
 		data_tx_switch(d, (int)(k - d->keys));
 	data_roam(d, from, newest);
+	if (d->tap && h.type == PKT_DATA) {
+		data_tap_rx(d, buf + PKT_HDR_LEN, (size_t)n);
+		return;
+	}
 	if (h.type == PKT_KEEPALIVE || !data_inner_ok(d, buf + PKT_HDR_LEN,
 	    (size_t)n))
 		return;
@@ -431,7 +667,8 @@ data_dispatch_input(struct data *d)
 		}
 		if (d->server)
 			data_queue_msg(d, d->in_buf, (size_t)n);
-		else if ((size_t)n <= d->mtu && inner_ipv4_ok(d->in_buf, n))
+		else if ((size_t)n <= d->mtu && (d->tap ? (size_t)n >=
+		    CONF_ETH_HLEN : inner_ipv4_ok(d->in_buf, n)))
 			data_tx(d, PKT_DATA, d->in_buf, (size_t)n);
 	}
 	data_tx_flush(d);
@@ -519,7 +756,7 @@ data_session(struct data *d, const struct msg *m)
 	d->c2c = s.client_to_client;
 	d->ka_int = s.keepalive_interval * 1000ULL;
 	d->ka_to = s.keepalive_timeout * 1000ULL;
-	d->mtu = s.mtu;
+	d->mtu = s.mtu + (d->tap ? CONF_ETH_HLEN : 0);	/* frames in tap */
 	d->rx_index = s.rx_index;
 	d->tx_index = s.tx_index;
 	for (d->nnets = 0; d->nnets < s.nnets; d->nnets++) {
@@ -651,9 +888,13 @@ data_queue(struct data *d)
 	mq_unlink(name);
 	if (w == (mqd_t)-1)
 		fatal("open queue");
-	if (msg_send_fds(d->parent, MSG_QUEUE, NULL, 0, &w, 1) == -1)
+	if (msg_send_fds(d->parent, MSG_QUEUE, NULL, 0, (int[]){ w, d->up_rd },
+	    d->up_rd == -1 ? 1 : 2) == -1)
 		fatal("hand the queue to the acceptor");
 	mq_close(w);
+	if (d->up_rd != -1)
+		mq_close(d->up_rd);
+	d->up_rd = -1;
 	return qa.mq_msgsize;
 }
 
@@ -691,6 +932,8 @@ data_timers(struct data *d)
 		data_tx(d, PKT_KEEPALIVE, NULL, 0);
 		data_tx_flush(d);
 	}
+	if (d->macs != NULL && d->now >= d->next_notice)
+		data_tap_notices(d);
 	if (d->now >= d->next_stats) {
 		data_expire_keys(d);
 		data_send_stats(d);
@@ -753,6 +996,8 @@ data_loop(struct data *d)
 			if (!more)
 				break;
 		}
+		if (d->macs != NULL)
+			data_up_flush(d);
 		if (pfd[P_CTL].revents)
 			data_dispatch_ctl(d);
 		if (pfd[P_PARENT].revents)
@@ -765,13 +1010,16 @@ data_main(const struct conf *c, const struct data_fds *fds)
 {
 	struct data d = { .c = c, .server = c->role == CONF_SERVER,
 	    .ctl = fds->ctl, .parent = fds->parent, .tun = fds->tun,
-	    .udp = fds->udp, .queue = (mqd_t)-1, .tx = -1 };
+	    .udp = fds->udp, .queue = (mqd_t)-1, .tx = -1,
+	    .tap = c->dev_type == CONF_DEV_TAP, .up = (mqd_t)-1, .up_rd = -1 };
 	long msgsize = 0;
 
 	data_keys_new(&d);
 	if (d.server)
 		data_socket_buffers(d.udp);
 	data_setup(&d);
+	if (d.server && d.tap)
+		data_tap_setup(&d);
 	if (d.server)
 		msgsize = data_queue(&d);
 	data_buffers(&d, msgsize);

@@ -1035,6 +1035,13 @@ qmsg_tun_start(uint8_t *buf)
 }
 
 size_t
+qmsg_frames_start(uint8_t *buf)
+{
+	buf[0] = QMSG_FRAMES;
+	return QMSG_HDR_LEN;
+}
+
+size_t
 qmsg_tun_add(uint8_t *buf, size_t fill, const uint8_t *pkt, size_t len)
 {
 	put_u16(buf + fill, (uint16_t)len);

@@ -123,6 +123,8 @@ struct msg_unregister {
 	uint16_t slot;
 };
 
+#define MSG_HELLO_TAP 1	/* flags: the client's dev-type is tap */
+
 struct msg_hello {
 	uint16_t version;
 	uint16_t flags;
@@ -293,6 +295,7 @@ int msg_get_sa(const uint8_t *p, struct sockaddr_storage *ss);
 enum qmsg_kind {
 	QMSG_TUN = 1,
 	QMSG_UDP = 2,
+	QMSG_FRAMES = 3,	/* tap, data -> guard: see qmsg_frames_start */
 };
 
 #define QMSG_HDR_LEN 1
@@ -309,6 +312,12 @@ size_t qmsg_tun_add(uint8_t *buf, size_t fill, const uint8_t *pkt,
  * the end, -1 if a record does not fit or is longer than max. */
 int qmsg_tun_next(const uint8_t *buf, size_t len, size_t *pos,
     size_t max, const uint8_t **pkt, size_t *plen);
+/* Tap mode, the reverse queue (server data process -> guard): starts a
+ * QMSG_FRAMES batch, records as in QMSG_TUN (qmsg_tun_add, qmsg_tun_next),
+ * each an Ethernet frame for other sessions (at least 14 bytes) or, of
+ * exactly QMSG_MAC_NOTICE bytes, a MAC address the session owns. */
+#define QMSG_MAC_NOTICE 6
+size_t qmsg_frames_start(uint8_t *buf);
 /* Writes the QMSG_UDP header for a datagram from ss into buf (which then
  * takes the datagram at buf + QMSG_UDP_HDR). */
 void qmsg_udp_put(uint8_t *buf, const struct sockaddr_storage *ss);

@@ -136,8 +136,10 @@ static const struct sandbox_rule sandbox_allow[] = {
 	/* Guard: a batch of packets into a session's queue (mq_send).
 	 * Server data: its packets from the queue (mq_receive). Both:
 	 * mq_getattr. */
-	{ SCMP_SYS(mq_timedsend),	R_GUARD, ARG_ANY },
-	{ SCMP_SYS(mq_timedreceive),	R_DATA,	ARG_ANY },
+	/* Tap mode, the reverse queue: server data sends the frames for
+	 * other sessions (mq_send), the guard receives them (mq_receive). */
+	{ SCMP_SYS(mq_timedsend),	R_GUARD | R_DATA, ARG_ANY },
+	{ SCMP_SYS(mq_timedreceive),	R_DATA | R_GUARD, ARG_ANY },
 	{ SCMP_SYS(mq_getsetattr),	R_GUARD | R_DATA, ARG_ANY },
 	/* Server control, on a reload: the CA and the new CRL arrive as
 	 * sealed memfds (RECHECK), sized with fstat and read with pread

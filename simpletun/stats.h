@@ -24,7 +24,10 @@
 	X(no_endpoint)	\
 	X(tx_epoch)	\
 	X(rekeys)	\
-	X(roams)
+	X(roams)	\
+	X(mac_refused)	\
+	X(up_frames)	\
+	X(up_dropped)
 
 #define GUARD_STATS_FIELDS(X)	\
 	X(rx_packets)	\
@@ -36,7 +39,12 @@
 	X(forwarded)	\
 	X(no_session)	\
 	X(oversize)	\
-	X(net_down)
+	X(net_down)	\
+	X(macs)		\
+	X(up_frames)	\
+	X(flooded)	\
+	X(mac_refused)	\
+	X(up_bad)
 
 #define STATS_COUNT(f) + 1
 enum {

@@ -60,17 +60,21 @@ tun_configure(const char *name, uint32_t addr, uint8_t prefix, unsigned mtu)
 }
 
 static struct nl_route
-tun_route(unsigned ifindex, uint32_t net, uint8_t prefix)
+tun_route(unsigned ifindex, uint32_t net, uint8_t prefix, uint32_t gw)
 {
-	return (struct nl_route){ .dst = nl_prefix4(net, prefix),
+	struct nl_route r = { .dst = nl_prefix4(net, prefix),
 	    .ifindex = ifindex };
+
+	if (gw != 0)
+		nl_gw4(&r, gw);
+	return r;
 }
 
 int
-tun_add_route(const char *name, uint32_t net, uint8_t prefix)
+tun_add_route(const char *name, uint32_t net, uint8_t prefix, uint32_t gw)
 {
 	unsigned i = tun_index(name);
-	struct nl_route r = tun_route(i, net, prefix);
+	struct nl_route r = tun_route(i, net, prefix, gw);
 
 	if (i == 0)
 		return -1;
@@ -80,10 +84,10 @@ tun_add_route(const char *name, uint32_t net, uint8_t prefix)
 }
 
 int
-tun_del_route(const char *name, uint32_t net, uint8_t prefix)
+tun_del_route(const char *name, uint32_t net, uint8_t prefix, uint32_t gw)
 {
 	unsigned i = tun_index(name);
-	struct nl_route r = tun_route(i, net, prefix);
+	struct nl_route r = tun_route(i, net, prefix, gw);
 
 	return i == 0 ? -1 : nl_route_del(&r);
 }

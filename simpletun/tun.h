@@ -13,10 +13,13 @@ int tun_open(char *name, size_t namelen);
 /* Host-order IPv4 address and prefix, MTU, and brings the link up. */
 int tun_configure(const char *name, uint32_t addr, uint8_t prefix,
     unsigned mtu);
-/* Route net/prefix (host order) through the device: 0 if added, 1 if the
- * same route was there already (the caller did not add it), -1. */
-int tun_add_route(const char *name, uint32_t net, uint8_t prefix);
-int tun_del_route(const char *name, uint32_t net, uint8_t prefix);
+/* Route net/prefix (host order) through the device, via gateway gw (tap:
+ * a segment needs a next hop) or on-link (gw 0): 0 if added, 1 if the same
+ * route was there already (the caller did not add it), -1. */
+int tun_add_route(const char *name, uint32_t net, uint8_t prefix,
+    uint32_t gw);
+int tun_del_route(const char *name, uint32_t net, uint8_t prefix,
+    uint32_t gw);
 /* The device's MTU, or -1. */
 int tun_get_mtu(const char *name);
 /* Removes the device's IPv4 address, brings the link down and sets mtu:

@@ -1809,6 +1809,28 @@ udp_roundtrip(const struct sockaddr_storage *from, const uint8_t *sa_wire)
 	free(h);
 }
 
+/* Tap's reverse queue: a batch of frames and MAC notices. */
+static void
+test_qmsg_frames(void)
+{
+	uint8_t buf[256], frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	const uint8_t mac[QMSG_MAC_NOTICE] = { 2, 0, 0, 0, 0, 1 }, *p;
+	size_t fill = qmsg_frames_start(buf), pos = 0, n;
+
+	CHECK(fill == QMSG_HDR_LEN && qmsg_kind(buf, fill) == QMSG_FRAMES);
+	fill = qmsg_tun_add(buf, fill, mac, sizeof(mac));
+	fill = qmsg_tun_add(buf, fill, frame, sizeof(frame));
+	CHECK(qmsg_tun_next(buf, fill, &pos, 1514, &p, &n) == 1 &&
+	    n == QMSG_MAC_NOTICE && memcmp(p, mac, n) == 0);
+	CHECK(qmsg_tun_next(buf, fill, &pos, 1514, &p, &n) == 1 &&
+	    n == sizeof(frame) && memcmp(p, frame, n) == 0);
+	CHECK(qmsg_tun_next(buf, fill, &pos, 1514, &p, &n) == 0);
+	/* a record longer than the batch is refused */
+	pos = 0;
+	CHECK(qmsg_tun_next(buf, fill - 1, &pos, 1514, &p, &n) == 1);
+	CHECK(qmsg_tun_next(buf, fill - 1, &pos, 1514, &p, &n) == -1);
+}
+
 static void
 test_qmsg_udp(void)
 {
@@ -1835,6 +1857,7 @@ test_qmsg_udp(void)
 	CHECK(qmsg_udp_get(buf, sizeof(buf), &got, &dg, &dlen) == 0);
 	CHECK(qmsg_udp_get(buf, 0, &got, &dg, &dlen) == -1);
 	CHECK(qmsg_kind(buf, 0) == -1);
+	test_qmsg_frames();
 }
 
 /* --- stats --- */
@@ -1842,10 +1865,12 @@ test_qmsg_udp(void)
 static const char *const data_fields[] = { "rx_packets", "rx_bytes",
     "tx_packets", "tx_bytes", "malformed", "unknown_key", "replay",
     "bad_mac", "bad_inner", "bad_source", "blocked", "no_endpoint",
-    "tx_epoch", "rekeys", "roams" };
+    "tx_epoch", "rekeys", "roams", "mac_refused", "up_frames",
+    "up_dropped" };
 static const char *const guard_fields[] = { "rx_packets", "no_route",
     "queue_full", "too_big", "routes", "udp_packets", "forwarded",
-    "no_session", "oversize", "net_down" };
+    "no_session", "oversize", "net_down", "macs", "up_frames", "flooded",
+    "mac_refused", "up_bad" };
 
 #define NDATA (sizeof(data_fields) / sizeof(data_fields[0]))
 #define NGUARD (sizeof(guard_fields) / sizeof(guard_fields[0]))

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# TAP mode (dev-type tap): the server and two clients on one Ethernet
+# segment. The server's tap has the pool's first address, each client gets
+# its own from the pool as in tun mode, on its tap. ARP each way (client <->
+# server, client <-> client), pings (and a pushed route, through the
+# server as gateway), 50 MB checksummed TCP client <-> client; a frame from
+# a forged source MAC is dropped and counted (mac_refused) and reaches no
+# one; a session's MACs leave the guard's table at once when it ends; a tun
+# client is refused by a tap server with a clear line on both sides.
+. "$(dirname "$0")/lib.sh"
+
+command -v arping >/dev/null || skip "no arping"
+arping --help 2>&1 | grep -q -- '-s <MAC>' ||
+    skip "arping is not Thomas Habets' (no -s MAC)"
+topo_up A B H
+
+# One MAC per client: the tap's own is the first each one sends from.
+server_start -- --dev stap0 --dev-type tap --max-macs-per-client 1
+ipn S link show stap0 | grep -q link/ether || fail "the server's stap0 is not a tap"
+client_a --dev stap0 --dev-type tap
+client_b --dev stap0 --dev-type tap
+wait_connected a
+wait_connected b
+VA=$(vaddr a)
+VB=$(vaddr b)
+for h in A B; do
+	ipn $h link show stap0 | grep -q link/ether ||
+	    fail "$h's stap0 is not a tap"
+done
+[[ $(ipn A -4 -o addr show dev stap0) == *" $VA/24 "* ]] ||
+    fail "A's tap does not have $VA/24: $(ipn A -4 -o addr show dev stap0)"
+pass "a tap server and two tap clients, $VA and $VB from the pool on their taps"
+
+mac_of() { ipn "$1" link show stap0 | awk '/link\/ether/ { print $2 }'; }
+MA=$(mac_of A)
+MB=$(mac_of B)
+MS=$(mac_of S)
+
+# arping_ok NS IP: an ARP reply within 10 s.
+arping_ok() { n "$1" arping -q -c 3 -w 10 -i stap0 "$2"; }
+arping_ok A 198.18.0.1 || fail "arping A -> server"
+arping_ok B 198.18.0.1 || fail "arping B -> server"
+arping_ok S "$VA" || fail "arping server -> A"
+arping_ok S "$VB" || fail "arping server -> B"
+arping_ok A "$VB" || fail "arping A -> B"
+arping_ok B "$VA" || fail "arping B -> A"
+[[ $(ipn A neigh show "$VB" dev stap0) == *"lladdr $MB"* ]] ||
+    fail "A does not know B's MAC $MB: $(ipn A neigh show dev stap0)"
+[[ $(ipn B neigh show 198.18.0.1 dev stap0) == *"lladdr $MS"* ]] ||
+    fail "B does not know the server's MAC $MS: $(ipn B neigh show dev stap0)"
+pass "arping A<->server, B<->server, A<->B; A sees B at $MB, B the server at $MS"
+
+for size in 56 4000; do
+	ping_ok A 198.18.0.1 -s $size || fail "ping A -> server, -s $size"
+	ping_ok S "$VB" -s $size || fail "ping server -> B, -s $size"
+	ping_ok A "$VB" -s $size || fail "ping A -> B, -s $size"
+	ping_ok B "$VA" -s $size || fail "ping B -> A, -s $size"
+done
+ping_ok A 203.0.113.2 || fail "ping A -> H (pushed route via the server)"
+pass "pings (56, 4000 bytes) A->server, server->B, A<->B; A->H through the" \
+    "pushed route"
+
+wait_until 10 num -ge 2 stat_get "$SERVER_SOCK" guard "" macs ||
+    fail "the guard has not learned both MACs: $(status_dump "$SERVER_SOCK")"
+num -gt 0 stat_get "$SERVER_SOCK" guard "" flooded ||
+    fail "the guard flooded nothing (ARP requests are broadcasts)"
+num -gt 0 stat_get "$SERVER_SOCK" guard "" up_frames ||
+    fail "no frame went from a session to the guard"
+pass "guard: macs=$(stat_get "$SERVER_SOCK" guard "" macs)" \
+    "flooded=$(stat_get "$SERVER_SOCK" guard "" flooded)" \
+    "up_frames=$(stat_get "$SERVER_SOCK" guard "" up_frames)"
+
+# --- 50 MB client <-> client -------------------------------------------------
+
+head -c 50M /dev/urandom >"$TMP/big"
+BIGSUM=$(sha256sum <"$TMP/big" | cut -d' ' -f1)
+listening() { n "$1" ss -Hltn "sport = :$2" | grep -q .; }
+OUT=
+transfer() {
+	local from=$1 to=$2 addr=$3 port=$4 file=$5
+	OUT=$TMP/recv.$to.$port
+	rm -f "$OUT"
+	start_bg "recv-$to-$port" "$to" socat -u \
+	    "TCP-LISTEN:$port,bind=$addr,reuseaddr" "OPEN:$OUT,creat,trunc"
+	wait_until 10 listening "$to" "$port" ||
+	    fail "socat in $to does not listen on $port"
+	n "$from" timeout 300 socat -u "OPEN:$file" "TCP:$addr:$port" ||
+	    fail "sending $file from $from to $addr:$port failed"
+	wait_bg "recv-$to-$port" 30 || fail "the receiver in $to failed"
+}
+t0=$SECONDS
+transfer A B "$VB" 5001 "$TMP/big"
+[[ $(sha256sum <"$OUT" | cut -d' ' -f1) == "$BIGSUM" ]] ||
+    fail "A -> B: the 50 MB file arrived changed ($(stat -c %s "$OUT") bytes)"
+pass "50 MB A -> B over the segment, sha256 matches ($((SECONDS - t0)) s)"
+t0=$SECONDS
+transfer B A "$VA" 5002 "$TMP/big"
+[[ $(sha256sum <"$OUT" | cut -d' ' -f1) == "$BIGSUM" ]] ||
+    fail "B -> A: the 50 MB file arrived changed ($(stat -c %s "$OUT") bytes)"
+pass "50 MB B -> A over the segment, sha256 matches ($((SECONDS - t0)) s)"
+rm -f "$TMP"/recv.* "$TMP/big"
+
+# --- a forged source MAC ---------------------------------------------------------
+
+FORGED=02:00:5e:ba:dd:01
+refused() { stat_get "$SERVER_SOCK" session cn=alice mac_refused; }
+before=$(refused)
+n A arping -q -c 3 -w 5 -i stap0 -s "$FORGED" "$VB" &&
+    fail "an ARP request from the forged MAC $FORGED got a reply"
+wait_until 10 num -ge $((before + 3)) refused ||
+    fail "the forged frames were not counted: mac_refused=$(refused), was $before"
+ipn B neigh show | grep -qi "$FORGED" &&
+    fail "B learned the forged MAC: $(ipn B neigh show dev stap0)"
+ipn S neigh show | grep -qi "$FORGED" &&
+    fail "the server learned the forged MAC: $(ipn S neigh show dev stap0)"
+ping_ok A "$VB" || fail "A lost its own MAC's traffic"
+pass "3 ARP requests from forged $FORGED in A: dropped, mac_refused" \
+    "$before -> $(refused); neither B nor the server saw it; A ($MA) still works"
+
+# --- a session ends: its MACs go at once -----------------------------------------
+
+stop_bg b || fail "client b did not exit cleanly"
+wait_until 10 stat_is "$SERVER_SOCK" guard "" macs 1 ||
+    fail "bob's MAC stayed in the guard's table: $(status_dump "$SERVER_SOCK")"
+pass "bob's session ended: the guard's table holds macs=1 at once (mac-age is 300 s)"
+
+# --- dev-type mismatch -------------------------------------------------------------
+
+client_start t B 198.51.100.1 bob --dev stun9 --connect-retry 60 60
+wait_until 20 log_has t "refused the session: dev-type mismatch: the server uses tap, the client tun" ||
+    fail "the tun client was not told why it was refused"
+log_has server "refusing 198\.51\.100\.2:[0-9]+: it uses dev-type tun, this server tap" ||
+    fail "the server did not log the dev-type mismatch"
+client_connected t && fail "a tun client is connected to a tap server"
+pass "a tun client is refused: $(grep -m1 -o 'refused the session: .*' "$TMP/t.log")"
+stop_bg t || true
+stop_bg a || fail "client a did not exit cleanly"
+stop_bg server || fail "server did not exit cleanly"
+
+# --- client-to-client no; mac-age ------------------------------------------------
+
+server_start iso -- --dev stap0 --dev-type tap --client-to-client no \
+    --mac-age 10
+client_start a2 A 192.0.2.1 alice --dev stap0 --dev-type tap
+client_start b2 B 198.51.100.1 bob --dev stap0 --dev-type tap
+wait_connected a2
+wait_connected b2
+VB=$(vaddr b2)
+arping_ok A 198.18.0.1 || fail "arping A -> server without client-to-client"
+arping_ok B 198.18.0.1 || fail "arping B -> server without client-to-client"
+ping_ok A 198.18.0.1 || fail "ping A -> server without client-to-client"
+n A arping -q -c 3 -w 5 -i stap0 "$VB" &&
+    fail "arping A -> B answered without client-to-client"
+ping_fails A "$VB" || fail "ping A -> B works without client-to-client"
+stat_is "$SERVER_SOCK" guard "" up_frames 0 ||
+    fail "frames went from a session to the guard without client-to-client"
+pass "client-to-client no: A and B reach the server (ARP, ping), not each" \
+    "other; no frame from a session reached the guard"
+# Nothing sends a frame now; each MAC is forgotten after 10 s.
+wait_until 90 stat_is "$SERVER_SOCK" guard "" macs 0 ||
+    fail "the MACs did not age out: $(status_dump "$SERVER_SOCK")"
+client_connected a2 || fail "a2 lost its session"
+ping_ok S "$(vaddr a2)" || fail "server -> A after the MACs aged out"
+wait_until 10 num -ge 1 stat_get "$SERVER_SOCK" guard "" macs ||
+    fail "A's MAC was not learned again"
+pass "mac-age 10: idle MACs left the guard's table, learned again on traffic"
+check_logs

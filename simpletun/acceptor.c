@@ -55,6 +55,7 @@ struct session {
 	struct sockaddr_storage from;	/* the client's */
 	char cn[MSG_CN_MAX + 1];
 	char peer[64];
+	int64_t since;		/* wall clock, s: when it got its address */
 	struct data_stats stats;
 };
 
@@ -69,6 +70,7 @@ struct server {
 	struct sockaddr_storage groups[UDP_GROUPS_MAX];
 	unsigned ngroups;
 	pid_t guard_pid, self;
+	int64_t started;	/* wall clock, s */
 	struct pool *pool;
 	struct session *s;
 	struct guard_stats guard_stats;
@@ -496,6 +498,7 @@ session_grant(struct server *sv, unsigned slot, const struct msg *m)
 	    .server_vaddr = pool_server_addr(sv->pool), .index = s->index };
 	if (msg_send(s->ctl, MSG_ADDRESS_GRANT, p, msg_put_grant(p, &g)) == -1)
 		log_warn("grant to %s", s->cn);
+	s->since = status_wallclock();
 	log_info("%s from %s gets %s", s->cn, s->peer, ip4_str(s->vaddr, a));
 }
 
@@ -634,41 +637,91 @@ server_reap(struct server *sv)
 }
 
 static void
-server_status(struct server *sv)
+server_status_server(struct server *sv, struct status_out *o)
 {
-	char line[1024], a[16], net[16];
+	char a[16], net[24], where[64], udp[UDP_GROUPS_MAX][64];
+	const char *groups[UDP_GROUPS_MAX];
 	unsigned clients = 0, handshakes = 0;
-	int fd;
 
-	if ((fd = accept4(sv->status, NULL, NULL, SOCK_CLOEXEC)) == -1)
-		return;
 	for (unsigned i = 0; i < sv->nslots; i++) {
 		clients += sv->s[i].used && sv->s[i].vaddr != 0;
 		handshakes += session_in_handshake(&sv->s[i]);
 	}
-	snprintf(line, sizeof(line), "server dev=%s pool=%s/%u address=%s "
-	    "clients=%u pool_used=%u handshakes=%u udp_port=%u", sv->c->dev,
-	    ip4_str(sv->c->pool_addr, net), sv->c->pool_prefix,
-	    ip4_str(pool_server_addr(sv->pool), a), clients,
-	    pool_in_use(sv->pool), handshakes, conf_udp_port(sv->c));
-	status_reply(fd, line);
-	snprintf(line, sizeof(line), "guard pid=%d", (int)sv->guard_pid);
-	stats_format_guard(&sv->guard_stats, line, sizeof(line));
-	status_reply(fd, line);
-	for (unsigned i = 0; i < sv->nslots; i++) {
-		struct session *s = &sv->s[i];
+	for (unsigned i = 0; i < sv->ngroups; i++)
+		groups[i] = sa_str((const struct sockaddr *)&sv->groups[i],
+		    udp[i], sizeof(udp[i]));
+	snprintf(net, sizeof(net), "%s/%u", ip4_str(sv->c->pool_addr, a),
+	    sv->c->pool_prefix);
+	status_record(o, "server", "server");
+	status_str(o, "version", SIMPLETUN_VERSION);
+	status_i64(o, "pid", sv->self);
+	status_time(o, "started", sv->started);
+	status_str(o, "dev", sv->c->dev);
+	status_str(o, "listen", sa_str((const struct sockaddr *)&sv->c->listen,
+	    where, sizeof(where)));
+	status_strs(o, "udp", groups, sv->ngroups);
+	status_u64(o, "udp_port", conf_udp_port(sv->c));
+	status_str(o, "pool", net);
+	status_str(o, "address", ip4_str(pool_server_addr(sv->pool), a));
+	status_u64(o, "clients", clients);
+	status_u64(o, "max_clients", sv->c->max_clients);
+	status_u64(o, "pool_used", pool_in_use(sv->pool));
+	status_u64(o, "handshakes", handshakes);
+	status_u64(o, "max_handshakes", sv->c->max_handshakes);
+	status_end(o);
+}
 
-		if (!s->used || s->vaddr == 0)
-			continue;
-		snprintf(line, sizeof(line), "session cn=%s vaddr=%s slot=%u "
-		    "uid=%u index=%08x control_pid=%d data_pid=%d peer=%s",
-		    s->cn, ip4_str(s->vaddr, a), i,
-		    (unsigned)session_cred(sv, i).uid, s->index,
-		    (int)s->control_pid, (int)s->data_pid, s->peer);
-		stats_format(&s->stats, line, sizeof(line));
-		status_reply(fd, line);
-	}
-	close(fd);
+static void
+server_status_guard(struct server *sv, struct status_out *o)
+{
+#define GUARD_FIELD(f) status_u64(o, #f, sv->guard_stats.f);
+	status_record(o, "guard", "guard");
+	status_i64(o, "pid", sv->guard_pid);
+	GUARD_STATS_FIELDS(GUARD_FIELD)
+	status_end(o);
+#undef GUARD_FIELD
+}
+
+static void
+server_status_session(struct server *sv, unsigned i, struct status_out *o)
+{
+	struct session *s = &sv->s[i];
+	char a[16], index[12];
+	const char *vaddrs[1] = { ip4_str(s->vaddr, a) };
+
+	snprintf(index, sizeof(index), "%08x", s->index);
+	status_record(o, NULL, "session");
+	status_str(o, "cn", s->cn);
+	status_str(o, "vaddr", vaddrs[0]);
+	status_strs(o, "vaddrs", vaddrs, 1);
+	status_u64(o, "slot", i);
+	status_u64(o, "uid", session_cred(sv, i).uid);
+	status_str(o, "index", index);
+	status_i64(o, "control_pid", s->control_pid);
+	status_i64(o, "data_pid", s->data_pid);
+	status_str(o, "peer", s->peer);
+	status_time(o, "connected_since", s->since);
+	status_traffic(o, &s->stats);
+	status_end(o);
+}
+
+static void
+server_status(struct server *sv)
+{
+	struct status_out o;
+	int fd;
+
+	if ((fd = accept4(sv->status, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return;
+	status_open(&o, fd);
+	server_status_server(sv, &o);
+	server_status_guard(sv, &o);
+	status_list(&o, "sessions");
+	for (unsigned i = 0; i < sv->nslots; i++)
+		if (sv->s[i].used && sv->s[i].vaddr != 0)
+			server_status_session(sv, i, &o);
+	status_list_end(&o);
+	status_close(&o);
 }
 
 static struct server *server_exiting;
@@ -827,6 +880,7 @@ server_init(struct server *sv, const struct conf *c)
 	sv->nslots = conf_slots(c);
 	n = P_SESSIONS + 2 * (nfds_t)sv->nslots;
 	sv->self = getpid();
+	sv->started = status_wallclock();
 	sv->s = calloc(sv->nslots, sizeof(*sv->s));
 	sv->pfd = calloc(n, sizeof(*sv->pfd));
 	if (sv->s == NULL || sv->pfd == NULL)

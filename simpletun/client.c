@@ -59,6 +59,10 @@ struct client {
 	bool tun_set;			/* this session touched tun */
 	struct msg_route added[MSG_ROUTES_MAX];	/* routes it added */
 	unsigned nadded;
+	struct msg_route routes[MSG_ROUTES_MAX];	/* pushed, and taken */
+	unsigned nroutes;
+	int64_t since;			/* wall clock, s: connected at */
+	unsigned attempts;		/* connections started */
 	unsigned backoff;		/* seconds, for the next failure */
 	uint64_t retry_at;		/* ms; 0: start now */
 	struct data_stats stats;
@@ -102,6 +106,7 @@ client_start(struct client *cl)
 		fatal("start the control process");
 	close(cd[0]);
 	cl->data_end = cd[1];
+	cl->attempts++;
 	memset(&cl->stats, 0, sizeof(cl->stats));
 }
 
@@ -292,6 +297,9 @@ client_tun_config(struct client *cl, const struct msg *m)
 		return -1;
 	cl->vaddr = cfg.vaddr;
 	cl->prefix = cfg.prefix;
+	memcpy(cl->routes, cfg.routes, cfg.nroutes * sizeof(cfg.routes[0]));
+	cl->nroutes = cfg.nroutes;
+	cl->since = status_wallclock();
 	log_info("connected: %s/%u on %s, mtu %u, %u routes",
 	    ip4_str(cfg.vaddr, a), cfg.prefix, cl->dev, cfg.mtu, cfg.nroutes);
 	return 0;
@@ -376,28 +384,67 @@ client_reap(struct client *cl)
 	}
 }
 
+static const char *
+client_state(const struct client *cl)
+{
+	if (cl->data_pid > 0)
+		return "connected";
+	if (cl->control_pid > 0)
+		return "connecting";
+	return "waiting";	/* to try again */
+}
+
+static void
+client_status_client(struct client *cl, struct status_out *o)
+{
+	char remote[300], vaddr[16], net[MSG_ROUTES_MAX][24];
+	const char *routes[MSG_ROUTES_MAX];
+	bool up = cl->data_pid > 0;
+
+	snprintf(remote, sizeof(remote), "%s:%u", cl->c->remote_host,
+	    cl->c->remote_port);
+	for (unsigned i = 0; up && i < cl->nroutes; i++) {
+		snprintf(net[i], sizeof(net[i]), "%s/%u",
+		    ip4_str(cl->routes[i].addr, vaddr), cl->routes[i].prefix);
+		routes[i] = net[i];
+	}
+	status_record(o, "client", "client");
+	status_str(o, "version", SIMPLETUN_VERSION);
+	status_i64(o, "pid", getpid());
+	status_str(o, "dev", cl->dev);
+	status_str(o, "remote", remote);
+	status_str(o, "server_name", cl->c->server_name);
+	status_str(o, "state", client_state(cl));
+	status_str(o, "vaddr", up ? ip4_str(cl->vaddr, vaddr) : NULL);
+	status_u64(o, "prefix", up ? cl->prefix : 0);
+	status_strs(o, "routes", routes, up ? cl->nroutes : 0);
+	status_u64(o, "attempts", cl->attempts);
+	status_i64(o, "control_pid", cl->control_pid);
+	status_i64(o, "data_pid", cl->data_pid);
+	status_end(o);
+}
+
 static void
 client_status(struct client *cl)
 {
-	char line[1024], a[16];
+	struct status_out o;
+	char a[16];
 	int fd;
 
 	if ((fd = accept4(cl->status, NULL, NULL, SOCK_CLOEXEC)) == -1)
 		return;
-	snprintf(line, sizeof(line), "client dev=%s remote=%s:%u state=%s "
-	    "vaddr=%s control_pid=%d data_pid=%d", cl->dev,
-	    cl->c->remote_host, cl->c->remote_port,
-	    cl->data_pid > 0 ? "connected" : "connecting",
-	    cl->data_pid > 0 ? ip4_str(cl->vaddr, a) : "none",
-	    (int)cl->control_pid, (int)cl->data_pid);
-	status_reply(fd, line);
+	status_open(&o, fd);
+	client_status_client(cl, &o);
 	if (cl->data_pid > 0) {
-		snprintf(line, sizeof(line), "session cn=%s vaddr=%s",
-		    cl->c->server_name, ip4_str(cl->vaddr, a));
-		stats_format(&cl->stats, line, sizeof(line));
-		status_reply(fd, line);
-	}
-	close(fd);
+		status_record(&o, "session", "session");
+		status_str(&o, "cn", cl->c->server_name);
+		status_str(&o, "vaddr", ip4_str(cl->vaddr, a));
+		status_time(&o, "connected_since", cl->since);
+		status_traffic(&o, &cl->stats);
+		status_end(&o);
+	} else
+		status_str(&o, "session", NULL);	/* JSON only */
+	status_close(&o);
 }
 
 /* The control process says BYE to the server on its way out. */
@@ -408,6 +455,19 @@ client_stop(struct client *cl)
 	client_tun_clear(cl);
 	if (cl->c->status_socket[0] != '\0')
 		unlink(cl->c->status_socket);
+}
+
+/* We stay root, so the socket's directory may be made here (mode 0700). */
+static void
+client_status_open(struct client *cl)
+{
+	const char *path = cl->c->status_socket;
+	bool removable;
+
+	if (status_dir(path, 0, 0, &removable) == -1)
+		fatal("directory of the status socket %s", path);
+	if ((cl->status = status_listen(path)) == -1)
+		fatal("status socket %s", path);
 }
 
 static void
@@ -434,9 +494,8 @@ client_open(struct client *cl)
 	    (cl->base_mtu = tun_get_mtu(cl->dev)) == -1)
 		fatal("tun");
 	cl->status = -1;
-	if (cl->c->status_socket[0] != '\0' &&
-	    (cl->status = status_listen(cl->c->status_socket)) == -1)
-		fatal("status socket %s", cl->c->status_socket);
+	if (cl->c->status_socket[0] != '\0')
+		client_status_open(cl);
 }
 
 int

@@ -41,6 +41,7 @@ struct conf_fixed {
 #define CONF_FIXED_MAX 1024
 #define CONF_PULL_FILTERS_MAX 64
 #define CONF_PATH_MAX 4096
+#define CONF_STATUS_DIR "/run/simpletun"	/* default status sockets */
 
 struct conf {
 	enum conf_role role;
@@ -53,6 +54,7 @@ struct conf {
 	char crl[CONF_PATH_MAX];		/* "" if none */
 	char user[64];				/* "" keeps root */
 	char status_socket[108];		/* "" if none */
+	bool json;				/* status: print JSON */
 	unsigned keepalive_interval;		/* seconds */
 	unsigned keepalive_timeout;		/* seconds */
 	bool keepalive_set;			/* given explicitly */

@@ -16,7 +16,8 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: simpletun server [--config FILE] [--DIRECTIVE ARG...]\n"
 	    "       simpletun client [--config FILE] [--DIRECTIVE ARG...]\n"
-	    "       simpletun status --status-socket PATH\n"
+	    "       simpletun status [--config FILE | --status-socket PATH] "
+	    "[--json]\n"
 	    "       simpletun [server|client|status] --help\n");
 }
 

@@ -132,6 +132,8 @@ static const struct msg_spec msg_specs[] = {
 	[MSG_REKEY_DUE] = { "REKEY_DUE", 0, 0, NULL },
 	[MSG_STATUS_REPLY] = { "STATUS_REPLY", 0, MSG_STATUS_MAX, NULL },
 	[MSG_UDP_SOCKET] = { "UDP_SOCKET", 0, 0, NULL },
+	[MSG_STATUS_JSON] = { "STATUS_JSON", 1, MSG_STATUS_MAX, NULL },
+	[MSG_STATUS_END] = { "STATUS_END", 0, 0, NULL },
 	[MSG_HELLO] = { "HELLO", HELLO_LEN, HELLO_LEN, NULL },
 	[MSG_CONFIG] = { "CONFIG", CONFIG_ROUTES, CONFIG_MAX,
 	    msg_check_config },

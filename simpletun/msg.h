@@ -36,6 +36,10 @@ enum msg_type {
 	MSG_STATUS_REPLY,	/* daemon -> a status connection: a line */
 	MSG_UDP_SOCKET,		/* acceptor -> guard, with one more unconnected
 				   socket on the port: empty */
+	MSG_STATUS_JSON,	/* daemon -> a status connection: a piece of
+				   the JSON document */
+	MSG_STATUS_END,		/* daemon -> a status connection: empty, the
+				   reply is whole */
 
 	/* over TLS, client <-> server */
 	MSG_HELLO = 0x100,

@@ -79,6 +79,8 @@ static const struct {
 	{ MSG_REKEY_DUE, 14, "REKEY_DUE", 0, 0 },
 	{ MSG_STATUS_REPLY, 15, "STATUS_REPLY", 0, 4096 },
 	{ MSG_UDP_SOCKET, 16, "UDP_SOCKET", 0, 0 },
+	{ MSG_STATUS_JSON, 17, "STATUS_JSON", 1, 4096 },
+	{ MSG_STATUS_END, 18, "STATUS_END", 0, 0 },
 	{ MSG_HELLO, 0x100, "HELLO", 8, 8 },
 	{ MSG_CONFIG, 0x101, "CONFIG", 22, 342 },	/* 22 + 5 per route */
 	{ MSG_REKEY, 0x102, "REKEY", 4, 4 },
@@ -152,7 +154,7 @@ test_bounds(void)
 static void
 test_unknown(void)
 {
-	static const uint16_t bad[] = { 0, MSG_UDP_SOCKET + 1, 0xff, 0x0fff,
+	static const uint16_t bad[] = { 0, MSG_STATUS_END + 1, 0xff, 0x0fff,
 	    MSG_HELLO - 1, MSG_BYE + 1, 0x200, 0xffff };
 	uint8_t b[8] = { 0 };
 	struct msg m;
@@ -1665,7 +1667,8 @@ test_qmsg_udp(void)
 static const char *const data_fields[] = { "rx_packets", "rx_bytes",
     "tx_packets", "tx_bytes", "malformed", "unknown_key", "replay",
     "bad_mac", "bad_inner", "bad_source", "blocked", "no_endpoint",
-    "tx_epoch", "rekeys", "roams" };
+    "tx_epoch", "rekeys", "roams", "rx_keepalives", "tx_keepalives",
+    "tx_errors", "rx_last_ms" };
 static const char *const guard_fields[] = { "rx_packets", "no_route",
     "queue_full", "too_big", "routes", "udp_packets", "forwarded",
     "no_session", "oversize" };

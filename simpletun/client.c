@@ -22,6 +22,7 @@
  * its children), the status socket, a socket to each child. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/route.h>
 #include <signal.h>
@@ -63,10 +64,38 @@ struct client {
 	unsigned nroutes;
 	int64_t since;			/* wall clock, s: connected at */
 	unsigned attempts;		/* connections started */
+	unsigned failures;		/* attempts in a row that failed */
+	bool refused;			/* the last failure was for good */
+	bool refused_now;		/* this attempt was refused for good */
+	char reason[MSG_REASON_MAX + 1];	/* of the last failure */
+	int notify;		/* --daemon: pipe to the foreground, or -1 */
+	int exit_code;		/* -1 while it goes on */
 	unsigned backoff;		/* seconds, for the next failure */
 	uint64_t retry_at;		/* ms; 0: start now */
 	struct data_stats stats;
 };
+
+/* Exit codes of a client that gives up (connect-retry-max), and of
+ * --daemon's foreground at a refusal for good; see main.c. */
+enum { CLIENT_EXIT_REFUSED = 4, CLIENT_EXIT_GAVE_UP = 5 };
+
+/* --daemon: tells the waiting foreground once how it went (0: the tunnel
+ * carries traffic) and lets it go. */
+static void
+client_notify(struct client *cl, int code, const char *why)
+{
+	char line[MSG_REASON_MAX + 16];
+	int n;
+
+	if (cl->notify == -1)
+		return;
+	n = snprintf(line, sizeof(line), "%d %s", code, why);
+	if (n > 0 && write(cl->notify, line, (size_t)n < sizeof(line) ?
+	    (size_t)n : sizeof(line) - 1) == -1)
+		log_warn("tell the foreground");
+	close(cl->notify);
+	cl->notify = -1;
+}
 
 static void
 client_close(int *fd)
@@ -100,6 +129,7 @@ client_start(struct client *cl)
 	for (int i = 0; i < TLS_PEM_COUNT; i++)
 		if (cl->pem.fd[i] != -1)
 			fds[n++] = cl->pem.fd[i];
+	cl->refused_now = false;
 	cl->control_pid = child_spawn(CHILD_CLIENT_CONTROL, &cl->cred,
 	    cl->conf_fd, &st, fds, n, &cl->ctl);
 	if (cl->control_pid == -1)
@@ -320,6 +350,12 @@ client_dispatch_control(struct client *cl)
 			cl->connected = true;
 			return;
 		}
+	} else if (r == 1 && m.type == MSG_REFUSED && cl->data_pid == 0) {
+		/* The control process has logged it and ends next. */
+		msg_get_text(&m, cl->reason, sizeof(cl->reason));
+		cl->refused = cl->refused_now = true;
+		client_notify(cl, CLIENT_EXIT_REFUSED, cl->reason);
+		return;
 	} else if (r == 1)
 		log_warnx("unexpected %s from the control process",
 		    msg_name(m.type));
@@ -332,13 +368,41 @@ client_dispatch_control(struct client *cl)
 static void
 client_dispatch_data(struct client *cl)
 {
-	if (stats_drain(cl->data, &cl->stats) == 0)
+	char a[16];
+
+	if (stats_drain(cl->data, &cl->stats) == 0) {
+		/* An authenticated packet from the server: traffic flows. */
+		if (cl->stats.rx_last_ms != 0)
+			client_notify(cl, 0, ip4_str(cl->vaddr, a));
 		return;
+	}
 	if (errno != 0) {
 		log_warn("from the data process");
 		kill(cl->data_pid, SIGTERM);
 	}
 	client_close(&cl->data);
+}
+
+/* An attempt that did not connect; true if that was the last one
+ * connect-retry-max allows. */
+static bool
+client_failed(struct client *cl)
+{
+	cl->failures++;
+	cl->refused = cl->refused_now;
+	if (!cl->refused && snprintf(cl->reason, sizeof(cl->reason),
+	    "could not connect to %s:%u (see the log)", cl->c->remote_host,
+	    cl->c->remote_port) < 0)
+		cl->reason[0] = '\0';
+	if (cl->c->connect_retries == 0 ||
+	    cl->failures < cl->c->connect_retries)
+		return false;
+	cl->exit_code = cl->refused ? CLIENT_EXIT_REFUSED :
+	    CLIENT_EXIT_GAVE_UP;
+	log_warnx("giving up after %u attempts (connect-retry-max): %s",
+	    cl->failures, cl->reason);
+	client_notify(cl, cl->exit_code, cl->reason);
+	return true;
 }
 
 /* Both halves are gone: wait, longer after each failure in a row. */
@@ -351,8 +415,13 @@ client_session_over(struct client *cl)
 	client_close(&cl->data);
 	client_close(&cl->data_end);
 	client_tun_clear(cl);
-	if (cl->connected)
+	if (cl->connected) {
 		cl->backoff = cl->c->connect_retry;
+		cl->failures = 0;
+		cl->refused = false;
+		cl->reason[0] = '\0';
+	} else if (client_failed(cl))
+		return;
 	delay = cl->backoff;
 	cl->backoff = cl->backoff * 2 > cl->c->connect_retry_max ?
 	    cl->c->connect_retry_max : cl->backoff * 2;
@@ -389,6 +458,8 @@ client_state(const struct client *cl)
 {
 	if (cl->data_pid > 0)
 		return "connected";
+	if (cl->refused)
+		return "refused";	/* and tries again, unless it gave up */
 	if (cl->control_pid > 0)
 		return "connecting";
 	return "waiting";	/* to try again */
@@ -415,10 +486,13 @@ client_status_client(struct client *cl, struct status_out *o)
 	status_str(o, "remote", remote);
 	status_str(o, "server_name", cl->c->server_name);
 	status_str(o, "state", client_state(cl));
+	status_str(o, "reason", up || cl->reason[0] == '\0' ? NULL :
+	    cl->reason);
 	status_str(o, "vaddr", up ? ip4_str(cl->vaddr, vaddr) : NULL);
 	status_u64(o, "prefix", up ? cl->prefix : 0);
 	status_strs(o, "routes", routes, up ? cl->nroutes : 0);
 	status_u64(o, "attempts", cl->attempts);
+	status_u64(o, "failures", cl->failures);
 	status_i64(o, "control_pid", cl->control_pid);
 	status_i64(o, "data_pid", cl->data_pid);
 	status_end(o);
@@ -455,6 +529,8 @@ client_stop(struct client *cl)
 	client_tun_clear(cl);
 	if (cl->c->status_socket[0] != '\0')
 		unlink(cl->c->status_socket);
+	if (cl->c->pidfile[0] != '\0')
+		unlink(cl->c->pidfile);
 }
 
 /* We stay root, so the socket's directory may be made here (mode 0700). */
@@ -498,23 +574,101 @@ client_open(struct client *cl)
 		client_status_open(cl);
 }
 
+/* The foreground of --daemon: waits for the word of the background
+ * client, or its end. */
+static int
+client_foreground(int fd, pid_t pid)
+{
+	char line[MSG_REASON_MAX + 16], *why;
+	ssize_t n;
+	long code;
+	int st;
+
+	while ((n = read(fd, line, sizeof(line) - 1)) == -1 && errno == EINTR)
+		;
+	close(fd);
+	if (n > 0) {
+		line[n] = '\0';
+		code = strtol(line, &why, 10);
+		if (*why == ' ')
+			why++;
+		if (code == 0)
+			return 0;
+		fprintf(stderr, "simpletun: %s%s\n", why,
+		    code == CLIENT_EXIT_REFUSED && waitpid(pid, &st, WNOHANG) ==
+		    0 ? " (the client goes on trying in the background)" : "");
+		return (int)code;
+	}
+	if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) != 0)
+		return WEXITSTATUS(st);
+	fprintf(stderr, "simpletun: the client ended before it connected\n");
+	return 3;
+}
+
+/* --daemon: the foreground returns what client_notify says; the rest of
+ * client_main runs in the background, in a session of its own. */
+static void
+client_daemonize(struct client *cl)
+{
+	int p[2], null;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("pipe");
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid > 0) {
+		close(p[1]);
+		exit(client_foreground(p[0], pid));
+	}
+	close(p[0]);
+	cl->notify = p[1];
+	if (setsid() == -1)
+		fatal("setsid");
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1 || dup2(null, STDOUT_FILENO) == -1)
+		fatal("/dev/null");
+	close(null);
+}
+
+static void
+client_pidfile(const struct client *cl)
+{
+	const char *path = cl->c->pidfile;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd == -1 || dprintf(fd, "%d\n", (int)getpid()) < 0)
+		fatal("pidfile %s", path);
+	close(fd);
+}
+
 int
 client_main(struct conf *c)
 {
 	enum { P_STATUS, P_CTL, P_DATA, P_COUNT };
 	struct client cl = { .c = c, .ctl = -1, .data = -1, .data_end = -1,
-	    .backoff = c->connect_retry };
+	    .backoff = c->connect_retry, .notify = -1, .exit_code = -1 };
 	struct pollfd pfd[P_COUNT];
 
 	log_set_exit_code(2);
+	if (c->daemon)
+		client_daemonize(&cl);
+	if (c->pidfile[0] != '\0')
+		client_pidfile(&cl);
 	client_open(&cl);
 	sig_setup();
 	log_set_exit_code(3);
-	while (!sig_term) {
+	while (!sig_term && cl.exit_code == -1) {
 		int timeout = -1;
 
 		if (sig_chld)
 			client_reap(&cl);
+		if (cl.exit_code != -1)
+			break;
 		if (cl.control_pid == 0 && cl.data_pid == 0) {
 			uint64_t now = now_ms();
 
@@ -537,5 +691,5 @@ client_main(struct conf *c)
 	}
 	log_info("shutting down");
 	client_stop(&cl);
-	return 0;
+	return cl.exit_code == -1 ? 0 : cl.exit_code;
 }

@@ -277,6 +277,27 @@ static const struct directive directives[] = {
 	  .help = "seconds before reconnecting, doubling up to MAX (1..3600)",
 	  .off = OFF(connect_retry), .off2 = OFF(connect_retry_max),
 	  .min = 1, .max = 3600 },
+	{ .name = "connect-retry-max", .args = "N", .type = T_UINT,
+	  .roles = CLI, .def = "0", .group = G_CLIENT,
+	  .help = "give up after N attempts in a row that do not connect "
+	    "(0..1000000; 0 tries for ever) and exit with 4 if the last was "
+	    "refused for good (a certificate unknown, revoked or expired, or "
+	    "the server's name not matching: status says state=refused and "
+	    "why), else with 5",
+	  .off = OFF(connect_retries), .min = 0, .max = 1000000 },
+	{ .name = "daemon", .args = "", .type = T_FLAG, .roles = CLI,
+	  .group = G_CLIENT,
+	  .help = "run in the background; return once the tunnel carries "
+	    "traffic (exit 0), or with the reason on stderr and exit 4 at the "
+	    "first refusal for good (the client goes on trying, see "
+	    "connect-retry-max), or with the client's own exit code if it "
+	    "ends first. Logs still go to stderr",
+	  .off = OFF(daemon) },
+	{ .name = "pidfile", .args = "FILE", .type = T_STRING, .roles = CLI,
+	  .group = G_CLIENT,
+	  .help = "write the client's pid to FILE (after --daemon has put it "
+	    "in the background) and remove FILE when it ends",
+	  .off = OFF(pidfile), .size = SIZE(pidfile) },
 	{ .name = "allow-full-tunnel", .args = "yes|no", .type = T_BOOL,
 	  .roles = CLI, .def = "no", .group = G_CLIENT,
 	  .help = "take pushed routes that cover this host's own networks, "
@@ -1806,6 +1827,18 @@ static const char conf_man_tail[] =
     ".TP\n"
     ".B 3\n"
     "failed while running\n"
+    ".TP\n"
+    ".B 4\n"
+    "a client was refused for good: its certificate is unknown to the\n"
+    "server, revoked or expired, or the server's certificate is (or does\n"
+    "not carry \\fBserver\\-name\\fP); after \\fBconnect\\-retry\\-max\\fP\n"
+    "attempts, or at once from the foreground of \\fB\\-\\-daemon\\fP\n"
+    "(\\fBsimpletun status\\fP shows \\fBstate=refused\\fP and the reason)\n"
+    ".TP\n"
+    ".B 5\n"
+    "a client gave up after \\fBconnect\\-retry\\-max\\fP attempts that\n"
+    "failed for another reason (server unreachable, timeouts, a refused\n"
+    "CONFIG)\n"
     ".SH SIGNALS\n"
     ".TP\n"
     ".BR SIGTERM \", \" SIGINT\n"

@@ -55,6 +55,9 @@ struct conf {
 	char user[64];				/* "" keeps root */
 	char status_socket[108];		/* "" if none */
 	bool json;				/* status: print JSON */
+	unsigned connect_retries;		/* client: attempts; 0: no end */
+	bool daemon;				/* client: --daemon */
+	char pidfile[CONF_PATH_MAX];		/* client: "" if none */
 	unsigned keepalive_interval;		/* seconds */
 	unsigned keepalive_timeout;		/* seconds */
 	bool keepalive_set;			/* given explicitly */

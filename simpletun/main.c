@@ -1,7 +1,9 @@
 /* simpletun: parse the command line and the configuration, then start the
  * role asked for. Exit codes: 0 clean end, 1 bad command line or
  * configuration, 2 could not start (certificates, tun, sockets),
- * 3 failed while running. */
+ * 3 failed while running; a client: 4 refused for good (a certificate),
+ * 5 gave up otherwise (both after connect-retry-max attempts, or 4 from
+ * --daemon's foreground at the first refusal). */
 #include <stdio.h>
 #include <string.h>
 
@@ -41,7 +43,10 @@ help(enum conf_role role)
 		conf_help(stdout, CONF_STATUS);
 	}
 	printf("\nexit codes: 0 clean end, 1 bad command line or "
-	    "configuration,\n2 could not start, 3 failed while running\n");
+	    "configuration,\n2 could not start, 3 failed while running, "
+	    "4 (client) refused for good:\na certificate unknown, revoked, "
+	    "expired or of another name, 5 (client) gave up\nafter "
+	    "connect-retry-max attempts for another reason\n");
 }
 
 static bool

@@ -134,6 +134,7 @@ static const struct msg_spec msg_specs[] = {
 	[MSG_UDP_SOCKET] = { "UDP_SOCKET", 0, 0, NULL },
 	[MSG_STATUS_JSON] = { "STATUS_JSON", 1, MSG_STATUS_MAX, NULL },
 	[MSG_STATUS_END] = { "STATUS_END", 0, 0, NULL },
+	[MSG_REFUSED] = { "REFUSED", 1, MSG_REASON_MAX, NULL },
 	[MSG_HELLO] = { "HELLO", HELLO_LEN, HELLO_LEN, NULL },
 	[MSG_CONFIG] = { "CONFIG", CONFIG_ROUTES, CONFIG_MAX,
 	    msg_check_config },

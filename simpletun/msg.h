@@ -40,6 +40,9 @@ enum msg_type {
 				   the JSON document */
 	MSG_STATUS_END,		/* daemon -> a status connection: empty, the
 				   reply is whole */
+	MSG_REFUSED,		/* client control -> client parent: the peer
+				   refused us, or we it, for good (a
+				   certificate): reason text */
 
 	/* over TLS, client <-> server */
 	MSG_HELLO = 0x100,

@@ -81,6 +81,7 @@ static const struct {
 	{ MSG_UDP_SOCKET, 16, "UDP_SOCKET", 0, 0 },
 	{ MSG_STATUS_JSON, 17, "STATUS_JSON", 1, 4096 },
 	{ MSG_STATUS_END, 18, "STATUS_END", 0, 0 },
+	{ MSG_REFUSED, 19, "REFUSED", 1, 256 },
 	{ MSG_HELLO, 0x100, "HELLO", 8, 8 },
 	{ MSG_CONFIG, 0x101, "CONFIG", 22, 342 },	/* 22 + 5 per route */
 	{ MSG_REKEY, 0x102, "REKEY", 4, 4 },
@@ -154,7 +155,7 @@ test_bounds(void)
 static void
 test_unknown(void)
 {
-	static const uint16_t bad[] = { 0, MSG_STATUS_END + 1, 0xff, 0x0fff,
+	static const uint16_t bad[] = { 0, MSG_REFUSED + 1, 0xff, 0x0fff,
 	    MSG_HELLO - 1, MSG_BYE + 1, 0x200, 0xffff };
 	uint8_t b[8] = { 0 };
 	struct msg m;

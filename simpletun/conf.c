@@ -188,7 +188,7 @@ static const struct directive directives[] = {
 	{ .name = "status-socket", .args = "PATH|none", .type = T_STRING,
 	  .roles = SRV | CLI | STA, .group = G_PROCESS,
 	  .help = "unix socket that 'simpletun status' asks (mode 0600, "
-	    "owned by the daemon's user: root and that user may ask). "
+	    "made by root: only root may ask). "
 	    "Default: " CONF_STATUS_DIR "/NAME.sock, NAME being the "
 	    "configuration file's name without its directory and a final "
 	    "\".conf\" (server or client without a configuration file); none "

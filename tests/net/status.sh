@@ -118,9 +118,10 @@ pass "a CN with quotes, backslash and blanks: valid JSON, quoted text ($EVE_VADD
     fail "status --config $EVE_CONF does not show eve's address"
 [[ $(stat -c %a "$EVE_SOCK") == 600 && $(stat -c %a "$SERVER_SOCK") == 600 ]] ||
     fail "status sockets are not mode 0600"
-! setpriv --reuid 65533 --regid 65533 --clear-groups \
-    "$SIMPLETUN" status --status-socket "$SERVER_SOCK" >/dev/null 2>&1 ||
+other=$(setpriv --reuid 65533 --regid 65533 --clear-groups \
+    "$SIMPLETUN" status --status-socket "$SERVER_SOCK" 2>&1) &&
     fail "another uid could read the server's status"
+[[ $other == *"Permission denied"* ]] || fail "another uid: $other"
 pass "status --config finds $EVE_SOCK; sockets 0600, closed to another uid"
 
 # --- the client's record --------------------------------------------------

@@ -54,6 +54,8 @@ struct guard {
 	unsigned nslots;
 	struct slot_table *slots;
 	struct route_table *routes;
+	int *net_owner;		/* per client-network: its session's slot,
+				   or -1 while that client is away */
 	struct guard_out *out;
 	int dirty;		/* first slot with pending packets, or -1 */
 	uint8_t *pkt;		/* one tun read */
@@ -137,14 +139,31 @@ guard_queue(struct guard *g, unsigned slot, const uint8_t *pkt, size_t len)
 	guard_mark_dirty(g, slot);
 }
 
+/* A packet for a network behind a client: its session's slot, or -1
+ * (counted) while that client is away; -2 if no client-network holds dst. */
+static int
+guard_client_net(struct guard *g, const uint8_t *dst)
+{
+	int i = conf_client_net_of(g->c, get_u32(dst));
+
+	if (i < 0)
+		return -2;
+	if (g->net_owner[i] < 0)
+		g->st.net_down++;
+	return g->net_owner[i];
+}
+
 static void
 guard_route(struct guard *g, const uint8_t *pkt, size_t len)
 {
 	int slot = -1;
 
-	if (len >= 20 && pkt[0] >> 4 == 4)
+	if (len >= 20 && pkt[0] >> 4 == 4) {
 		slot = route_lookup(g->routes, AF_INET, pkt + 16);
-	else if (len >= 40 && pkt[0] >> 4 == 6)
+		if (slot < 0 && g->c->nclient_nets > 0 &&
+		    (slot = guard_client_net(g, pkt + 16)) == -1)
+			return;
+	} else if (len >= 40 && pkt[0] >> 4 == 6)
 		slot = route_lookup(g->routes, AF_INET6, pkt + 24);
 	if (slot < 0 || (unsigned)slot >= g->nslots ||
 	    g->out[slot].q == (mqd_t)-1) {
@@ -224,11 +243,24 @@ guard_unregister(struct guard *g, unsigned slot)
 	struct guard_out *o = &g->out[slot];
 
 	route_del_slot(g->routes, (uint16_t)slot);
+	for (unsigned i = 0; i < g->c->nclient_nets; i++)
+		if (g->net_owner[i] == (int)slot)
+			g->net_owner[i] = -1;
 	slots_unregister(g->slots, slot);
 	if (o->q != (mqd_t)-1)
 		mq_close(o->q);
 	free(o->buf);
 	*o = (struct guard_out){ .q = (mqd_t)-1, .dirty_next = o->dirty_next };
+}
+
+/* The networks behind the registered client are its session's from now
+ * on; a later session of the same CN takes them over. */
+static void
+guard_own_nets(struct guard *g, const struct msg_register *r)
+{
+	for (unsigned i = 0; i < g->c->nclient_nets; i++)
+		if (strcmp(g->c->client_nets[i].cn, r->cn) == 0)
+			g->net_owner[i] = r->slot;
 }
 
 /* The acceptor checked the session; we check the message and the queue. */
@@ -267,6 +299,7 @@ guard_register(struct guard *g, const struct msg *m, int qfd)
 		guard_unregister(g, r.slot);
 		return;
 	}
+	guard_own_nets(g, &r);
 	log_debug("slot %u registered", r.slot);
 }
 
@@ -332,17 +365,21 @@ guard_init(struct guard *g)
 	g->slots = slots_new(g->nslots);
 	g->routes = route_new(g->nslots * 2);
 	g->out = calloc(g->nslots, sizeof(*g->out));
+	g->net_owner = malloc((g->c->nclient_nets + 1) *
+	    sizeof(*g->net_owner));
 	g->pktcap = 65536;
 	g->pkt = malloc(g->pktcap);
 	g->ucap = QMSG_UDP_HDR + g->c->mtu + PKT_OVERHEAD;
 	g->ubuf = malloc(GUARD_UDP_BATCH * g->ucap);
 	if (g->slots == NULL || g->routes == NULL || g->out == NULL ||
-	    g->pkt == NULL ||
+	    g->net_owner == NULL || g->pkt == NULL ||
 	    g->ubuf == NULL)
 		fatal("guard memory");
 	for (unsigned i = 0; i < g->nslots; i++)
 		g->out[i] = (struct guard_out){ .q = (mqd_t)-1,
 		    .dirty_next = -2 };
+	for (unsigned i = 0; i < g->c->nclient_nets; i++)
+		g->net_owner[i] = -1;
 	g->dirty = -1;
 	/* Room for the queue header in front of each datagram, so it is
 	 * forwarded without a copy. */

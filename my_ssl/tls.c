@@ -445,6 +445,77 @@ tls_ctx_new(bool server, const struct tls_pem *p, char *err, size_t errlen)
 	return ctx;
 }
 
+int
+tls_peer_recheck(SSL *ssl, const struct tls_pem *p, char *err, size_t errlen)
+{
+	X509 *peer = SSL_get0_peer_certificate(ssl);
+	X509_STORE_CTX *sctx = NULL;
+	SSL_CTX *ctx = NULL;
+	int r = -1;
+
+	ERR_clear_error();
+	if (peer == NULL) {
+		snprintf(err, errlen, "no peer certificate");
+		return -1;
+	}
+	/* A context of its own builds the store exactly as at start. */
+	if ((ctx = SSL_CTX_new(TLS_method())) == NULL ||
+	    (sctx = X509_STORE_CTX_new()) == NULL)
+		tls_error(NULL, "recheck", err, errlen);
+	else if (tls_ctx_load(ctx, p, TLS_CA, err, errlen) == -1 ||
+	    (p->fd[TLS_CRL] != -1 &&
+	    tls_ctx_load(ctx, p, TLS_CRL, err, errlen) == -1))
+		;
+	else if (X509_STORE_CTX_init(sctx, SSL_CTX_get_cert_store(ctx), peer,
+	    SSL_get_peer_cert_chain(ssl)) != 1 ||
+	    X509_STORE_CTX_set_default(sctx, SSL_is_server(ssl) ?
+	    "ssl_client" : "ssl_server") != 1)
+		tls_error(NULL, "recheck", err, errlen);
+	else if (X509_verify_cert(sctx) == 1)
+		r = 1;
+	else {
+		snprintf(err, errlen, "%s", X509_verify_cert_error_string(
+		    X509_STORE_CTX_get_error(sctx)));
+		r = 0;
+	}
+	ERR_clear_error();
+	X509_STORE_CTX_free(sctx);
+	SSL_CTX_free(ctx);
+	return r;
+}
+
+int
+tls_pem_crl_reload(const struct tls_pem *p, const char *crl, int *fd,
+    char *err, size_t errlen)
+{
+	struct tls_pem t = *p;
+	SSL_CTX *ctx;
+	int nfd, r;
+
+	if (crl[0] == '\0') {
+		*fd = -1;
+		return 0;
+	}
+	if ((nfd = tls_pem_seal(TLS_CRL, crl, err, errlen)) == -1)
+		return -1;
+	t.fd[TLS_CRL] = nfd;
+	t.path[TLS_CRL] = crl;
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_method())) == NULL) {
+		tls_error(NULL, "crl", err, errlen);
+		r = -1;
+	} else
+		r = tls_ctx_load(ctx, &t, TLS_CA, err, errlen) == -1 ||
+		    tls_ctx_load(ctx, &t, TLS_CRL, err, errlen) == -1 ? -1 : 0;
+	SSL_CTX_free(ctx);
+	if (r == -1) {
+		close(nfd);
+		return -1;
+	}
+	*fd = nfd;
+	return 0;
+}
+
 static int
 ms_left(const struct timespec *deadline)
 {

@@ -30,6 +30,11 @@ struct tls_pem {
 int tls_pem_load(struct tls_pem *p, const char *ca, const char *cert,
     const char *key, const char *crl, char *err, size_t errlen);
 void tls_pem_close(struct tls_pem *p);
+/* A reload: reads crl ("" for none) into a new sealed memfd and checks it
+ * with p's CA as tls_ctx_new would (parses, not expired). On success the
+ * new fd (or -1) is in *fd; -1 with one line in err, and *fd untouched. */
+int tls_pem_crl_reload(const struct tls_pem *p, const char *crl, int *fd,
+    char *err, size_t errlen);
 /* Builds a TLS 1.3 context for mutual authentication from the memfds.
  * On error returns NULL and a one-line reason naming the file in err. */
 SSL_CTX *tls_ctx_new(bool server, const struct tls_pem *p, char *err,
@@ -45,6 +50,13 @@ SSL *tls_connect(SSL_CTX *ctx, int fd, const char *server_name,
  * (0x20..0x7e); -1 for none, two, or anything else: it names a client in
  * logs, the address table and status output, so it is never truncated. */
 int tls_cert_cn(X509 *cert, char *cn, size_t len);
+/* A live session's peer again (a server's reload): its certificate and
+ * chain against the CA and CRL of p (fd[TLS_CA], and fd[TLS_CRL] if not
+ * -1), with the same checks as the handshake. 1 if it still passes, 0 if
+ * not (OpenSSL's reason in err, e.g. "certificate revoked"), -1 if it
+ * could not be checked (err). */
+int tls_peer_recheck(SSL *ssl, const struct tls_pem *p, char *err,
+    size_t errlen);
 /* tls_cert_cn of the peer's certificate. */
 int tls_peer_cn(SSL *ssl, char *cn, size_t len);
 /* len bytes of keying material for key epoch (label TLS_EXPORT_LABEL). */

@@ -28,8 +28,10 @@
 
 #include "child.h"
 #include "conf.h"
+#include "hook.h"
 #include "log.h"
 #include "msg.h"
+#include "notify.h"
 #include "pool.h"
 #include "roles.h"
 #include "slots.h"
@@ -57,10 +59,22 @@ struct session {
 	char peer[64];
 	int64_t since;		/* wall clock, s: when it got its address */
 	struct data_stats stats;
+	bool recheck;		/* a reload came during its handshake: owed a
+				   RECHECK once it has its address */
+	pid_t connect_pid;	/* its client-connect hook, while it runs */
+	bool hooked;		/* it got its address: client-disconnect runs */
+	uint32_t hook_vaddr;	/* that address, for client-disconnect */
 };
 
 struct server {
-	const struct conf *c;
+	struct conf *c;		/* main's; a reload replaces what it holds */
+	int argc;		/* the command line, read again on reload */
+	char **argv;
+	unsigned reloads;
+	char dev[IFNAMSIZ];	/* the tun device's name */
+	int status_conn;	/* a status connection that has not said
+				   what it wants yet, or -1 */
+	uint64_t status_conn_until;	/* ms: then it gets the table */
 	struct tls_pem pem;
 	int conf_fd;
 	int listen, tun, guard, status;
@@ -70,7 +84,7 @@ struct server {
 	struct sockaddr_storage groups[UDP_GROUPS_MAX];
 	unsigned ngroups;
 	pid_t guard_pid, self;
-	int64_t started;	/* wall clock, s */
+	int64_t started_at;	/* wall clock, s */
 	struct pool *pool;
 	struct session *s;
 	struct guard_stats guard_stats;
@@ -78,9 +92,14 @@ struct server {
 	nfds_t npfd;
 	unsigned nslots;	/* max-clients + max-handshakes */
 	struct log_rate refusals;
+	bool started;		/* up has run: down runs at the end */
 };
 
-enum { P_LISTEN, P_GUARD, P_STATUS, P_SESSIONS };
+enum { P_LISTEN, P_GUARD, P_STATUS, P_STATUS_CONN, P_SESSIONS };
+
+/* `simpletun status` sends nothing, `simpletun kick` sends KICK at once:
+ * a connection that has sent nothing gets the table after this long. */
+#define STATUS_WAIT_MS 100
 
 static void
 session_pfd(struct server *sv, unsigned slot, int ctl, int data)
@@ -126,12 +145,49 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
+static void server_hook_env(const struct server *sv, struct hook_env *e,
+    const char *event);
+
+/* SIMPLETUN_CN, _PEER_ADDR, _REAL_ADDR and _SESSION_UID of a session. */
+static void
+session_hook_env(const struct server *sv, unsigned slot, struct hook_env *e,
+    const char *event)
+{
+	const struct session *s = &sv->s[slot];
+	char a[16];
+
+	server_hook_env(sv, e, event);
+	hook_env_add(e, "CN", "%s", s->cn);
+	hook_env_add(e, "PEER_ADDR", "%s", ip4_str(s->hook_vaddr, a));
+	hook_env_add(e, "REAL_ADDR", "%s", s->peer);
+	hook_env_add(e, "SESSION_UID", "%u",
+	    sv->c->session_uid_first + slot);
+}
+
+/* Not waited for while the server runs (the reaper takes it like any
+ * child it does not know); waited for when the server ends. */
+static void
+session_hook_disconnect(struct server *sv, unsigned slot, bool wait)
+{
+	struct hook_env e;
+
+	if (!sv->s[slot].hooked || sv->c->client_disconnect[0] == '\0')
+		return;
+	sv->s[slot].hooked = false;
+	session_hook_env(sv, slot, &e, "client-disconnect");
+	if (wait)
+		hook_run(sv->c->client_disconnect, &e, HOOK_TIMEOUT);
+	else if (hook_spawn(sv->c->client_disconnect, &e, HOOK_TIMEOUT) == -1)
+		log_warn("client-disconnect for %s", sv->s[slot].cn);
+}
+
 static void
 session_free(struct server *sv, unsigned slot)
 {
 	struct session *s = &sv->s[slot];
 	char a[16];
 
+	session_hook_disconnect(sv, slot, false);
 	session_unregister(sv, slot);
 	if (s->vaddr != 0) {
 		pool_release(sv->pool, s->vaddr);
@@ -465,14 +521,125 @@ session_full(const struct server *sv)
 	return live >= sv->c->max_clients ? "max-clients reached" : NULL;
 }
 
+/* The CA and the CRL in force, for the control process to check its
+ * client's certificate again (see control.c); nothing to do without a
+ * CRL. */
 static void
-session_grant(struct server *sv, unsigned slot, const struct msg *m)
+session_recheck(struct server *sv, unsigned slot)
+{
+	struct session *s = &sv->s[slot];
+	struct msg_recheck rc = { .generation = sv->reloads };
+	uint8_t p[MSG_MAX_PAYLOAD];
+
+	s->recheck = false;
+	if (sv->pem.fd[TLS_CRL] == -1 || s->ctl == -1)
+		return;
+	if (msg_send_fds(s->ctl, MSG_RECHECK, p, msg_put_recheck(p, &rc),
+	    (int[]){ sv->pem.fd[TLS_CA], sv->pem.fd[TLS_CRL] }, 2) == -1) {
+		log_warn("reload: tell the control process of %s", s->cn);
+		session_kill(s);
+	}
+}
+
+/* What a reload may have changed for a running session. Its data process
+ * reads this after the SESSION of its control process, which may have
+ * started before the reload with the configuration of then. */
+static void
+session_live(struct server *sv, unsigned slot)
+{
+	struct msg_live l = { .client_to_client = sv->c->client_to_client };
+	uint8_t p[MSG_MAX_PAYLOAD];
+	struct session *s = &sv->s[slot];
+
+	if (s->data != -1 && msg_send(s->data, MSG_LIVE, p,
+	    msg_put_live(p, &l)) == -1)
+		log_warn("reload: tell the data process of %s", s->cn);
+}
+
+/* The client has its address: its data process starts and its control
+ * process hears where it is. */
+static void
+session_grant_finish(struct server *sv, unsigned slot)
 {
 	struct session *s = &sv->s[slot];
 	struct msg_grant g;
 	uint8_t p[MSG_MAX_PAYLOAD];
-	const char *why;
 	char a[16];
+
+	if (session_start_data(sv, slot) == -1) {
+		session_deny(sv, slot, "server out of resources");
+		return;	/* the address goes back when the session is freed */
+	}
+	s->hooked = true;
+	if (sv->reloads > 0)
+		session_live(sv, slot);
+	g = (struct msg_grant){ .vaddr = s->vaddr,
+	    .prefix = sv->c->pool_prefix,
+	    .server_vaddr = pool_server_addr(sv->pool), .index = s->index };
+	if (msg_send(s->ctl, MSG_ADDRESS_GRANT, p, msg_put_grant(p, &g)) == -1)
+		log_warn("grant to %s", s->cn);
+	s->since = status_wallclock();
+	log_info("%s from %s gets %s", s->cn, s->peer, ip4_str(s->vaddr, a));
+	if (s->recheck)
+		session_recheck(sv, slot);
+}
+
+/* client-connect runs while the session waits with its address held; the
+ * reaper hands its exit status to session_hook_connected. */
+static void
+session_hook_connect(struct server *sv, unsigned slot)
+{
+	struct hook_env e;
+
+	session_hook_env(sv, slot, &e, "client-connect");
+	sv->s[slot].connect_pid = hook_spawn(sv->c->client_connect, &e,
+	    HOOK_TIMEOUT);
+	if (sv->s[slot].connect_pid == -1) {
+		log_warn("client-connect for %s", sv->s[slot].cn);
+		sv->s[slot].connect_pid = 0;
+		session_deny(sv, slot, "server out of resources");
+	}
+}
+
+/* true if pid was a session's client-connect. A session that ended in the
+ * meantime has no connect_pid any more. */
+static bool
+session_hook_connected(struct server *sv, pid_t pid, int status)
+{
+	char why[96];
+	int code = hook_status(status);
+
+	for (unsigned i = 0; i < sv->nslots; i++) {
+		struct session *s = &sv->s[i];
+
+		if (!s->used || s->connect_pid != pid)
+			continue;
+		s->connect_pid = 0;
+		if (code == 0 && s->ctl != -1 && s->vaddr != 0) {
+			session_grant_finish(sv, i);
+			return true;
+		}
+		if (code == 0)
+			snprintf(why, sizeof(why), "replaced while the server's "
+			    "client-connect ran");
+		else if (code == 128 + SIGALRM)
+			snprintf(why, sizeof(why), "refused by the server's "
+			    "client-connect (no answer in %d s)", HOOK_TIMEOUT);
+		else
+			snprintf(why, sizeof(why), "refused by the server's "
+			    "client-connect (exit status %d)", code);
+		if (s->ctl != -1)
+			session_deny(sv, i, why);
+		return true;
+	}
+	return false;
+}
+
+static void
+session_grant(struct server *sv, unsigned slot, const struct msg *m)
+{
+	struct session *s = &sv->s[slot];
+	const char *why;
 
 	if (!cn_valid(m)) {
 		session_deny(sv, slot, "the certificate's CN has characters "
@@ -489,17 +656,11 @@ session_grant(struct server *sv, unsigned slot, const struct msg *m)
 		session_deny(sv, slot, "no free address in the pool");
 		return;
 	}
-	if (session_start_data(sv, slot) == -1) {
-		session_deny(sv, slot, "server out of resources");
-		return;	/* the address goes back when the session is freed */
-	}
-	g = (struct msg_grant){ .vaddr = s->vaddr,
-	    .prefix = sv->c->pool_prefix,
-	    .server_vaddr = pool_server_addr(sv->pool), .index = s->index };
-	if (msg_send(s->ctl, MSG_ADDRESS_GRANT, p, msg_put_grant(p, &g)) == -1)
-		log_warn("grant to %s", s->cn);
-	s->since = status_wallclock();
-	log_info("%s from %s gets %s", s->cn, s->peer, ip4_str(s->vaddr, a));
+	s->hook_vaddr = s->vaddr;
+	if (sv->c->client_connect[0] != '\0')
+		session_hook_connect(sv, slot);
+	else
+		session_grant_finish(sv, slot);
 }
 
 static void
@@ -543,6 +704,7 @@ session_register(struct server *sv, unsigned slot, int qfd)
 		close(qfd);
 		return -1;
 	}
+	memcpy(r.cn, s->cn, sizeof(r.cn));
 	guard_tell(sv, MSG_REGISTER, p, msg_put_register(p, &r), qfd);
 	close(qfd);
 	s->registered = true;
@@ -603,10 +765,13 @@ session_by_pid(struct server *sv, pid_t pid)
 static void
 server_reaped(struct server *sv, pid_t pid, int status)
 {
-	struct session *s = session_by_pid(sv, pid);
+	struct session *s;
 
 	if (pid == sv->guard_pid)
 		fatalx("the guard ended (status %d)", status);
+	if (session_hook_connected(sv, pid, status))
+		return;
+	s = session_by_pid(sv, pid);
 	if (s == NULL)
 		return;
 	if (WIFSIGNALED(status))
@@ -636,6 +801,8 @@ server_reap(struct server *sv)
 		server_reaped(sv, pid, status);
 }
 
+/* The status, to a status connection, or its text lines to the log
+ * (fd -1: SIGUSR1). */
 static void
 server_status_server(struct server *sv, struct status_out *o)
 {
@@ -655,7 +822,7 @@ server_status_server(struct server *sv, struct status_out *o)
 	status_record(o, "server", "server");
 	status_str(o, "version", SIMPLETUN_VERSION);
 	status_i64(o, "pid", sv->self);
-	status_time(o, "started", sv->started);
+	status_time(o, "started", sv->started_at);
 	status_str(o, "dev", sv->c->dev);
 	status_str(o, "listen", sa_str((const struct sockaddr *)&sv->c->listen,
 	    where, sizeof(where)));
@@ -706,13 +873,10 @@ server_status_session(struct server *sv, unsigned i, struct status_out *o)
 }
 
 static void
-server_status(struct server *sv)
+server_status_write(struct server *sv, int fd)
 {
 	struct status_out o;
-	int fd;
 
-	if ((fd = accept4(sv->status, NULL, NULL, SOCK_CLOEXEC)) == -1)
-		return;
 	status_open(&o, fd);
 	server_status_server(sv, &o);
 	server_status_guard(sv, &o);
@@ -724,7 +888,155 @@ server_status(struct server *sv)
 	status_close(&o);
 }
 
+/* `simpletun kick CN`: every session of CN ends with a BYE that says so;
+ * its client reconnects as after any end of a session. */
+static void
+server_kick(struct server *sv, int fd, const struct msg *m)
+{
+	struct msg_end e = { .cause = MSG_END_KICKED };
+	uint8_t p[MSG_MAX_PAYLOAD];
+	struct msg_kick k;
+	char line[128];
+	unsigned n = 0;
+
+	if (msg_get_kick(m, &k) == -1) {
+		status_reply(fd, "error: kick: not a CN");
+		return;
+	}
+	for (unsigned i = 0; i < sv->nslots; i++) {
+		struct session *s = &sv->s[i];
+
+		if (!s->used || s->vaddr == 0 || strcmp(s->cn, k.cn) != 0)
+			continue;
+		if (s->ctl == -1 || msg_send(s->ctl, MSG_END, p,
+		    msg_put_end(p, &e)) == -1)
+			session_kill(s);
+		n++;
+	}
+	if (n > 0)
+		log_info("kick: ending %u session%s of %s", n, n > 1 ? "s" : "",
+		    k.cn);
+	snprintf(line, sizeof(line), n > 0 ? "kicked cn=%s sessions=%u" :
+	    "error: kick: no session of cn=%s", k.cn, n);
+	status_reply(fd, line);
+}
+
+/* What a status connection asked: 1 done (fd closed), 0 nothing yet. */
+static int
+server_status_request(struct server *sv, int fd)
+{
+	uint8_t buf[MSG_MAX_LEN];
+	struct msg m;
+	int r = msg_recv(fd, buf, sizeof(buf), &m);
+
+	if (r == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (r == 1 && m.type == MSG_KICK)
+		server_kick(sv, fd, &m);
+	else if (r != 0)
+		status_reply(fd, "error: unknown request");
+	close(fd);
+	return 1;
+}
+
+static void
+server_status_conn_done(struct server *sv, bool answer)
+{
+	if (sv->status_conn == -1)
+		return;
+	if (answer)
+		server_status_write(sv, sv->status_conn);	/* closes it */
+	else
+		close(sv->status_conn);
+	sv->status_conn = -1;
+	sv->pfd[P_STATUS_CONN].fd = -1;
+}
+
+static void
+server_status(struct server *sv)
+{
+	int fd;
+
+	if ((fd = accept4(sv->status, NULL, NULL, SOCK_CLOEXEC |
+	    SOCK_NONBLOCK)) == -1)
+		return;
+	server_status_conn_done(sv, true);
+	if (server_status_request(sv, fd) == 1)
+		return;
+	sv->status_conn = fd;
+	sv->status_conn_until = now_ms() + STATUS_WAIT_MS;
+	sv->pfd[P_STATUS_CONN].fd = fd;
+}
+
+static void
+server_dispatch_status_conn(struct server *sv)
+{
+	if (server_status_request(sv, sv->status_conn) == 0)
+		return;
+	sv->status_conn = -1;
+	sv->pfd[P_STATUS_CONN].fd = -1;
+}
+
+/* SIGUSR2: the counters in one line. */
+static void
+server_log_counters(struct server *sv)
+{
+	char line[1024];
+	unsigned clients = 0, handshakes = 0;
+
+	for (unsigned i = 0; i < sv->nslots; i++) {
+		clients += sv->s[i].used && sv->s[i].vaddr != 0;
+		handshakes += session_in_handshake(&sv->s[i]);
+	}
+	snprintf(line, sizeof(line), "counters: clients=%u handshakes=%u "
+	    "reloads=%u guard", clients, handshakes, sv->reloads);
+	stats_format_guard(&sv->guard_stats, line, sizeof(line));
+	log_info("%s", line);
+}
+
 static struct server *server_exiting;
+
+/* What every hook of the server gets. */
+static void
+server_hook_env(const struct server *sv, struct hook_env *e,
+    const char *event)
+{
+	const struct conf *c = sv->c;
+	char a[16], routes[CONF_ROUTES_MAX * 20] = "";
+	size_t n = 0;
+
+	for (unsigned i = 0; i < c->nroutes && n < sizeof(routes); i++)
+		n += (size_t)snprintf(routes + n, sizeof(routes) - n, "%s%s/%u",
+		    i ? " " : "", ip4_str(c->routes[i].addr, a),
+		    c->routes[i].prefix);
+	hook_env_init(e, event);
+	hook_env_add(e, "ROLE", "server");
+	hook_env_add(e, "DEV", "%s", c->dev);
+	hook_env_add(e, "LOCAL_ADDR", "%s", ip4_str(pool_server_addr(sv->pool),
+	    a));
+	hook_env_add(e, "PREFIX", "%u", c->pool_prefix);
+	hook_env_add(e, "POOL", "%s/%u", ip4_str(c->pool_addr, a),
+	    c->pool_prefix);
+	hook_env_add(e, "MTU", "%u", c->mtu);
+	hook_env_add(e, "ROUTES", "%s", routes);
+}
+
+/* up and down, waited for: at start, still root, and at the end. Returns
+ * the hook's status, 0 if there is none. down runs only if up did. */
+static int
+server_hook(struct server *sv, const char *path, const char *event)
+{
+	struct hook_env e;
+	int r;
+
+	if (path[0] == '\0' || (strcmp(event, "down") == 0 && !sv->started))
+		return 0;
+	server_hook_env(sv, &e, event);
+	if ((r = hook_run(path, &e, HOOK_TIMEOUT)) != 0)
+		log_warnx("%s %s: %s %d", event, path, r == -1 ? "did not start" :
+		    "exit status", r);
+	return r;
+}
 
 static void
 server_signal_all(void *arg, int sig)
@@ -752,8 +1064,11 @@ server_cleanup(void)
 	if (sv == NULL || getpid() != sv->self)
 		return;
 	children_end(server_signal_all, sv, 3000);
+	for (unsigned i = 0; i < sv->nslots; i++)
+		session_hook_disconnect(sv, i, true);
 	if (sv->c->status_socket[0] != '\0')
 		unlink(sv->c->status_socket);
+	server_hook(sv, sv->c->down, "down");
 }
 
 static int
@@ -777,6 +1092,25 @@ server_listen(const struct conf *c)
 	return fd;
 }
 
+/* The client networks go into tun, where the guard hands them to their
+ * sessions. The routes belong to the device: they go with it when the last
+ * of our processes closes it, so nothing is left to remove as `user`. */
+static void
+server_client_routes(const struct conf *c, const char *dev)
+{
+	char a[16];
+
+	for (unsigned i = 0; i < c->nclient_nets; i++) {
+		const struct conf_client_net *n = &c->client_nets[i];
+
+		if (tun_add_route(dev, n->addr, n->prefix) == -1)
+			fatal("route client-network %s/%u of '%s' via %s",
+			    ip4_str(n->addr, a), n->prefix, n->cn, dev);
+		log_info("client-network %s/%u of '%s' via %s",
+		    ip4_str(n->addr, a), n->prefix, n->cn, dev);
+	}
+}
+
 static void
 server_open_tun(struct server *sv, char *dev, size_t len)
 {
@@ -790,8 +1124,10 @@ server_open_tun(struct server *sv, char *dev, size_t len)
 		fatal("configure %s", dev);
 	if (c->client_to_client && tun_set_forwarding(dev, true) == -1)
 		log_warn("enable forwarding on %s for client-to-client", dev);
+	server_client_routes(c, dev);
 	if (fd_nonblock(sv->tun) == -1)
 		fatal("tun");
+	snprintf(sv->dev, sizeof(sv->dev), "%s", dev);
 	log_info("%s has %s/%u, mtu %u", dev,
 	    ip4_str(pool_server_addr(sv->pool), a), c->pool_prefix, c->mtu);
 }
@@ -872,7 +1208,7 @@ server_start_guard(struct server *sv)
 }
 
 static void
-server_init(struct server *sv, const struct conf *c)
+server_init(struct server *sv, struct conf *c)
 {
 	nfds_t n;
 
@@ -880,7 +1216,7 @@ server_init(struct server *sv, const struct conf *c)
 	sv->nslots = conf_slots(c);
 	n = P_SESSIONS + 2 * (nfds_t)sv->nslots;
 	sv->self = getpid();
-	sv->started = status_wallclock();
+	sv->started_at = status_wallclock();
 	sv->s = calloc(sv->nslots, sizeof(*sv->s));
 	sv->pfd = calloc(n, sizeof(*sv->pfd));
 	if (sv->s == NULL || sv->pfd == NULL)
@@ -892,14 +1228,161 @@ server_init(struct server *sv, const struct conf *c)
 		sv->s[i].ctl = sv->s[i].data = sv->s[i].data_end = -1;
 }
 
+/* What a reload changes for the address pool: fixed addresses that
+ * were dropped go back to everyone, new ones are kept for their CN (an
+ * address a live session holds stays with it until it ends). */
+static void
+server_reload_fixed(struct server *sv, const struct conf *next)
+{
+	for (unsigned i = 0; i < sv->c->nfixed; i++)
+		pool_unreserve(sv->pool, sv->c->fixed[i].addr);
+	for (unsigned i = 0; i < next->nfixed; i++)
+		pool_reserve(sv->pool, next->fixed[i].addr);
+}
+
+/* What running sessions must hear of: client-to-client (their data
+ * processes filter it) and a new CRL (their control processes check
+ * their clients again; one in its handshake is told once it has its
+ * address). */
+static void
+server_reload_live(struct server *sv, bool c2c_changed, bool crl)
+{
+	if (c2c_changed && sv->c->client_to_client &&
+	    tun_set_forwarding(sv->dev, true) == -1)
+		log_warn("reload: client-to-client yes: cannot turn on "
+		    "forwarding on %s as %s (net.ipv4.conf.%s.forwarding=1, "
+		    "or restart)", sv->dev, sv->c->user, sv->dev);
+	for (unsigned i = 0; i < sv->nslots; i++) {
+		struct session *s = &sv->s[i];
+
+		if (!s->used)
+			continue;
+		if (c2c_changed)
+			session_live(sv, i);
+		if (crl && s->vaddr != 0)
+			session_recheck(sv, i);
+		else if (crl)
+			s->recheck = true;
+	}
+}
+
+/* Slots, uids and the guard's table are sized at startup for max-clients
+ * plus max-handshakes; more needs a restart. */
+static void
+server_reload_slots(struct server *sv, struct conf *next, char *restart,
+    size_t len)
+{
+	size_t n = strlen(restart);
+
+	if (conf_slots(next) <= sv->nslots)
+		return;
+	snprintf(restart + n, len - n, "%smax-clients + max-handshakes above "
+	    "%u", n > 0 ? ", " : "", sv->nslots);
+	next->max_clients = sv->c->max_clients;
+	next->max_handshakes = sv->c->max_handshakes;
+}
+
+/* SIGHUP: the command line and --config FILE again, as at startup (the
+ * command line still wins), checked as a whole; then what may change
+ * while running takes effect and the rest is named in one line. A
+ * configuration that does not load or check is refused in one line and
+ * the running one stays. Reads as `user`: the file and the CRL must be
+ * readable by it. */
+static void
+server_reload(struct server *sv)
+{
+	char err[1024], restart[1024];
+	struct conf next;
+	int conf_fd, crl_fd;
+	bool c2c, crl_changed;
+
+	sig_hup = 0;
+	sv->reloads++;
+	if (conf_load(&next, CONF_SERVER, sv->argc, sv->argv, err,
+	    sizeof(err)) == -1) {
+		log_warnx("reload refused, the running configuration stays: "
+		    "%s", err);
+		return;
+	}
+	if (conf_check_reload(&next, err, sizeof(err)) == -1 ||
+	    conf_reload(sv->c, &next, restart, sizeof(restart), err,
+	    sizeof(err)) == -1) {
+		log_warnx("reload refused, the running configuration stays: "
+		    "%s", err);
+		conf_free(&next);
+		return;
+	}
+	server_reload_slots(sv, &next, restart, sizeof(restart));
+	if ((conf_fd = child_conf_fd(&next)) == -1) {
+		log_warn("reload refused: configuration for the children");
+		conf_free(&next);
+		return;
+	}
+	if (tls_pem_crl_reload(&sv->pem, next.crl, &crl_fd, err,
+	    sizeof(err)) == -1) {
+		log_warnx("reload refused, the running configuration stays: "
+		    "%s", err);
+		close(conf_fd);
+		conf_free(&next);
+		return;
+	}
+	close(sv->conf_fd);
+	sv->conf_fd = conf_fd;
+	if (sv->pem.fd[TLS_CRL] != -1)
+		close(sv->pem.fd[TLS_CRL]);
+	sv->pem.fd[TLS_CRL] = crl_fd;
+	crl_changed = crl_fd != -1;
+	server_reload_fixed(sv, &next);
+	c2c = next.client_to_client != sv->c->client_to_client;
+	conf_free(sv->c);
+	*sv->c = next;
+	sv->pem.path[TLS_CRL] = sv->c->crl;
+	server_reload_live(sv, c2c, crl_changed);
+	log_info("reload %u: applied: %u push-route, %u fixed-address, "
+	    "max-clients %u, client-to-client %s, crl %s", sv->reloads,
+	    sv->c->nroutes, sv->c->nfixed, sv->c->max_clients,
+	    sv->c->client_to_client ? "yes" : "no",
+	    sv->c->crl[0] != '\0' ? sv->c->crl : "none");
+	if (restart[0] != '\0')
+		log_warnx("reload: these need a restart and were not applied: "
+		    "%s", restart);
+}
+
+/* Until then a parked status connection gets its table; -1: no limit. */
+static int
+server_timeout(struct server *sv)
+{
+	int t = log_rate_flush(&sv->refusals);
+	uint64_t now = now_ms();
+	int left;
+
+	if (sv->status_conn == -1)
+		return t;
+	if (now >= sv->status_conn_until) {
+		server_status_conn_done(sv, true);
+		return t;
+	}
+	left = (int)(sv->status_conn_until - now);
+	return t == -1 || left < t ? left : t;
+}
+
 static void
 server_loop(struct server *sv)
 {
 	while (!sig_term) {
 		if (sig_chld)
 			server_reap(sv);
-		if (poll_wait(sv->pfd, sv->npfd,
-		    log_rate_flush(&sv->refusals)) == -1) {
+		if (sig_hup)
+			server_reload(sv);
+		if (sig_usr1) {
+			sig_usr1 = 0;
+			server_status_write(sv, -1);
+		}
+		if (sig_usr2) {
+			sig_usr2 = 0;
+			server_log_counters(sv);
+		}
+		if (poll_wait(sv->pfd, sv->npfd, server_timeout(sv)) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -910,6 +1393,8 @@ server_loop(struct server *sv)
 			server_accept(sv);
 		if (sv->pfd[P_STATUS].revents)
 			server_status(sv);
+		if (sv->pfd[P_STATUS_CONN].revents && sv->status_conn != -1)
+			server_dispatch_status_conn(sv);
 		for (unsigned i = 0; i < sv->nslots; i++) {
 			if (sv->pfd[P_SESSIONS + 2 * i].revents &&
 			    sv->s[i].ctl != -1)
@@ -922,16 +1407,20 @@ server_loop(struct server *sv)
 }
 
 int
-server_main(struct conf *c)
+server_main(struct conf *c, int argc, char **argv)
 {
-	struct server sv = { 0 };
+	struct server sv = { .argc = argc, .argv = argv, .status_conn = -1 };
 	uint64_t keep = 1ULL << CAP_SETUID | 1ULL << CAP_SETGID;
 
 	log_set_exit_code(2);
 	server_init(&sv, c);
 	server_open(&sv);
+	if (server_hook(&sv, c->up, "up") != 0)
+		fatalx("not starting: the up hook failed");
+	sv.started = true;
 	limits_raise(conf_slots(c), DATA_QUEUE_MSGS, DATA_QUEUE_MSGSIZE);
 	sig_setup();
+	sig_setup_reload();
 	if (conf_udp_port(c) < 1024)
 		keep |= 1ULL << CAP_NET_BIND_SERVICE;
 	if (priv_drop_keep(c->user, keep) == -1)
@@ -943,8 +1432,13 @@ server_main(struct conf *c)
 	sv.pfd[P_GUARD].fd = sv.guard;
 	sv.pfd[P_STATUS].fd = sv.status;
 	log_set_exit_code(3);
+	/* Listening, and the guard routes: ready for clients. */
+	if (notify_sendf("READY=1\nSTATUS=listening, data on UDP port %u",
+	    conf_udp_port(c)) == -1)
+		log_warn("notify the service manager");
 	server_loop(&sv);
 	log_info("shutting down");
+	notify_send("STOPPING=1");
 	server_cleanup();
 	server_exiting = NULL;
 	return 0;

@@ -108,6 +108,10 @@ child_exec(enum child_role role, const struct child_cred *cred, int sock)
 	if (dup2(sock, CHILD_SOCK_FD) == -1)
 		_exit(127);
 	close_range(CHILD_SOCK_FD + 1, ~0U, 0);
+	/* The acceptor handles SIGUSR1/2; exec would make them fatal until
+	 * the child's sig_setup ignores them again. */
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	memset(d, 0, sizeof(d));

@@ -35,8 +35,10 @@
 
 #include "child.h"
 #include "conf.h"
+#include "hook.h"
 #include "log.h"
 #include "msg.h"
+#include "notify.h"
 #include "roles.h"
 #include "stats.h"
 #include "status.h"
@@ -56,6 +58,9 @@ struct client {
 	bool connected;
 	uint32_t vaddr;
 	uint8_t prefix;
+	uint32_t server_vaddr;		/* for the hooks */
+	unsigned mtu;
+	bool hook_up;			/* up ran (or there is none): down runs */
 	int base_mtu;			/* tun's MTU as tun_open left it */
 	bool tun_set;			/* this session touched tun */
 	struct msg_route added[MSG_ROUTES_MAX];	/* routes it added */
@@ -330,9 +335,74 @@ client_tun_config(struct client *cl, const struct msg *m)
 	memcpy(cl->routes, cfg.routes, cfg.nroutes * sizeof(cfg.routes[0]));
 	cl->nroutes = cfg.nroutes;
 	cl->since = status_wallclock();
+	cl->server_vaddr = cfg.server_vaddr;
+	cl->mtu = cfg.mtu;
 	log_info("connected: %s/%u on %s, mtu %u, %u routes",
 	    ip4_str(cfg.vaddr, a), cfg.prefix, cl->dev, cfg.mtu, cfg.nroutes);
 	return 0;
+}
+
+/* What the client's hooks get; ROUTES are those it added to tun. */
+static void
+client_hook_env(const struct client *cl, struct hook_env *e,
+    const char *event)
+{
+	char a[16], routes[MSG_ROUTES_MAX * 20] = "";
+	size_t n = 0;
+
+	for (unsigned i = 0; i < cl->nadded && n < sizeof(routes); i++)
+		n += (size_t)snprintf(routes + n, sizeof(routes) - n, "%s%s/%u",
+		    i ? " " : "", ip4_str(cl->added[i].addr, a),
+		    cl->added[i].prefix);
+	hook_env_init(e, event);
+	hook_env_add(e, "ROLE", "client");
+	hook_env_add(e, "DEV", "%s", cl->dev);
+	hook_env_add(e, "LOCAL_ADDR", "%s", ip4_str(cl->vaddr, a));
+	hook_env_add(e, "PREFIX", "%u", cl->prefix);
+	hook_env_add(e, "PEER_ADDR", "%s", ip4_str(cl->server_vaddr, a));
+	hook_env_add(e, "MTU", "%u", cl->mtu);
+	hook_env_add(e, "ROUTES", "%s", routes);
+	hook_env_add(e, "REMOTE", "%s:%u", cl->c->remote_host,
+	    cl->c->remote_port);
+	hook_env_add(e, "SERVER_NAME", "%s", cl->c->server_name);
+}
+
+/* up and down run as root (this process is), waited for. */
+static int
+client_hook(struct client *cl, const char *path, const char *event)
+{
+	struct hook_env e;
+	int r;
+
+	if (path[0] == '\0')
+		return 0;
+	client_hook_env(cl, &e, event);
+	if ((r = hook_run(path, &e, HOOK_TIMEOUT)) != 0)
+		log_warnx("%s %s: %s %d", event, path, r == -1 ? "did not start" :
+		    "exit status", r);
+	return r;
+}
+
+/* Before the session's addresses and routes leave tun. */
+static void
+client_hook_down(struct client *cl)
+{
+	if (!cl->hook_up)
+		return;
+	cl->hook_up = false;
+	client_hook(cl, cl->c->down, "down");
+}
+
+/* The tunnel is up: a unit of Type=notify is started now (again after a
+ * reconnect, which systemd takes as no change). */
+static void
+client_notify_up(const struct client *cl)
+{
+	char a[16];
+
+	if (notify_sendf("READY=1\nSTATUS=connected: %s/%u on %s",
+	    ip4_str(cl->vaddr, a), cl->prefix, cl->dev) == -1)
+		log_warn("notify the service manager");
 }
 
 static void
@@ -348,7 +418,12 @@ client_dispatch_control(struct client *cl)
 		if (client_tun_config(cl, &m) == 0) {
 			client_start_data(cl);
 			cl->connected = true;
-			return;
+			if (client_hook(cl, cl->c->up, "up") == 0) {
+				cl->hook_up = true;
+				client_notify_up(cl);
+				return;
+			}
+			log_warnx("ending the session: the up hook failed");
 		}
 	} else if (r == 1 && m.type == MSG_REFUSED && cl->data_pid == 0) {
 		/* The control process has logged it and ends next. */
@@ -414,6 +489,7 @@ client_session_over(struct client *cl)
 	client_close(&cl->ctl);
 	client_close(&cl->data);
 	client_close(&cl->data_end);
+	client_hook_down(cl);
 	client_tun_clear(cl);
 	if (cl->connected) {
 		cl->backoff = cl->c->connect_retry;
@@ -428,6 +504,7 @@ client_session_over(struct client *cl)
 	cl->connected = false;
 	cl->retry_at = now_ms() + delay * 1000ULL;
 	log_info("reconnecting in %u s", delay);
+	notify_sendf("STATUS=reconnecting in %u s", delay);
 }
 
 static void
@@ -526,6 +603,7 @@ static void
 client_stop(struct client *cl)
 {
 	children_end(client_signal, cl, 3000);
+	client_hook_down(cl);
 	client_tun_clear(cl);
 	if (cl->c->status_socket[0] != '\0')
 		unlink(cl->c->status_socket);
@@ -690,6 +768,7 @@ client_main(struct conf *c)
 			client_dispatch_data(&cl);
 	}
 	log_info("shutting down");
+	notify_send("STOPPING=1");
 	client_stop(&cl);
 	return cl.exit_code == -1 ? 0 : cl.exit_code;
 }

@@ -47,6 +47,7 @@ enum conf_type {
 	T_ROUTE,
 	T_REMOTE,
 	T_PULL_FILTER,
+	T_CLIENT_NET,
 };
 
 enum conf_group {
@@ -73,6 +74,9 @@ struct directive {
 	unsigned long min;		/* T_IDS: the lowest FIRST */
 	unsigned long max;		/* T_IDS: the largest COUNT */
 	const char *const *choices;	/* T_ENUM, NULL-terminated */
+	/* What a server's SIGHUP does with it (conf_reload); a directive
+	 * without this needs a restart, which is the safe default. */
+	enum conf_reload reload;
 };
 
 /* Where a directive came from, for error messages. */
@@ -91,11 +95,12 @@ typedef void conf_dump_fn(FILE *, const struct conf *,
 static conf_parse_fn parse_string, parse_uint, parse_bool, parse_flag,
     parse_addrport,
     parse_cidr, parse_keepalive, parse_pair, parse_ids, parse_enum,
-    parse_fixed, parse_route, parse_remote, parse_pull_filter;
+    parse_fixed, parse_route, parse_remote, parse_pull_filter,
+    parse_client_net;
 static conf_dump_fn dump_string, dump_uint, dump_bool, dump_flag,
     dump_addrport,
     dump_cidr, dump_pair, dump_enum, dump_fixed, dump_route, dump_remote,
-    dump_pull_filter;
+    dump_pull_filter, dump_client_net;
 
 static const struct {
 	int nargs;
@@ -118,6 +123,7 @@ static const struct {
 	[T_ROUTE] = { 1, true, parse_route, dump_route },
 	[T_REMOTE] = { 1, false, parse_remote, dump_remote },
 	[T_PULL_FILTER] = { 2, true, parse_pull_filter, dump_pull_filter },
+	[T_CLIENT_NET] = { 2, true, parse_client_net, dump_client_net },
 };
 
 static const char *const conf_group_names[G_COUNT] = {
@@ -156,11 +162,13 @@ static const struct directive directives[] = {
 	{ .name = "crl", .args = "FILE", .type = T_PATH, .roles = SRV | CLI,
 	  .group = G_TLS,
 	  .help = "revocation list to check the peer's certificate against",
-	  .off = OFF(crl), .size = SIZE(crl) },
+	  .off = OFF(crl), .size = SIZE(crl),
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "handshake-timeout", .args = "SECONDS", .type = T_UINT,
 	  .roles = SRV | CLI, .def = "10", .group = G_TLS,
 	  .help = "give up on a TLS handshake after SECONDS (1..300)",
-	  .off = OFF(handshake_timeout), .min = 1, .max = 300 },
+	  .off = OFF(handshake_timeout), .min = 1, .max = 300,
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "reneg-sec", .args = "SECONDS", .type = T_UINT,
 	  .roles = CLI, .def = "3600", .group = G_TLS,
 	  .help = "rekey the data channel this often (the client leads); "
@@ -180,7 +188,8 @@ static const struct directive directives[] = {
 	    "peer after TIMEOUT silent ones (1..3600); a client takes the "
 	    "server's unless given",
 	  .off = OFF(keepalive_interval), .off2 = OFF(keepalive_timeout),
-	  .min = 1, .max = 3600 },
+	  .min = 1, .max = 3600,
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "user", .args = "NAME", .type = T_STRING, .roles = SRV | CLI,
 	  .def = "nobody", .group = G_PROCESS,
 	  .help = "drop privileges to NAME once devices and sockets are open",
@@ -202,6 +211,29 @@ static const struct directive directives[] = {
 	  .help = "print the status as one JSON document (see STATUS) "
 	    "instead of key=value lines",
 	  .off = OFF(json) },
+	{ .name = "up", .args = "PROGRAM", .type = T_PATH, .roles = SRV | CLI,
+	  .group = G_PROCESS,
+	  .help = "run PROGRAM (an absolute path, no arguments) as root once "
+	    "the tunnel is up, with SIMPLETUN_* variables (see Hooks in "
+	    "README.md); a failure stops the server, or ends the client's "
+	    "session",
+	  .off = OFF(up), .size = SIZE(up) },
+	{ .name = "down", .args = "PROGRAM", .type = T_PATH,
+	  .roles = SRV | CLI, .group = G_PROCESS,
+	  .help = "run PROGRAM as root when the tunnel goes down (after an up "
+	    "that succeeded), with the same variables",
+	  .off = OFF(down), .size = SIZE(down) },
+	{ .name = "client-connect", .args = "PROGRAM", .type = T_PATH,
+	  .roles = SRV, .group = G_PROCESS,
+	  .help = "run PROGRAM as root for each authenticated client before "
+	    "it gets its address; a non-zero exit refuses that client, "
+	    "which logs why",
+	  .off = OFF(client_connect), .size = SIZE(client_connect) },
+	{ .name = "client-disconnect", .args = "PROGRAM", .type = T_PATH,
+	  .roles = SRV, .group = G_PROCESS,
+	  .help = "run PROGRAM as root when a session that got its address "
+	    "ends, however it ends",
+	  .off = OFF(client_disconnect), .size = SIZE(client_disconnect) },
 	{ .name = "verb", .args = "N", .type = T_UINT, .roles = SRV | CLI,
 	  .def = "1", .group = G_PROCESS,
 	  .help = "log verbosity: 0 warnings only, 1 events, 2 debug",
@@ -236,33 +268,56 @@ static const struct directive directives[] = {
 	{ .name = "client-to-client", .args = "yes|no", .type = T_BOOL,
 	  .roles = SRV, .def = "yes", .group = G_SERVER,
 	  .help = "let clients reach each other through the server",
-	  .off = OFF(client_to_client) },
+	  .off = OFF(client_to_client),
+	  .reload = CONF_RELOAD_LIVE },
 	{ .name = "max-clients", .args = "N", .type = T_UINT, .roles = SRV,
 	  .def = "64", .group = G_SERVER,
 	  .help = "established sessions at a time (1..1024)",
-	  .off = OFF(max_clients), .min = 1, .max = 1024 },
+	  .off = OFF(max_clients), .min = 1, .max = 1024,
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "max-handshakes", .args = "N", .type = T_UINT, .roles = SRV,
 	  .def = "64", .group = G_SERVER,
 	  .help = "TLS handshakes in progress at a time (1..1024), on top of "
 	    "max-clients: connections that have not authenticated never take "
 	    "an established session's place",
-	  .off = OFF(max_handshakes), .min = 1, .max = 1024 },
+	  .off = OFF(max_handshakes), .min = 1, .max = 1024,
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "max-handshakes-per-source", .args = "N", .type = T_UINT,
 	  .roles = SRV, .def = "8", .group = G_SERVER,
 	  .help = "TLS handshakes in progress from one address (1..1024); "
 	    "more connections from it are closed at once",
-	  .off = OFF(max_handshakes_per_source), .min = 1, .max = 1024 },
+	  .off = OFF(max_handshakes_per_source), .min = 1, .max = 1024,
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "duplicate-cn", .args = "replace|refuse", .type = T_ENUM,
 	  .roles = SRV, .def = "replace", .group = G_SERVER,
 	  .help = "what a new session does to a live one with the same CN",
-	  .off = OFF(duplicate_cn), .choices = dup_cn_names },
+	  .off = OFF(duplicate_cn), .choices = dup_cn_names,
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "push-route", .args = "CIDR", .type = T_ROUTE, .roles = SRV,
 	  .group = G_SERVER,
-	  .help = "route clients send into the tunnel (repeatable, at most 64)" },
+	  .help = "route clients send into the tunnel (repeatable, at most 64)",
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "fixed-address", .args = "CN ADDR", .type = T_FIXED,
 	  .roles = SRV, .group = G_SERVER,
 	  .help = "always give ADDR from the pool to certificate CN "
-	    "(repeatable)" },
+	    "(repeatable)",
+	  .reload = CONF_RELOAD_NEW },
+	{ .name = "client-network", .args = "CN CIDR", .type = T_CLIENT_NET,
+	  .roles = SRV, .group = G_SERVER,
+	  .help = "a network (prefix 8..32) behind the client with "
+	    "certificate CN (repeatable, at most 64): the server routes it "
+	    "into its tun device at startup, sends its packets to that "
+	    "client's session while it is connected (and drops and counts "
+	    "them while not), and accepts packets from that client with a "
+	    "source inside it. Networks may not overlap each other, the pool "
+	    "or a push-route inside them. The client forwards between its "
+	    "network and the tunnel (its ip_forward is the admin's job)" },
+	{ .name = "push-client-networks", .args = "yes|no", .type = T_BOOL,
+	  .roles = SRV, .def = "yes", .group = G_SERVER,
+	  .help = "push each client-network as a route to the other clients "
+	    "(only with client-to-client, which lets them reach it)",
+	  .off = OFF(push_client_nets),
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "remote", .args = "HOST[:PORT]", .type = T_REMOTE,
 	  .roles = CLI, .required = CLI, .group = G_CLIENT,
 	  .help = "server to connect to: name, IPv4 or [IPv6]; port 1194 "
@@ -937,6 +992,47 @@ dump_route(FILE *out, const struct conf *c, const struct directive *d)
 }
 
 static int
+parse_client_net(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	struct conf_client_net n = { 0 };
+	unsigned i;
+
+	(void)d;
+	if (!conf_cn_ok(av[0]))
+		return conf_fail(err, errlen, "'%s' is not a CN (1..%d visible "
+		    "ASCII characters)", av[0], CONF_CN_MAX);
+	if (conf_word(av[0], err, errlen) == -1)
+		return -1;
+	if (conf_cidr(av[1], 8, 32, &n.addr, &n.prefix, err, errlen) == -1)
+		return -1;
+	memcpy(n.cn, av[0], strlen(av[0]));
+	for (i = 0; i < c->nclient_nets; i++)
+		if (c->client_nets[i].addr == n.addr &&
+		    c->client_nets[i].prefix == n.prefix &&
+		    strcmp(c->client_nets[i].cn, n.cn) == 0)
+			return conf_fail(err, errlen, "'%s %s' given twice",
+			    av[0], av[1]);
+	if (c->nclient_nets >= CONF_CLIENT_NETS_MAX)
+		return conf_fail(err, errlen, "more than %d client networks",
+		    CONF_CLIENT_NETS_MAX);
+	c->client_nets[c->nclient_nets++] = n;
+	return 0;
+}
+
+static void
+dump_client_net(FILE *out, const struct conf *c, const struct directive *d)
+{
+	char a[INET_ADDRSTRLEN];
+	unsigned i;
+
+	for (i = 0; i < c->nclient_nets; i++)
+		fprintf(out, "%s %s %s/%u\n", d->name, c->client_nets[i].cn,
+		    conf_ntoa(c->client_nets[i].addr, a),
+		    c->client_nets[i].prefix);
+}
+
+static int
 parse_remote(struct conf *c, const struct directive *d, char **av,
     char *err, size_t errlen)
 {
@@ -1466,7 +1562,8 @@ conf_check_file(const char *name, const char *path, char *err,
 }
 
 static int
-conf_check_directives(const struct conf *c, char *err, size_t errlen)
+conf_check_directives(const struct conf *c, bool reload, char *err,
+    size_t errlen)
 {
 	const struct directive *d;
 	size_t i;
@@ -1478,6 +1575,8 @@ conf_check_directives(const struct conf *c, char *err, size_t errlen)
 		if ((d->required & c->role) && !conf_is_set(c, d))
 			return conf_fail(err, errlen, "%s needs '%s'",
 			    conf_role_name(c->role), d->name);
+		if (reload && d->reload == CONF_RELOAD_RESTART)
+			continue;
 		if (d->type == T_PATH && conf_is_set(c, d) &&
 		    conf_check_file(d->name, conf_cfield(c, d->off), err,
 		    errlen) == -1)
@@ -1530,6 +1629,74 @@ conf_check_pool(const struct conf *c, char *err, size_t errlen)
 	return 0;
 }
 
+static bool
+conf_overlap(uint32_t a, uint8_t ap, uint32_t b, uint8_t bp)
+{
+	uint32_t m = conf_mask(ap < bp ? ap : bp);
+
+	return (a & m) == (b & m);
+}
+
+/* A client network must have one owner and one way out: not the pool, not
+ * another client's network, and no push-route inside it (that would send
+ * the owner's own network back into its tunnel). */
+static int
+conf_check_client_net(const struct conf *c, const struct conf_client_net *n,
+    char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	const struct conf_client_net *o;
+	unsigned i;
+
+	conf_ntoa(n->addr, a);
+	if (conf_overlap(n->addr, n->prefix, c->pool_addr, c->pool_prefix))
+		return conf_fail(err, errlen, "client-network %s/%u of '%s' "
+		    "overlaps pool %s/%u", a, n->prefix, n->cn,
+		    conf_ntoa(c->pool_addr, b), c->pool_prefix);
+	for (o = c->client_nets; o < n; o++)
+		if (conf_overlap(n->addr, n->prefix, o->addr, o->prefix))
+			return conf_fail(err, errlen, "client-network %s/%u of "
+			    "'%s' overlaps %s/%u of '%s'", a, n->prefix, n->cn,
+			    conf_ntoa(o->addr, b), o->prefix, o->cn);
+	for (i = 0; i < c->nroutes; i++)
+		if (c->routes[i].prefix >= n->prefix &&
+		    conf_overlap(n->addr, n->prefix, c->routes[i].addr,
+		    c->routes[i].prefix))
+			return conf_fail(err, errlen, "push-route %s/%u is "
+			    "inside client-network %s/%u of '%s'",
+			    conf_ntoa(c->routes[i].addr, b),
+			    c->routes[i].prefix, a, n->prefix, n->cn);
+	return 0;
+}
+
+static int
+conf_check_client_nets(const struct conf *c, char *err, size_t errlen)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nclient_nets; i++)
+		if (conf_check_client_net(c, &c->client_nets[i], err,
+		    errlen) == -1)
+			return -1;
+	if (c->push_client_nets && c->client_to_client &&
+	    c->nroutes + c->nclient_nets > CONF_ROUTES_MAX)
+		return conf_fail(err, errlen, "push-route and client-network "
+		    "give more than %d routes to push; set "
+		    "push-client-networks no or push fewer",
+		    CONF_ROUTES_MAX);
+	return 0;
+}
+
+int
+conf_client_net_of(const struct conf *c, uint32_t addr)
+{
+	for (unsigned i = 0; i < c->nclient_nets; i++)
+		if ((addr & conf_mask(c->client_nets[i].prefix)) ==
+		    c->client_nets[i].addr)
+			return (int)i;
+	return -1;
+}
+
 static int
 conf_ids_taken(const struct conf *c, const char *id, unsigned long v,
     const char *kind, const char *name, char *err, size_t errlen)
@@ -1569,17 +1736,133 @@ conf_check_ids(const struct conf *c, char *err, size_t errlen)
 	return r;
 }
 
-int
-conf_check(const struct conf *c, char *err, size_t errlen)
+static int
+conf_check_as(const struct conf *c, bool reload, char *err, size_t errlen)
 {
-	if (conf_check_directives(c, err, errlen) == -1)
+	if (conf_check_directives(c, reload, err, errlen) == -1)
 		return -1;
 	if (c->user[0] != '\0' && getpwnam(c->user) == NULL)
 		return conf_fail(err, errlen, "user: '%s' does not exist",
 		    c->user);
 	if (c->role == CONF_SERVER && (conf_check_pool(c, err, errlen) == -1 ||
+	    conf_check_client_nets(c, err, errlen) == -1 ||
 	    conf_check_ids(c, err, errlen) == -1))
 		return -1;
+	return 0;
+}
+
+int
+conf_check(const struct conf *c, char *err, size_t errlen)
+{
+	return conf_check_as(c, false, err, errlen);
+}
+
+int
+conf_check_reload(const struct conf *c, char *err, size_t errlen)
+{
+	return conf_check_as(c, true, err, errlen);
+}
+
+/* The config text of one directive in c, as conf_dump writes it; NULL
+ * if there is no memory. */
+static char *
+conf_dump_one(const struct conf *c, const struct directive *d)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		return NULL;
+	if (conf_is_set(c, d))
+		conf_types[d->type].dump(f, c, d);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static void
+conf_name_append(char *list, size_t len, const char *name)
+{
+	size_t n = strlen(list);
+
+	snprintf(list + n, len - n, "%s%s", n > 0 ? ", " : "", name);
+}
+
+/* Writes the merged text of conf_reload into out. */
+static int
+conf_reload_text(const struct conf *cur, const struct conf *next, FILE *out,
+    char *restart, size_t restartlen)
+{
+	const struct directive *d;
+
+	restart[0] = '\0';
+	for (d = directives; d < directives + CONF_NDIRS; d++) {
+		char *was, *now;
+
+		if (!(d->roles & cur->role))
+			continue;
+		was = conf_dump_one(cur, d);
+		now = conf_dump_one(next, d);
+		if (was == NULL || now == NULL) {
+			free(was);
+			free(now);
+			return -1;
+		}
+		if (d->reload == CONF_RELOAD_RESTART && strcmp(was, now) != 0)
+			conf_name_append(restart, restartlen, d->name);
+		fputs(d->reload == CONF_RELOAD_RESTART ? was : now, out);
+		free(was);
+		free(now);
+	}
+	return 0;
+}
+
+int
+conf_reload(const struct conf *cur, struct conf *next, char *restart,
+    size_t restartlen, char *err, size_t errlen)
+{
+	struct src src = { "reloaded configuration", 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		r = -1;
+	else {
+		r = conf_reload_text(cur, next, f, restart, restartlen);
+		if (fclose(f) != 0)
+			r = -1;
+	}
+	conf_free(next);
+	if (r == -1) {
+		free(text);
+		return conf_fail(err, errlen, "reload: %s", strerror(errno));
+	}
+	if (conf_defaults(next, cur->role, err, errlen) == -1) {
+		free(text);
+		return -1;
+	}
+	/* fmemopen wants a size above 0; no text leaves the defaults */
+	if (len > 0 && (f = fmemopen(text, len, "r")) == NULL) {
+		free(text);
+		return conf_fail(err, errlen, "reload: %s", strerror(errno));
+	}
+	r = len > 0 ? conf_read(next, f, &src, err, errlen) : 0;
+	if (len > 0)
+		fclose(f);
+	free(text);
+	if (r == -1) {
+		conf_free(next);
+		return -1;
+	}
+	if (conf_finish(next, NULL, err, errlen) == -1) {
+		conf_free(next);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1846,7 +2129,22 @@ static const char conf_man_tail[] =
     "removes every message queue it made, and the exit status is 0.\n"
     ".TP\n"
     ".B SIGHUP\n"
-    "does the same; simpletun does not read its configuration again.\n"
+    "a client ends as on SIGTERM.\n"
+    "The server reloads: see \\fBRELOAD\\fP below.\n"
+    ".TP\n"
+    ".B SIGUSR1\n"
+    "the server logs its status table, the lines that\n"
+    "\\fBsimpletun status\\fP prints, each as \\(lqstatus: ...\\(rq.\n"
+    ".TP\n"
+    ".B SIGUSR2\n"
+    "the server logs one line of counters: clients, handshakes, reloads\n"
+    "and the guard's packet counters.\n"
+    ".PP\n"
+    "Neither SIGUSR1 nor SIGUSR2 ends a session or any process; a client\n"
+    "and every process the server starts ignore both.\n"
+    "\\fBSIGHUP\\fP, \\fBSIGUSR1\\fP and \\fBSIGUSR2\\fP go to the\n"
+    "server's main process (the acceptor) only.\n"
+    "@RELOAD@"
     ".SH FILES\n"
     ".TP\n"
     ".I /dev/net/tun\n"
@@ -2075,9 +2373,84 @@ conf_man_examples(FILE *out)
 	conf_man_command(out, "certs/mkcerts \\-\\-revoke bob "
 	    "/etc/simpletun/pki", NULL);
 	fputs(".PP\n"
-	    "A server reads its \\fBcrl\\fP when it starts, so restart it.\n"
+	    "Then send the server \\fBSIGHUP\\fP: it reads the \\fBcrl\\fP\n"
+	    "again and ends bob's session (see RELOAD).\n"
 	    "The lists that mkcerts writes are valid for 30 days: write a new\n"
-	    "one with \\fB\\-\\-crl\\fP, and restart, before then.\n", out);
+	    "one with \\fB\\-\\-crl\\fP, and send \\fBSIGHUP\\fP, before then.\n",
+	    out);
+}
+
+static bool
+conf_man_reload_new(const struct directive *d)
+{
+	return (d->roles & CONF_SERVER) && d->reload == CONF_RELOAD_NEW;
+}
+
+static bool
+conf_man_reload_live(const struct directive *d)
+{
+	return (d->roles & CONF_SERVER) && d->reload == CONF_RELOAD_LIVE;
+}
+
+static bool
+conf_man_reload_restart(const struct directive *d)
+{
+	return (d->roles & CONF_SERVER) && d->reload == CONF_RELOAD_RESTART;
+}
+
+/* What SIGHUP does, with the lists from the directive table. */
+static void
+conf_man_reload(FILE *out)
+{
+	fputs(".SS RELOAD\n"
+	    "On \\fBSIGHUP\\fP the server reads its command line and\n"
+	    "\\fB\\-\\-config\\fP file again (the command line still wins),\n"
+	    "and its \\fBcrl\\fP file, as \\fBuser\\fP: both must be\n"
+	    "readable by it.\n"
+	    "A file that does not parse, or fails the checks made at startup,\n"
+	    "or a CRL that does not load or has expired, is refused with one\n"
+	    "line (\\(lqreload refused, the running configuration stays: ...\\(rq)\n"
+	    "and the server keeps running as it was.\n"
+	    "No session is dropped by a reload.\n"
+	    ".PP\n"
+	    "These take effect for every session and connection from then on: ",
+	    out);
+	conf_man_names(out, conf_man_reload_new);
+	fputs(".\nSessions that are up keep the routes and the address they\n"
+	    "were given until they reconnect; a lower \\fB\\%max\\-clients\\fP\n"
+	    "refuses new sessions until fewer are up, and ends none.\n"
+	    "These also change the sessions that are up, at once: ", out);
+	conf_man_names(out, conf_man_reload_live);
+	fputs(".\nWith a \\fBcrl\\fP, every session that is up has its client's\n"
+	    "certificate checked again against the new list (by its control\n"
+	    "process, which holds the TLS session), and each that fails now,\n"
+	    "a revoked one for instance, ends with a BYE whose reason its client\n"
+	    "logs (\\(lqserver ... ended the session; it said goodbye:\n"
+	    "certificate revoked\\(rq).\n"
+	    "Such a client keeps trying with its \\fB\\%connect\\-retry\\fP\n"
+	    "backoff, and is refused at each handshake.\n"
+	    ".PP\n"
+	    "The others are read once, at startup: ", out);
+	conf_man_names(out, conf_man_reload_restart);
+	fputs(".\nA reload that changes any of them, or raises\n"
+	    "\\fB\\%max\\-clients\\fP plus \\fB\\%max\\-handshakes\\fP above what the\n"
+	    "server started with, keeps the old value and names them in one\n"
+	    "line: \\(lqreload: these need a restart and were not applied:\n"
+	    "listen, pool\\(rq.\n"
+	    "New certificates and keys (\\fBca\\fP, \\fBcert\\fP, \\fBkey\\fP) also\n"
+	    "need a restart: the key is read as root, before the server drops\n"
+	    "its privileges.\n"
+	    ".SS KICK\n"
+	    ".B simpletun kick\n"
+	    "\\fICN\\fP \\fB\\-\\-status\\-socket\\fP \\fIPATH\\fP\n"
+	    "ends every session of the certificate \\fICN\\fP with a BYE whose\n"
+	    "reason its client logs; the client reconnects after\n"
+	    "\\fB\\%connect\\-retry\\fP's first delay, as after any end of a\n"
+	    "session (revoke the certificate to keep it out).\n"
+	    "Whoever may connect to the status socket may kick: the server\n"
+	    "makes it mode 0600, owned by root.\n"
+	    "Its exit status is 0 if a session ended, 1 if that CN had none,\n"
+	    "2 if the socket did not answer.\n", out);
 }
 
 void
@@ -2100,7 +2473,14 @@ conf_man(FILE *out)
 	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		conf_man_role(out, roles[i].role, roles[i].title);
 	conf_man_file_rules(out);
-	fputs(conf_man_tail, out);
+	/* the tail, with the reload section from the table in its place */
+	{
+		const char *at = strstr(conf_man_tail, "@RELOAD@");
+
+		fwrite(conf_man_tail, 1, (size_t)(at - conf_man_tail), out);
+		conf_man_reload(out);
+		fputs(at + strlen("@RELOAD@"), out);
+	}
 	conf_man_examples(out);
 	fputs(conf_man_see_also, out);
 }

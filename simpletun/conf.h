@@ -20,6 +20,15 @@ enum conf_dup_cn {
 	CONF_DUP_REFUSE,	/* a new session for a live CN is refused */
 };
 
+/* What a running server does with a directive when SIGHUP re-reads its
+ * configuration. */
+enum conf_reload {
+	CONF_RELOAD_RESTART,	/* kept as it was: only a restart changes it */
+	CONF_RELOAD_NEW,	/* applies from the reload on: new sessions,
+				   new connections, the server's own limits */
+	CONF_RELOAD_LIVE,	/* as NEW, and the running sessions are told */
+};
+
 struct conf_route {
 	uint32_t addr;		/* host byte order, host bits zero */
 	uint8_t prefix;
@@ -37,7 +46,16 @@ struct conf_fixed {
 	uint32_t addr;		/* host byte order */
 };
 
+/* client-network: a network behind the client whose certificate has cn
+ * (OpenVPN's iroute with its route). */
+struct conf_client_net {
+	char cn[65];
+	uint32_t addr;		/* host byte order, host bits zero */
+	uint8_t prefix;
+};
+
 #define CONF_ROUTES_MAX 64
+#define CONF_CLIENT_NETS_MAX 64
 #define CONF_FIXED_MAX 1024
 #define CONF_PULL_FILTERS_MAX 64
 #define CONF_PATH_MAX 4096
@@ -54,6 +72,10 @@ struct conf {
 	char crl[CONF_PATH_MAX];		/* "" if none */
 	char user[64];				/* "" keeps root */
 	char status_socket[108];		/* "" if none */
+	char up[CONF_PATH_MAX];			/* hooks, "" if none */
+	char down[CONF_PATH_MAX];
+	char client_connect[CONF_PATH_MAX];	/* server only */
+	char client_disconnect[CONF_PATH_MAX];
 	bool json;				/* status: print JSON */
 	unsigned connect_retries;		/* client: attempts; 0: no end */
 	bool daemon;				/* client: --daemon */
@@ -83,6 +105,9 @@ struct conf {
 	unsigned nroutes;
 	struct conf_fixed *fixed;		/* fixed-address, heap */
 	unsigned nfixed;
+	struct conf_client_net client_nets[CONF_CLIENT_NETS_MAX];
+	unsigned nclient_nets;
+	bool push_client_nets;			/* to the other clients */
 
 	/* client */
 	char remote_host[256];
@@ -115,12 +140,25 @@ int conf_load_fd(struct conf *c, enum conf_role role, int fd, char *err,
 void conf_dump(const struct conf *c, FILE *out);
 /* The server's one UDP port: udp-port, or else the port of listen. */
 uint16_t conf_udp_port(const struct conf *c);
+/* The client-network entry whose network holds addr (host order), or -1. */
+int conf_client_net_of(const struct conf *c, uint32_t addr);
 /* Session slots (and uids): established sessions plus handshakes. */
 unsigned conf_slots(const struct conf *c);
 /* Checks the loaded configuration as a whole (required directives, files
  * readable, pool large enough, fixed addresses inside the pool, session
  * uids enough for max-clients and used by no user or group). */
 int conf_check(const struct conf *c, char *err, size_t errlen);
+/* conf_check for a server's reload, as its unprivileged acceptor: the
+ * files of directives that need a restart are not opened again (they were
+ * read at startup and are not read again). */
+int conf_check_reload(const struct conf *c, char *err, size_t errlen);
+/* SIGHUP: next is the configuration as loaded now, cur the one running.
+ * next becomes what runs from here: every directive that a reload may
+ * change takes next's value, every other one keeps cur's; those whose
+ * value differs are named in restart as "a, b" ("" if none). -1 with err
+ * if the merged text does not load (next is then freed). */
+int conf_reload(const struct conf *cur, struct conf *next, char *restart,
+    size_t restartlen, char *err, size_t errlen);
 /* Writes the directives of role, with their arguments, defaults and help. */
 void conf_help(FILE *out, enum conf_role role);
 /* Writes the man page simpletun(8) in roff: fixed prose, and every

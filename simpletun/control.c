@@ -206,6 +206,21 @@ ctl_keys(struct control *ct, uint32_t epoch, uint8_t flags)
 	log_debug("keys of epoch %u installed", epoch);
 }
 
+/* The client networks of cn (mine) or of every other CN (!mine), into
+ * out; returns how many. */
+static uint8_t
+ctl_client_nets(const struct conf *c, const char *cn, bool mine,
+    struct msg_route *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->nclient_nets && n < max; i++)
+		if ((strcmp(c->client_nets[i].cn, cn) == 0) == mine)
+			out[n++] = (struct msg_route){ c->client_nets[i].addr,
+			    c->client_nets[i].prefix };
+	return (uint8_t)n;
+}
+
 /* The SESSION message: what the data process needs besides keys. */
 static void
 ctl_session(struct control *ct, const struct msg_config *cfg,
@@ -222,6 +237,8 @@ ctl_session(struct control *ct, const struct msg_config *cfg,
 		s.pool = ct->c->pool_addr;
 		s.pool_prefix = ct->c->pool_prefix;
 		s.client_to_client = ct->c->client_to_client;
+		s.nnets = ctl_client_nets(ct->c, ct->cn, true, s.nets,
+		    MSG_NETS_MAX);
 	} else
 		s.peer = *peer;
 	if (msg_send(ct->data, MSG_SESSION, p, msg_put_session(p, &s)) == -1)
@@ -250,15 +267,59 @@ ctl_dispatch_data(struct control *ct)
 	fatalx("unexpected %s from the data process", msg_name(m.type));
 }
 
+/* A reload's new CRL (and the CA, which a reload does not change): the
+ * client's certificate is checked again here, where the TLS session and
+ * its chain already are, so that the acceptor never parses a certificate
+ * and no process learns more than it holds. One that fails now ends the
+ * session with the reason, as a new handshake would have failed. */
+static void
+ctl_recheck(struct control *ct, const struct msg *m, int *fds, size_t nfds)
+{
+	struct tls_pem pem = { .fd = { -1, -1, -1, -1 },
+	    .path = { "ca", NULL, NULL, "crl" } };
+	struct msg_recheck rc;
+	char err[256];
+	int r;
+
+	if (msg_get_recheck(m, &rc) == -1 || nfds != 2 || !ct->server)
+		fatalx("malformed RECHECK from the parent");
+	pem.fd[TLS_CA] = fds[0];
+	pem.fd[TLS_CRL] = fds[1];
+	r = tls_peer_recheck(ct->ssl, &pem, err, sizeof(err));
+	tls_pem_close(&pem);
+	if (r == 1) {
+		log_debug("reload %u: the certificate still passes",
+		    rc.generation);
+		return;
+	}
+	if (r == -1) {
+		log_warnx("reload %u: cannot check the certificate again (%s); "
+		    "the session stays", rc.generation, err);
+		return;
+	}
+	log_info("reload %u: ending the session of %s from %s: %s",
+	    rc.generation, ct->cn, ct->peer, err);
+	ctl_bye(ct, err);
+}
+
 static void
 ctl_dispatch_parent(struct control *ct)
 {
 	uint8_t buf[MSG_MAX_LEN];
 	struct msg m;
-	int r = msg_recv(ct->parent, buf, sizeof(buf), &m);
+	struct msg_end e;
+	int fds[2];
+	size_t nfds = 0;
+	int r = msg_recv_fds(ct->parent, buf, sizeof(buf), &m, fds, 2, &nfds);
 
 	if (r == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
+	if (r == 1 && m.type == MSG_RECHECK) {
+		ctl_recheck(ct, &m, fds, nfds);
+		return;
+	}
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
 	/* Only the acceptor sends STOP: a newer session of this CN, from
 	 * the address it names, which the client logs. */
 	if (r == 1 && m.type == MSG_STOP && ct->server) {
@@ -268,6 +329,11 @@ ctl_dispatch_parent(struct control *ct)
 		snprintf(why, sizeof(why), "replaced by a newer session of "
 		    "this certificate from %s", by[0] ? by : "elsewhere");
 		ctl_bye(ct, why);
+	}
+	if (r == 1 && msg_get_end(&m, &e) == 0 && ct->server) {
+		log_info("ending the session of %s from %s: %s", ct->cn,
+		    ct->peer, msg_end_reason(e.cause));
+		ctl_bye(ct, msg_end_reason(e.cause));
 	}
 	if (r == 1)
 		fatalx("unexpected %s from the parent", msg_name(m.type));
@@ -303,7 +369,11 @@ ctl_handle_peer_msg(struct control *ct, const struct msg *m)
 	switch (m->type) {
 	case MSG_BYE:
 		msg_get_text(m, why, sizeof(why));
-		log_info("%s said goodbye: %s", ct->peer, why);
+		if (ct->server)
+			log_info("%s said goodbye: %s", ct->peer, why);
+		else
+			log_warnx("server %s ended the session; it said "
+			    "goodbye: %s", ct->peer, why);
 		ctl_exit(ct, 0);
 	case MSG_REKEY:
 		if (ct->server && !ctl_rekey_allowed(ct)) {
@@ -463,6 +533,11 @@ ctl_server_config(struct control *ct, const struct msg_grant *g,
 	for (unsigned i = 0; i < c->nroutes; i++)
 		cfg->routes[i] = (struct msg_route){ c->routes[i].addr,
 		    c->routes[i].prefix };
+	/* Other clients' networks are theirs to reach only through
+	 * client-to-client. */
+	if (c->push_client_nets && c->client_to_client)
+		cfg->nroutes += ctl_client_nets(c, ct->cn, false,
+		    cfg->routes + cfg->nroutes, MSG_ROUTES_MAX - cfg->nroutes);
 }
 
 /* Our TLS context from the PEM files we were handed, which are then closed:

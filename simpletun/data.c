@@ -63,6 +63,10 @@ struct data {
 	mqd_t queue;
 
 	uint32_t vaddr, server_vaddr, pool, pool_mask;
+	struct {
+		uint32_t addr, mask;
+	} nets[MSG_NETS_MAX];		/* client-networks: sources the */
+	unsigned nnets;			/* client may use besides vaddr */
 	uint32_t rx_index, tx_index;
 	bool c2c;
 	uint64_t ka_int, ka_to;		/* ms */
@@ -185,9 +189,30 @@ inner_ipv4_ok(const uint8_t *p, size_t n)
 	return ihl >= 20 && ihl <= n && get_u16(p + 2) == n;
 }
 
+/* The client's own address, or one in a network behind it. */
+static bool
+data_source_ok(const struct data *d, uint32_t src)
+{
+	if (src == d->vaddr)
+		return true;
+	for (unsigned i = 0; i < d->nnets; i++)
+		if ((src & d->nets[i].mask) == d->nets[i].addr)
+			return true;
+	return false;
+}
+
+/* Another client, at its address or in a network behind it. */
+static bool
+data_other_client(const struct data *d, uint32_t dst)
+{
+	if ((dst & d->pool_mask) == d->pool)
+		return dst != d->server_vaddr;
+	return conf_client_net_of(d->c, dst) != -1 && !data_source_ok(d, dst);
+}
+
 /* What may enter tun: well-formed IPv4 and, on the server, only from the
- * client's own address and, without client-to-client, not to other
- * clients. */
+ * client's own address or its client-networks and, without
+ * client-to-client, not to other clients. */
 static bool
 data_inner_ok(struct data *d, const uint8_t *p, size_t n)
 {
@@ -199,13 +224,12 @@ data_inner_ok(struct data *d, const uint8_t *p, size_t n)
 	}
 	if (!d->server)
 		return true;
-	if (get_u32(p + 12) != d->vaddr) {
+	if (!data_source_ok(d, get_u32(p + 12))) {
 		d->st.bad_source++;
 		return false;
 	}
 	dst = get_u32(p + 16);
-	if (!d->c2c && (dst & d->pool_mask) == d->pool &&
-	    dst != d->server_vaddr) {
+	if (!d->c2c && data_other_client(d, dst)) {
 		d->st.blocked++;
 		return false;
 	}
@@ -504,6 +528,12 @@ data_session(struct data *d, const struct msg *m)
 	d->mtu = s.mtu;
 	d->rx_index = s.rx_index;
 	d->tx_index = s.tx_index;
+	for (d->nnets = 0; d->nnets < s.nnets; d->nnets++) {
+		uint8_t p = s.nets[d->nnets].prefix;
+
+		d->nets[d->nnets].addr = s.nets[d->nnets].addr;
+		d->nets[d->nnets].mask = p ? 0xffffffffu << (32 - p) : 0;
+	}
 	log_set_client(NULL, ip4_str(d->vaddr, a));
 	if (!d->server) {
 		if (s.peer.ss_family == 0)
@@ -673,6 +703,30 @@ data_timers(struct data *d)
 	}
 }
 
+/* The parent writes only LIVE, what a reload changed for running
+ * sessions; anything else, or its end, ends us. */
+static void
+data_dispatch_parent(struct data *d)
+{
+	uint8_t buf[MSG_MAX_LEN];
+	struct msg_live l;
+	struct msg m;
+	int r = msg_recv(d->parent, buf, sizeof(buf), &m);
+
+	if (r == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r == 1 && msg_get_live(&m, &l) == 0 && d->server) {
+		if (d->c2c != l.client_to_client)
+			log_info("client-to-client %s", l.client_to_client ?
+			    "on" : "off");
+		d->c2c = l.client_to_client;
+		return;
+	}
+	if (r == 1)
+		log_warnx("unexpected %s from the parent", msg_name(m.type));
+	data_exit(d, 0);
+}
+
 static noreturn void
 data_loop(struct data *d)
 {
@@ -708,7 +762,7 @@ data_loop(struct data *d)
 		if (pfd[P_CTL].revents)
 			data_dispatch_ctl(d);
 		if (pfd[P_PARENT].revents)
-			data_exit(d, 0);	/* the parent never writes */
+			data_dispatch_parent(d);
 	}
 }
 

@@ -1,23 +1,56 @@
-/* Log lines: "simpletun[PID] ROLE cn=CN vaddr=ADDR: message". */
+/* Log lines: "simpletun[PID] ROLE cn=CN vaddr=ADDR: message", with a
+ * "<N>" priority in front when stderr is the journal. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
+/* sd-daemon(3) priorities, which journald takes from a "<N>" prefix. */
+enum { LOG_PRI_ERR = 3, LOG_PRI_WARNING = 4, LOG_PRI_INFO = 6,
+    LOG_PRI_DEBUG = 7 };
+
 static char log_role[32] = "simpletun";
 static char log_client[128];
 static int log_verbose = 1;
 static int log_exit_code = 3;
+static bool log_journal;	/* stderr is journald's stream */
+
+/* systemd names the stream it connected to stderr in JOURNAL_STREAM as
+ * "DEV:INO"; only while stderr is still that stream (not redirected by a
+ * shell or a test) does a "<N>" prefix mean anything to the reader. */
+static bool
+log_stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	if (env == NULL || *env < '0' || *env > '9')
+		return false;
+	errno = 0;
+	dev = strtoull(env, &end, 10);
+	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+		return false;
+	ino = strtoull(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || fstat(STDERR_FILENO, &st) == -1)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *role, int verbose)
 {
 	log_verbose = verbose;
+	log_journal = log_stderr_is_journal();
 	log_set_role(role);
 }
 
@@ -80,10 +113,10 @@ log_escape(char *out, size_t cap, const char *in, size_t len)
  * processes never interleave. The whole line is escaped here, the one place
  * every log line passes. */
 static void
-log_vline(const char *suffix, const char *fmt, va_list ap)
+log_vline(int pri, const char *suffix, const char *fmt, va_list ap)
 {
 	char line[1024], out[4096];
-	size_t len;
+	size_t len = 0;
 	int n, m;
 
 	n = snprintf(line, sizeof(line), "simpletun[%d] %s%s: ", (int)getpid(),
@@ -100,17 +133,22 @@ log_vline(const char *suffix, const char *fmt, va_list ap)
 			n = (size_t)(n + m) >= sizeof(line) ?
 			    (int)sizeof(line) - 1 : n + m;
 	}
-	len = log_escape(out, sizeof(out) - 1, line, n);
+	if (log_journal) {
+		out[len++] = '<';
+		out[len++] = (char)('0' + pri);
+		out[len++] = '>';
+	}
+	len += log_escape(out + len, sizeof(out) - 1 - len, line, n);
 	out[len++] = '\n';
 	if (write(STDERR_FILENO, out, len) < 0) {
 		/* nowhere left to report it */
 	}
 }
 
-#define LOG_BODY(suffix) do {		\
+#define LOG_BODY(pri, suffix) do {	\
 	va_list ap;			\
 	va_start(ap, fmt);		\
-	log_vline(suffix, fmt, ap);	\
+	log_vline(pri, suffix, fmt, ap);	\
 	va_end(ap);			\
 } while (0)
 
@@ -118,14 +156,14 @@ void
 log_info(const char *fmt, ...)
 {
 	if (log_verbose >= 1)
-		LOG_BODY(NULL);
+		LOG_BODY(LOG_PRI_INFO, NULL);
 }
 
 void
 log_debug(const char *fmt, ...)
 {
 	if (log_verbose >= 2)
-		LOG_BODY(NULL);
+		LOG_BODY(LOG_PRI_DEBUG, NULL);
 }
 
 void
@@ -133,13 +171,13 @@ log_warn(const char *fmt, ...)
 {
 	const char *e = strerror(errno);
 
-	LOG_BODY(e);
+	LOG_BODY(LOG_PRI_WARNING, e);
 }
 
 void
 log_warnx(const char *fmt, ...)
 {
-	LOG_BODY(NULL);
+	LOG_BODY(LOG_PRI_WARNING, NULL);
 }
 
 static long long
@@ -189,13 +227,13 @@ fatal(const char *fmt, ...)
 {
 	const char *e = strerror(errno);
 
-	LOG_BODY(e);
+	LOG_BODY(LOG_PRI_ERR, e);
 	exit(log_exit_code);
 }
 
 void
 fatalx(const char *fmt, ...)
 {
-	LOG_BODY(NULL);
+	LOG_BODY(LOG_PRI_ERR, NULL);
 	exit(log_exit_code);
 }

@@ -35,6 +35,9 @@ enum {
 	SESSION_TX_INDEX = 25,
 	SESSION_PEER = 29,
 	SESSION_LEN = SESSION_PEER + MSG_SA_LEN,
+	/* then 0..MSG_NETS_MAX client networks of ROUTE_LEN bytes, which the
+	 * length counts */
+	SESSION_NETS = SESSION_LEN,
 };
 
 /* KEYS */
@@ -61,6 +64,7 @@ enum {
 	REGISTER_INDEX = 2,
 	REGISTER_VADDR = 6,
 	REGISTER_LEN = 10,
+	REGISTER_CN = REGISTER_LEN,	/* then 0..MSG_CN_MAX bytes of CN */
 	UNREGISTER_SLOT = 0,
 	UNREGISTER_LEN = 2,
 };
@@ -95,6 +99,16 @@ enum {
 /* REKEY and REKEY_ACK */
 enum { EPOCH_EPOCH = 0, EPOCH_LEN = 4 };
 
+/* RECHECK, END, LIVE */
+enum {
+	RECHECK_GENERATION = 0,
+	RECHECK_LEN = 4,
+	END_CAUSE = 0,
+	END_LEN = 1,
+	LIVE_FLAGS = 0,			/* bit 0: client-to-client */
+	LIVE_LEN = 1,
+};
+
 /* socket addresses */
 enum { SA_FAMILY = 0, SA_PORT = 1, SA_ADDR = 3 };
 
@@ -115,7 +129,8 @@ static int	msg_check_config(const uint8_t *, size_t);
  * which costs a few KiB of rodata and keeps the lookup a bounds check. */
 static const struct msg_spec msg_specs[] = {
 	[MSG_START] = { "START", START_LEN, START_LEN, NULL },
-	[MSG_SESSION] = { "SESSION", SESSION_LEN, SESSION_LEN, NULL },
+	[MSG_SESSION] = { "SESSION", SESSION_LEN, SESSION_LEN +
+	    ROUTE_LEN * MSG_NETS_MAX, NULL },
 	[MSG_KEYS] = { "KEYS", KEYS_LEN, KEYS_LEN, NULL },
 	[MSG_PEER_DEAD] = { "PEER_DEAD", 0, 0, NULL },
 	[MSG_STATS] = { "STATS", 0, STATS_MAX, NULL },
@@ -124,7 +139,8 @@ static const struct msg_spec msg_specs[] = {
 	[MSG_ADDRESS_GRANT] = { "ADDRESS_GRANT", GRANT_LEN, GRANT_LEN, NULL },
 	[MSG_ADDRESS_DENY] = { "ADDRESS_DENY", 1, MSG_REASON_MAX, NULL },
 	[MSG_QUEUE] = { "QUEUE", 0, 0, NULL },
-	[MSG_REGISTER] = { "REGISTER", REGISTER_LEN, REGISTER_LEN, NULL },
+	[MSG_REGISTER] = { "REGISTER", REGISTER_LEN, REGISTER_LEN + MSG_CN_MAX,
+	    NULL },
 	[MSG_UNREGISTER] = { "UNREGISTER", UNREGISTER_LEN, UNREGISTER_LEN,
 	    NULL },
 	[MSG_TUN_CONFIG] = { "TUN_CONFIG", CONFIG_ROUTES, CONFIG_MAX,
@@ -132,6 +148,10 @@ static const struct msg_spec msg_specs[] = {
 	[MSG_REKEY_DUE] = { "REKEY_DUE", 0, 0, NULL },
 	[MSG_STATUS_REPLY] = { "STATUS_REPLY", 0, MSG_STATUS_MAX, NULL },
 	[MSG_UDP_SOCKET] = { "UDP_SOCKET", 0, 0, NULL },
+	[MSG_RECHECK] = { "RECHECK", RECHECK_LEN, RECHECK_LEN, NULL },
+	[MSG_END] = { "END", END_LEN, END_LEN, NULL },
+	[MSG_LIVE] = { "LIVE", LIVE_LEN, LIVE_LEN, NULL },
+	[MSG_KICK] = { "KICK", 1, MSG_CN_MAX, NULL },
 	[MSG_STATUS_JSON] = { "STATUS_JSON", 1, MSG_STATUS_MAX, NULL },
 	[MSG_STATUS_END] = { "STATUS_END", 0, 0, NULL },
 	[MSG_REFUSED] = { "REFUSED", 1, MSG_REASON_MAX, NULL },
@@ -431,6 +451,41 @@ msg_get_start(const struct msg *m, struct msg_start *s)
 	return msg_get_sa(m->payload + START_PEER, &s->peer);
 }
 
+/* Client networks: n routes of ROUTE_LEN bytes; returns their end. */
+static uint8_t *
+msg_put_routes(uint8_t *p, const struct msg_route *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++, p += ROUTE_LEN) {
+		put_u32(p + ROUTE_ADDR, r[i].addr);
+		p[ROUTE_PREFIX] = r[i].prefix;
+	}
+	return p;
+}
+
+/* The same back; -1 if one is not a network (prefix > 32, host bits). */
+static int
+msg_get_routes(const uint8_t *p, struct msg_route *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++, p += ROUTE_LEN) {
+		uint8_t pl = p[ROUTE_PREFIX];
+
+		r[i].addr = get_u32(p + ROUTE_ADDR);
+		r[i].prefix = pl;
+		if (pl > 32 || (pl < 32 && (r[i].addr & (0xffffffffu >> pl))))
+			return -1;
+	}
+	return 0;
+}
+
+static size_t
+msg_put_text(uint8_t *p, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	memcpy(p, s, n);
+	return n;
+}
+
 size_t
 msg_put_session(uint8_t *p, const struct msg_session *s)
 {
@@ -446,7 +501,8 @@ msg_put_session(uint8_t *p, const struct msg_session *s)
 	put_u32(p + SESSION_RX_INDEX, s->rx_index);
 	put_u32(p + SESSION_TX_INDEX, s->tx_index);
 	msg_put_sa(p + SESSION_PEER, &s->peer);
-	return SESSION_LEN;
+	return (size_t)(msg_put_routes(p + SESSION_NETS, s->nets,
+	    s->nnets < MSG_NETS_MAX ? s->nnets : MSG_NETS_MAX) - p);
 }
 
 int
@@ -469,7 +525,11 @@ msg_get_session(const struct msg *m, struct msg_session *s)
 	s->rx_index = get_u32(p + SESSION_RX_INDEX);
 	s->tx_index = get_u32(p + SESSION_TX_INDEX);
 	if (s->mtu < 576 || s->mtu > 9000 || s->keepalive_interval == 0 ||
-	    s->keepalive_timeout <= s->keepalive_interval)
+	    s->keepalive_timeout <= s->keepalive_interval ||
+	    (m->len - SESSION_NETS) % ROUTE_LEN != 0)
+		return -1;
+	s->nnets = (uint8_t)((m->len - SESSION_NETS) / ROUTE_LEN);
+	if (msg_get_routes(p + SESSION_NETS, s->nets, s->nnets) == -1)
 		return -1;
 	return msg_get_sa(p + SESSION_PEER, &s->peer);
 }
@@ -528,7 +588,7 @@ msg_put_register(uint8_t *p, const struct msg_register *r)
 	put_u16(p + REGISTER_SLOT, r->slot);
 	put_u32(p + REGISTER_INDEX, r->index);
 	put_u32(p + REGISTER_VADDR, r->vaddr);
-	return REGISTER_LEN;
+	return REGISTER_LEN + msg_put_text(p + REGISTER_CN, r->cn, MSG_CN_MAX);
 }
 
 int
@@ -539,7 +599,9 @@ msg_get_register(const struct msg *m, struct msg_register *r)
 	r->slot = get_u16(m->payload + REGISTER_SLOT);
 	r->index = get_u32(m->payload + REGISTER_INDEX);
 	r->vaddr = get_u32(m->payload + REGISTER_VADDR);
-	return 0;
+	memcpy(r->cn, m->payload + REGISTER_CN, m->len - REGISTER_LEN);
+	r->cn[m->len - REGISTER_LEN] = '\0';
+	return strlen(r->cn) == (size_t)(m->len - REGISTER_LEN) ? 0 : -1;
 }
 
 size_t
@@ -639,6 +701,88 @@ msg_get_epoch(const struct msg *m, struct msg_epoch *e)
 	if (!msg_is(m, MSG_REKEY) && !msg_is(m, MSG_REKEY_ACK))
 		return -1;
 	e->epoch = get_u32(m->payload + EPOCH_EPOCH);
+	return 0;
+}
+
+size_t
+msg_put_recheck(uint8_t *p, const struct msg_recheck *r)
+{
+	put_u32(p + RECHECK_GENERATION, r->generation);
+	return RECHECK_LEN;
+}
+
+int
+msg_get_recheck(const struct msg *m, struct msg_recheck *r)
+{
+	if (!msg_is(m, MSG_RECHECK))
+		return -1;
+	r->generation = get_u32(m->payload + RECHECK_GENERATION);
+	return 0;
+}
+
+size_t
+msg_put_end(uint8_t *p, const struct msg_end *e)
+{
+	p[END_CAUSE] = e->cause;
+	return END_LEN;
+}
+
+const char *
+msg_end_reason(uint8_t cause)
+{
+	switch (cause) {
+	case MSG_END_KICKED:
+		return "session ended by the server's administrator (kick)";
+	}
+	return NULL;
+}
+
+int
+msg_get_end(const struct msg *m, struct msg_end *e)
+{
+	if (!msg_is(m, MSG_END) ||
+	    msg_end_reason(m->payload[END_CAUSE]) == NULL)
+		return -1;
+	e->cause = m->payload[END_CAUSE];
+	return 0;
+}
+
+size_t
+msg_put_live(uint8_t *p, const struct msg_live *l)
+{
+	p[LIVE_FLAGS] = l->client_to_client ? 1 : 0;
+	return LIVE_LEN;
+}
+
+int
+msg_get_live(const struct msg *m, struct msg_live *l)
+{
+	if (!msg_is(m, MSG_LIVE) || (m->payload[LIVE_FLAGS] & ~1u) != 0)
+		return -1;
+	l->client_to_client = m->payload[LIVE_FLAGS] & 1;
+	return 0;
+}
+
+/* The whole payload is the CN: no NUL, nothing a log line could misread. */
+size_t
+msg_put_kick(uint8_t *p, const struct msg_kick *k)
+{
+	size_t n = strnlen(k->cn, MSG_CN_MAX);
+
+	memcpy(p, k->cn, n);
+	return n;
+}
+
+int
+msg_get_kick(const struct msg *m, struct msg_kick *k)
+{
+	if (!msg_is(m, MSG_KICK))
+		return -1;
+	for (size_t i = 0; i < m->len; i++)
+		if (m->payload[i] < 0x20 || m->payload[i] >= 0x7f)
+			return -1;
+	memcpy(k->cn, m->payload, m->len);
+	k->cn[m->len] = '\0';
 	return 0;
 }
 

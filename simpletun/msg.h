@@ -36,6 +36,11 @@ enum msg_type {
 	MSG_STATUS_REPLY,	/* daemon -> a status connection: a line */
 	MSG_UDP_SOCKET,		/* acceptor -> guard, with one more unconnected
 				   socket on the port: empty */
+	MSG_RECHECK,		/* acceptor -> control, on reload, with the CA
+				   and the new CRL: check the peer again */
+	MSG_END,		/* acceptor -> control: end the session (kick) */
+	MSG_LIVE,		/* acceptor -> data: settings a reload changed */
+	MSG_KICK,		/* `simpletun kick` -> acceptor: a CN */
 	MSG_STATUS_JSON,	/* daemon -> a status connection: a piece of
 				   the JSON document */
 	MSG_STATUS_END,		/* daemon -> a status connection: empty, the
@@ -58,6 +63,7 @@ enum msg_type {
 #define MSG_STATUS_MAX MSG_MAX_PAYLOAD
 #define MSG_KEYMAT_LEN 72	/* = PKT_KEYMAT_LEN, checked in msg.c */
 #define MSG_ROUTES_MAX 64
+#define MSG_NETS_MAX 64		/* client networks of one session */
 #define MSG_SA_LEN 19		/* a socket address: family | port | 16 */
 
 struct msg {
@@ -70,6 +76,11 @@ struct msg {
  * ride along (see child.h for their order per role). */
 struct msg_start {
 	struct sockaddr_storage peer;	/* control: the client's address */
+};
+
+struct msg_route {
+	uint32_t addr;			/* host order, host bits zero */
+	uint8_t prefix;
 };
 
 /* SESSION: what a data process needs besides keys. */
@@ -85,6 +96,8 @@ struct msg_session {
 	uint32_t rx_index;		/* carried by every packet we accept */
 	uint32_t tx_index;		/* put into every packet we send */
 	struct sockaddr_storage peer;	/* client: the server's UDP endpoint */
+	uint8_t nnets;			/* server: client-networks of this */
+	struct msg_route nets[MSG_NETS_MAX];	/* client, sources it may use */
 };
 
 #define MSG_KEYS_TX_NOW 1	/* send with it at once, not once the peer has */
@@ -107,6 +120,7 @@ struct msg_register {
 	uint16_t slot;
 	uint32_t index;
 	uint32_t vaddr;			/* IPv4, host order */
+	char cn[MSG_CN_MAX + 1];	/* "" or the client's: its networks */
 };
 
 struct msg_unregister {
@@ -119,10 +133,6 @@ struct msg_hello {
 	uint32_t index;			/* the client's receiver index */
 };
 
-struct msg_route {
-	uint32_t addr;			/* host order, host bits zero */
-	uint8_t prefix;
-};
 
 /* CONFIG (and TUN_CONFIG): what the server tells its client. */
 struct msg_config {
@@ -139,6 +149,32 @@ struct msg_config {
 
 struct msg_epoch {
 	uint32_t epoch;
+};
+
+/* RECHECK: its fds are the CA and the CRL (sealed memfds, as at start);
+ * generation counts the server's reloads, for the log. */
+struct msg_recheck {
+	uint32_t generation;
+};
+
+/* END: why the acceptor ends a session; the control process tells its
+ * client in a BYE. */
+enum msg_end_cause {
+	MSG_END_KICKED = 1,		/* `simpletun kick CN` */
+};
+
+struct msg_end {
+	uint8_t cause;
+};
+
+/* LIVE: what a data process applies to a running session after a reload. */
+struct msg_live {
+	bool client_to_client;
+};
+
+/* KICK: the CN whose sessions end, printable ASCII, 1..MSG_CN_MAX. */
+struct msg_kick {
+	char cn[MSG_CN_MAX + 1];
 };
 
 /* Parses one message at the start of buf. Returns its total length (header
@@ -188,6 +224,16 @@ size_t msg_put_config(uint8_t *p, const struct msg_config *c);
 int msg_get_config(const struct msg *m, struct msg_config *c);
 size_t msg_put_epoch(uint8_t *p, const struct msg_epoch *e);
 int msg_get_epoch(const struct msg *m, struct msg_epoch *e);
+size_t msg_put_recheck(uint8_t *p, const struct msg_recheck *r);
+int msg_get_recheck(const struct msg *m, struct msg_recheck *r);
+size_t msg_put_end(uint8_t *p, const struct msg_end *e);
+int msg_get_end(const struct msg *m, struct msg_end *e);
+/* The BYE reason for an END's cause. */
+const char *msg_end_reason(uint8_t cause);
+size_t msg_put_live(uint8_t *p, const struct msg_live *l);
+int msg_get_live(const struct msg *m, struct msg_live *l);
+size_t msg_put_kick(uint8_t *p, const struct msg_kick *k);
+int msg_get_kick(const struct msg *m, struct msg_kick *k);
 /* Text payloads (CN, reasons, status lines): copied with a NUL into out,
  * cut to size. */
 void msg_get_text(const struct msg *m, char *out, size_t size);

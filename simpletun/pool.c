@@ -104,6 +104,13 @@ pool_reserve(struct pool *p, uint32_t addr)
 	return 0;
 }
 
+void
+pool_unreserve(struct pool *p, uint32_t addr)
+{
+	if (pool_contains(p, addr))
+		pool_clear(p->reserved, addr - p->net);
+}
+
 int
 pool_take(struct pool *p, uint32_t addr)
 {

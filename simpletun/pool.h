@@ -16,6 +16,9 @@ uint32_t pool_server_addr(const struct pool *p);
 bool pool_contains(const struct pool *p, uint32_t addr);
 /* Keeps addr out of pool_take_lowest (a fixed address of some CN). */
 int pool_reserve(struct pool *p, uint32_t addr);
+/* Gives a reserved address back to pool_take_lowest (a reload dropped its
+ * fixed-address); a no-op for one that is never usable. */
+void pool_unreserve(struct pool *p, uint32_t addr);
 /* Takes addr (reserved or not); -1 if not usable or already taken. */
 int pool_take(struct pool *p, uint32_t addr);
 /* Takes the lowest free unreserved address; 0 if none is left. */

@@ -25,9 +25,11 @@ struct data_fds {
 #define DATA_QUEUE_MSGS 32
 #define DATA_QUEUE_MSGSIZE 16384
 
-int server_main(struct conf *c);
+/* argc and argv: the words after "server", read again on SIGHUP. */
+int server_main(struct conf *c, int argc, char **argv);
 int client_main(struct conf *c);
 int status_main(struct conf *c);
+int status_kick_main(struct conf *c, const char *cn);
 noreturn void guard_main(const struct conf *c, int parent, int tun, int udp);
 noreturn void control_server_main(const struct conf *c, int parent,
     const struct msg_start *st, int sock, int data, struct tls_pem *pem);

@@ -139,6 +139,12 @@ static const struct sandbox_rule sandbox_allow[] = {
 	{ SCMP_SYS(mq_timedsend),	R_GUARD, ARG_ANY },
 	{ SCMP_SYS(mq_timedreceive),	R_DATA,	ARG_ANY },
 	{ SCMP_SYS(mq_getsetattr),	R_GUARD | R_DATA, ARG_ANY },
+	/* Server control, on a reload: the CA and the new CRL arrive as
+	 * sealed memfds (RECHECK), sized with fstat and read with pread
+	 * from offset 0, as at start (tls_pem_read). */
+	{ SCMP_SYS(fstat),		R_CONTROL, ARG_ANY },
+	{ SCMP_SYS(newfstatat),		R_CONTROL, ARG_ANY },
+	{ SCMP_SYS(pread64),		R_CONTROL, ARG_ANY },
 };
 
 #ifdef SANDBOX_ASAN

@@ -56,7 +56,8 @@
 	X(udp_packets)	\
 	X(forwarded)	\
 	X(no_session)	\
-	X(oversize)
+	X(oversize)	\
+	X(net_down)
 
 #define STATS_COUNT(f) + 1
 enum {

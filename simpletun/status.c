@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "log.h"
 #include "msg.h"
 #include "roles.h"
 #include "stats.h"
@@ -92,6 +93,18 @@ status_listen(const char *path)
 	return fd;
 }
 
+/* One line, at once or never: kick's answer. */
+void
+status_reply(int fd, const char *line)
+{
+	uint8_t buf[MSG_MAX_LEN];
+	ssize_t n;
+
+	n = msg_build(buf, sizeof(buf), MSG_STATUS_REPLY, line, strlen(line));
+	if (n > 0)
+		send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 #define STATUS_REPLY_MS 2000	/* a reader that takes longer loses it */
 
 /* One message to the reader. The daemon is single-threaded: a reader that
@@ -106,6 +119,11 @@ status_send(struct status_out *o, uint16_t type, const void *p, size_t len)
 
 	if (o->failed)
 		return;
+	if (o->fd == -1) {	/* SIGUSR1: the text lines to the log */
+		if (type == MSG_STATUS_REPLY)
+			log_info("status: %.*s", (int)len, (const char *)p);
+		return;
+	}
 	if ((n = msg_build(buf, sizeof(buf), type, p, len)) < 0) {
 		o->failed = true;
 		return;
@@ -150,7 +168,8 @@ status_close(struct status_out *o)
 	}
 	status_send(o, MSG_STATUS_END, NULL, 0);
 	json_free(&o->json);
-	close(o->fd);
+	if (o->fd != -1)
+		close(o->fd);
 	o->fd = -1;
 }
 
@@ -408,6 +427,47 @@ status_gather(char **doc, size_t *len, const struct msg *m)
 	d[*len] = '\0';
 	*doc = d;
 	return 0;
+}
+
+/* `simpletun kick CN`: asks the daemon to end every session of CN and
+ * prints its answer. 0: ended at least one, 1: none of that CN (or not a
+ * CN), 2: the socket could not be asked. */
+int
+status_kick_main(struct conf *c, const char *cn)
+{
+	struct msg_kick k = { .cn = "" };
+	uint8_t buf[MSG_MAX_LEN], p[MSG_MAX_PAYLOAD];
+	struct sockaddr_un sun;
+	struct msg m;
+	int fd, r, rc = 1;
+
+	if (strlen(cn) == 0 || strlen(cn) > MSG_CN_MAX) {
+		fprintf(stderr, "simpletun: kick: '%s' is not a CN (1..%d "
+		    "characters)\n", cn, MSG_CN_MAX);
+		return 1;
+	}
+	memcpy(k.cn, cn, strlen(cn) + 1);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd == -1 || status_addr(c->status_socket, &sun) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    msg_send(fd, MSG_KICK, p, msg_put_kick(p, &k)) == -1) {
+		fprintf(stderr, "simpletun: status socket %s: %s\n",
+		    c->status_socket, strerror(errno));
+		return 2;
+	}
+	while ((r = msg_recv(fd, buf, sizeof(buf), &m)) == 1 &&
+	    m.type == MSG_STATUS_REPLY) {
+		printf("%.*s\n", (int)m.len, (const char *)m.payload);
+		if (m.len >= 6 && memcmp(m.payload, "kicked", 6) == 0)
+			rc = 0;
+	}
+	close(fd);
+	if (r != 0) {
+		fprintf(stderr, "simpletun: status socket %s: bad reply\n",
+		    c->status_socket);
+		return 2;
+	}
+	return rc;
 }
 
 int

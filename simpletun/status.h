@@ -17,6 +17,8 @@ int status_listen(const char *path);
  * that the daemon can remove its socket at exit. -1 with errno if it
  * cannot be made; 0, and *removable says whether uid may unlink there. */
 int status_dir(const char *path, uid_t uid, gid_t gid, bool *removable);
+/* One STATUS_REPLY line without waiting (kick's answer). */
+void status_reply(int fd, const char *line);
 
 #include <stdint.h>
 

@@ -19,7 +19,8 @@
 #include "log.h"
 #include "util.h"
 
-volatile sig_atomic_t sig_term, sig_chld;
+volatile sig_atomic_t sig_term, sig_chld, sig_hup, sig_usr1, sig_usr2;
+static volatile sig_atomic_t sig_hup_reloads;
 static sigset_t sig_waitmask;
 
 int
@@ -248,6 +249,12 @@ sig_handler(int sig)
 {
 	if (sig == SIGCHLD)
 		sig_chld = 1;
+	else if (sig == SIGHUP && sig_hup_reloads)
+		sig_hup = 1;
+	else if (sig == SIGUSR1)
+		sig_usr1 = 1;
+	else if (sig == SIGUSR2)
+		sig_usr2 = 1;
 	else
 		sig_term = 1;
 }
@@ -277,6 +284,24 @@ sig_setup(void)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &sig_waitmask);
+}
+
+void
+sig_setup_reload(void)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sig_handler;
+	sigemptyset(&sa.sa_mask);
+	sig_hup_reloads = 1;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &block, NULL);
 }
 
 int

@@ -40,7 +40,11 @@ int priv_drop_keep(const char *user, uint64_t caps);
  * stay blocked except inside poll_wait(), so none is lost between a check of
  * the flags and the next wait. */
 void sig_setup(void);
+/* After sig_setup, in the acceptor: SIGHUP sets sig_hup (reload) instead
+ * of sig_term, and SIGUSR1 / SIGUSR2 set sig_usr1 / sig_usr2 instead of
+ * being ignored; all three stay blocked outside poll_wait() too. */
+void sig_setup_reload(void);
 int poll_wait(struct pollfd *fds, nfds_t n, int timeout_ms);
-extern volatile sig_atomic_t sig_term, sig_chld;
+extern volatile sig_atomic_t sig_term, sig_chld, sig_hup, sig_usr1, sig_usr2;
 
 #endif

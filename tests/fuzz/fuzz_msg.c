@@ -24,6 +24,10 @@ union any {
 	struct msg_hello hello;
 	struct msg_config config;
 	struct msg_epoch epoch;
+	struct msg_recheck recheck;
+	struct msg_end end;
+	struct msg_live live;
+	struct msg_kick kick;
 };
 
 /* put wrote want's n bytes; then get reads them back to the same put. */
@@ -104,6 +108,27 @@ check_gets(const struct msg *m, uint8_t *want)
 		check_put(msg_put_epoch(out, &u.epoch), out, want, m->len);
 		n++;
 	}
+	if (msg_get_recheck(m, &u.recheck) == 0) {
+		CHECK(is_type(m, MSG_RECHECK, MSG_RECHECK));
+		check_put(msg_put_recheck(out, &u.recheck), out, want, m->len);
+		n++;
+	}
+	if (msg_get_end(m, &u.end) == 0) {
+		CHECK(is_type(m, MSG_END, MSG_END));
+		CHECK(msg_end_reason(u.end.cause) != NULL);
+		check_put(msg_put_end(out, &u.end), out, want, m->len);
+		n++;
+	}
+	if (msg_get_live(m, &u.live) == 0) {
+		CHECK(is_type(m, MSG_LIVE, MSG_LIVE));
+		check_put(msg_put_live(out, &u.live), out, want, m->len);
+		n++;
+	}
+	if (msg_get_kick(m, &u.kick) == 0) {
+		CHECK(is_type(m, MSG_KICK, MSG_KICK));
+		check_put(msg_put_kick(out, &u.kick), out, want, m->len);
+		n++;
+	}
 	return n;
 }
 
@@ -140,15 +165,23 @@ check_payload(const struct msg *m)
 	n = check_gets(&c, want);
 	CHECK(n <= 1);
 	/* these have no limit but their length */
-	if (is_type(m, MSG_REGISTER, MSG_UNREGISTER) ||
+	if (is_type(m, MSG_UNREGISTER, MSG_UNREGISTER) ||
 	    is_type(m, MSG_HELLO, MSG_HELLO) ||
 	    is_type(m, MSG_CONFIG, MSG_TUN_CONFIG) ||
-	    is_type(m, MSG_REKEY, MSG_REKEY_ACK))
+	    is_type(m, MSG_REKEY, MSG_REKEY_ACK) ||
+	    is_type(m, MSG_RECHECK, MSG_RECHECK))
 		CHECK(n == 1);
+	if (m->type == MSG_LIVE)
+		CHECK(n == ((p[0] & ~1u) == 0));
+	if (m->type == MSG_END)
+		CHECK(n == (msg_end_reason(p[0]) != NULL));
 	if (m->type == MSG_START)
 		CHECK(n == (p[0] == 0 || p[0] == 4 || p[0] == 6));
 	if (m->type == MSG_KEYS)
 		CHECK(n == ((p[4] & ~MSG_KEYS_TX_NOW) == 0));
+	/* REGISTER: a CN after 10 bytes, without a NUL in it */
+	if (m->type == MSG_REGISTER)
+		CHECK(n == (memchr(p + 10, 0, m->len - 10u) == NULL));
 	check_text(&c);
 	free(p);
 }

@@ -161,6 +161,21 @@ corpus_sockaddr(void)
 	s = session();
 	s.prefix = 33;
 	put_msg("session-bad-prefix", MSG_SESSION, p, msg_put_session(p, &s));
+	/* client networks after the fixed part */
+	s = session();
+	s.nnets = 2;
+	s.nets[0] = (struct msg_route){ 0xc6130100, 24 };
+	s.nets[1] = (struct msg_route){ 0xcb007180, 25 };
+	put_msg("session-nets", MSG_SESSION, p, n = msg_put_session(p, &s));
+	put_msg("session-nets-cut", MSG_SESSION, p, n - 1);
+	s.nets[1].prefix = 24;
+	put_msg("session-nets-host-bits", MSG_SESSION, p,
+	    msg_put_session(p, &s));
+	s.nnets = MSG_NETS_MAX;
+	for (unsigned i = 0; i < MSG_NETS_MAX; i++)
+		s.nets[i] = (struct msg_route){ 0x0a000000 | i << 16, 16 };
+	put_msg("session-nets-max", MSG_SESSION, p, n = msg_put_session(p, &s));
+	put_bad_msg("session-nets-long", MSG_SESSION, p, n + 5);
 }
 
 static void
@@ -175,6 +190,11 @@ corpus_fixed(void)
 	struct msg_unregister u = { .slot = 3 };
 	struct msg_hello h = { .version = 2, .index = 0x8000002a };
 	struct msg_epoch e = { .epoch = 2 };
+	struct msg_recheck rc = { .generation = 3 };
+	struct msg_end end = { .cause = MSG_END_KICKED };
+	struct msg_live live = { .client_to_client = true };
+	struct msg_kick kick = { .cn = "alice" };
+	size_t n;
 
 	corpus_sockaddr();
 	fuzz_keymat(0, k.tx);
@@ -193,12 +213,25 @@ corpus_fixed(void)
 	put_msg("address-grant-bad-prefix", MSG_ADDRESS_GRANT, p,
 	    msg_put_grant(p, &g));
 	put_msg("register", MSG_REGISTER, p, msg_put_register(p, &r));
+	memcpy(r.cn, "site-a", 7);
+	put_msg("register-cn", MSG_REGISTER, p, n = msg_put_register(p, &r));
+	p[12] = 0;
+	put_msg("register-cn-nul", MSG_REGISTER, p, n);
 	put_msg("unregister", MSG_UNREGISTER, p, msg_put_unregister(p, &u));
 	put_msg("hello", MSG_HELLO, p, msg_put_hello(p, &h));
 	put_msg("rekey", MSG_REKEY, p, msg_put_epoch(p, &e));
 	put_msg("rekey-ack", MSG_REKEY_ACK, p, msg_put_epoch(p, &e));
 	put_bad_msg("unknown-type", 0x4242, NULL, 0);
 	put_bad_msg("unknown-type-gap", MSG_STATUS_REPLY + 1, p, 4);
+	put_msg("recheck", MSG_RECHECK, p, msg_put_recheck(p, &rc));
+	put_msg("end-kicked", MSG_END, p, msg_put_end(p, &end));
+	end.cause = 0;
+	put_msg("end-bad-cause", MSG_END, p, msg_put_end(p, &end));
+	put_msg("live", MSG_LIVE, p, msg_put_live(p, &live));
+	live.client_to_client = false;
+	put_msg("live-off", MSG_LIVE, p, msg_put_live(p, &live));
+	put_msg("kick", MSG_KICK, p, msg_put_kick(p, &kick));
+	put_msg("kick-bad-cn", MSG_KICK, "al\nce", 6);
 }
 
 static void
@@ -290,7 +323,11 @@ static const struct {
 	  "push-route 203.0.113.0/24\n"
 	  "push-route 198.51.100.0/24\n"
 	  "fixed-address client1 198.18.0.10\n"
-	  "fixed-address client2 198.18.0.11\n"),
+	  "fixed-address client2 198.18.0.11\n"
+	  "client-network client1 198.19.1.0/24\n"
+	  "client-network client1 198.19.2.0/24\n"
+	  "client-network client2 203.0.113.128/25\n"
+	  "push-client-networks yes\n"),
 	CONF("client-full", "\x01"
 	  "# simpletun client, every directive\n"
 	  "ca /etc/simpletun/ca.pem\n"
@@ -313,6 +350,27 @@ static const struct {
 	  "pool 198.18.0.0/24\nlisten [::]:1194\n"
 	  "fixed-address alice 198.18.0.2\n"
 	  "fixed-address bob 198.18.0.254\n"),
+	CONF("server-client-nets", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\npush-route 198.19.0.0/16\n"
+	  "client-network a 198.19.1.0/24\nclient-network b 198.19.2.0/24\n"
+	  "push-client-networks no\n"),
+	CONF("server-client-nets-overlap", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\n"
+	  "client-network a 198.19.0.0/16\nclient-network b 198.19.2.0/24\n"),
+	CONF("server-client-nets-pool", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\n"
+	  "client-network a 198.18.0.0/25\n"),
+	CONF("server-client-nets-push", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\npush-route 198.19.1.0/25\n"
+	  "client-network a 198.19.1.0/24\n"),
+	CONF("err-client-net-twice", "\x00"
+	  "client-network a 198.19.1.0/24\nclient-network a 198.19.1.0/24\n"),
+	CONF("err-client-net-prefix", "\x00"
+	  "client-network a 198.0.0.0/7\n"),
 	CONF("server-fixed-outside", "\x00"
 	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
 	  "pool 198.18.0.0/30\nfixed-address alice 198.18.0.3\n"),

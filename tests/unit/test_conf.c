@@ -520,6 +520,50 @@ test_fixed(void)
 }
 
 static void
+test_client_net(void)
+{
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_SERVER, "--client-network", "site-a",
+	    "198.19.1.0/24", "--client-network", "site-a", "198.19.2.0/24",
+	    "--client-network", "site-b", "203.0.113.7/32") == 0) {
+		CHECK(c.nclient_nets == 3 && c.push_client_nets);
+		CHECK(strcmp(c.client_nets[1].cn, "site-a") == 0);
+		CHECK(c.client_nets[1].addr == ip("198.19.2.0") &&
+		    c.client_nets[1].prefix == 24);
+		CHECK(conf_client_net_of(&c, ip("198.19.1.77")) == 0);
+		CHECK(conf_client_net_of(&c, ip("198.19.2.255")) == 1);
+		CHECK(conf_client_net_of(&c, ip("203.0.113.7")) == 2);
+		CHECK(conf_client_net_of(&c, ip("203.0.113.8")) == -1);
+		CHECK(conf_client_net_of(&c, ip("198.19.3.1")) == -1);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--push-client-networks", "no") == 0) {
+		CHECK(!c.push_client_nets && c.nclient_nets == 0);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--client-network: 'site-a 198.19.1.0/24' "
+	    "given twice", "--client-network", "site-a", "198.19.1.0/24",
+	    "--client-network", "site-a", "198.19.1.0/24");
+	LOAD_ERR(CONF_SERVER, "=--client-network: '198.19.1.1/24' has host "
+	    "bits set", "--client-network", "site-a", "198.19.1.1/24");
+	LOAD_ERR(CONF_SERVER, "=--client-network: '198.19.1.0/7': prefix "
+	    "must be 8..32", "--client-network", "site-a", "198.19.1.0/7");
+	LOAD_ERR(CONF_SERVER, "=--client-network: '198.19.1.0' is not "
+	    "ADDR/PREFIX", "--client-network", "site-a", "198.19.1.0");
+	LOAD_ERR(CONF_SERVER, "=--client-network: '198.19.1.0/24x': prefix "
+	    "must be 8..32", "--client-network", "site-a", "198.19.1.0/24x");
+	LOAD_ERR(CONF_SERVER, "=--client-network: '198.19.300.0' is not an "
+	    "IPv4 address", "--client-network", "site-a", "198.19.300.0/24");
+	LOAD_ERR(CONF_SERVER, "is not a CN", "--client-network", "si te",
+	    "198.19.1.0/24");
+	LOAD_ERR(CONF_SERVER, "=--client-network: expects CN CIDR",
+	    "--client-network", "site-a");
+	LOAD_ERR(CONF_CLIENT, "client-network", "--client-network", "site-a",
+	    "198.19.1.0/24");
+}
+
+static void
 test_remote(void)
 {
 	struct conf c;
@@ -890,6 +934,82 @@ test_check(void)
 	}
 	if (LOAD_OK(&c, CONF_CLIENT, "--remote", "vpn") == 0) {
 		CHECK_CONF(&c, "=client needs 'ca'");
+		conf_free(&c);
+	}
+	/* client networks: one owner each, outside the pool, no push-route
+	 * inside them */
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--push-route", "203.0.113.0/24", "--push-route", "198.19.0.0/16",
+	    "--client-network", "a", "198.19.1.0/24", "--client-network", "b",
+	    "198.19.2.0/24", "--client-network", "a", "198.18.1.0/24") == 0) {
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--client-network", "a", "198.19.1.0/24", "--client-network", "b",
+	    "198.19.1.0/24") == 0) {
+		CHECK_CONF(&c, "=client-network 198.19.1.0/24 of 'b' overlaps "
+		    "198.19.1.0/24 of 'a'");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--client-network", "a", "198.19.1.0/24", "--client-network", "b",
+	    "198.19.0.0/16") == 0) {
+		CHECK_CONF(&c, "=client-network 198.19.0.0/16 of 'b' overlaps "
+		    "198.19.1.0/24 of 'a'");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--client-network", "a", "198.19.1.128/25", "--client-network",
+	    "a", "198.19.1.0/24") == 0) {
+		CHECK_CONF(&c, "=client-network 198.19.1.0/24 of 'a' overlaps "
+		    "198.19.1.128/25 of 'a'");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--client-network", "a", "198.18.0.128/25") == 0) {
+		CHECK_CONF(&c, "=client-network 198.18.0.128/25 of 'a' "
+		    "overlaps pool 198.18.0.0/24");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--client-network", "a", "198.18.0.0/16") == 0) {
+		CHECK_CONF(&c, "=client-network 198.18.0.0/16 of 'a' overlaps "
+		    "pool 198.18.0.0/24");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--push-route", "198.19.1.64/26", "--client-network", "a",
+	    "198.19.1.0/24") == 0) {
+		CHECK_CONF(&c, "=push-route 198.19.1.64/26 is inside "
+		    "client-network 198.19.1.0/24 of 'a'");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--push-route", "198.19.1.0/24", "--client-network", "a",
+	    "198.19.1.0/24") == 0) {
+		CHECK_CONF(&c, "=push-route 198.19.1.0/24 is inside "
+		    "client-network 198.19.1.0/24 of 'a'");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--status-socket", "/run/st") == 0) {
+		char a[32];
+
+		c.pool_addr = ip("198.18.0.0");
+		c.pool_prefix = 24;
+		for (unsigned i = 0; i < CONF_ROUTES_MAX; i++)
+			c.routes[c.nroutes++] = (struct conf_route){
+			    ip("203.0.113.0") + i, 32 };
+		snprintf(a, sizeof(a), "site");
+		memcpy(c.client_nets[0].cn, a, strlen(a) + 1);
+		c.client_nets[0].addr = ip("198.19.1.0");
+		c.client_nets[0].prefix = 24;
+		c.nclient_nets = 1;
+		CHECK_CONF(&c, "=push-route and client-network give more than "
+		    "64 routes to push; set push-client-networks no or push "
+		    "fewer");
+		c.push_client_nets = false;
+		CHECK_CONF(&c, NULL);
 		conf_free(&c);
 	}
 	if (LOAD_OK(&c, CONF_STATUS, NULL) == 0) {
@@ -1359,9 +1479,13 @@ test_round_trip_server(void)
 	    "--push-route", "203.0.113.0/24", "--push-route", "192.0.2.7/32",
 	    "--fixed-address", cn64, "198.18.0.10", "--fixed-address",
 	    "bob@example.net", "198.19.255.254", "--fixed-address",
-	    "a#\"'\\", "198.18.0.2") == 0) {
+	    "a#\"'\\", "198.18.0.2", "--client-network", cn64,
+	    "203.0.113.0/25", "--client-network", "a#\"'\\", "10.0.0.0/8",
+	    "--push-client-networks", "no") == 0) {
 		text = ROUND_TRIP(&c);
 		CHECK(count_lines(text, "push-route ") == 3);
+		CHECK(count_lines(text, "client-network ") == 2);
+		CHECK(strstr(text, "push-client-networks no\n") != NULL);
 		CHECK(count_lines(text, "fixed-address ") == 3);
 		CHECK(strstr(text, "listen [2001:db8::1]:443\n") != NULL);
 		CHECK(strstr(text, "session-users 3000000000 1024\n") != NULL);
@@ -1684,6 +1808,69 @@ test_help(void)
 	free(s);
 }
 
+/* SIGHUP's merge: reloadable directives take the new file's values, the
+ * others keep what runs and are named once. */
+static void
+test_reload(void)
+{
+	struct conf cur, next;
+	char restart[256], err[ERRLEN];
+
+	if (LOAD_OK(&cur, CONF_SERVER, "--pool", "10.1.0.0/24",
+	    "--listen", "0.0.0.0:1194", "--push-route", "10.2.0.0/16",
+	    "--max-clients", "10", "--fixed-address", "alice",
+	    "10.1.0.9") != 0)
+		return;
+	if (LOAD_OK(&next, CONF_SERVER, "--pool", "10.9.0.0/24",
+	    "--listen", "0.0.0.0:1195", "--push-route", "10.3.0.0/16",
+	    "--push-route", "10.4.0.0/16", "--max-clients", "2",
+	    "--client-to-client", "no", "--dev", "other0") != 0) {
+		conf_free(&cur);
+		return;
+	}
+	CHECK(conf_reload(&cur, &next, restart, sizeof(restart), err,
+	    sizeof(err)) == 0);
+	CHECK(strcmp(restart, "dev, listen, pool") == 0);
+	CHECK(next.pool_addr == 0x0a010000 && next.pool_prefix == 24);
+	CHECK(strcmp(next.dev, cur.dev) == 0);
+	CHECK(conf_udp_port(&next) == 1194);
+	CHECK(next.nroutes == 2 && next.routes[0].addr == 0x0a030000 &&
+	    next.routes[1].addr == 0x0a040000);
+	CHECK(next.max_clients == 2 && !next.client_to_client);
+	CHECK(next.nfixed == 0);	/* fixed-address is reloadable */
+	conf_free(&next);
+	/* nothing changed: nothing to name, and the same values */
+	if (LOAD_OK(&next, CONF_SERVER, "--pool", "10.1.0.0/24",
+	    "--listen", "0.0.0.0:1194", "--push-route", "10.2.0.0/16",
+	    "--max-clients", "10", "--fixed-address", "alice",
+	    "10.1.0.9") == 0) {
+		CHECK(conf_reload(&cur, &next, restart, sizeof(restart), err,
+		    sizeof(err)) == 0);
+		CHECK(restart[0] == '\0');
+		CHECK(next.nfixed == 1 && next.fixed[0].addr == 0x0a010009 &&
+		    strcmp(next.fixed[0].cn, "alice") == 0);
+		CHECK(next.max_clients == 10 && next.nroutes == 1);
+		conf_free(&next);
+	}
+	/* a file that checks at startup checks on reload, without opening
+	 * what only a restart reads again */
+	if (LOAD_OK(&next, CONF_SERVER, "--pool", "10.1.0.0/24",
+	    "--ca", "/nonexistent/ca", "--cert", "/nonexistent/cert",
+	    "--key", "/nonexistent/key") == 0) {
+		CHECK(conf_check_reload(&next, err, sizeof(err)) == 0);
+		CHECK(conf_check(&next, err, sizeof(err)) == -1);
+		conf_free(&next);
+	}
+	if (LOAD_OK(&next, CONF_SERVER, "--pool", "10.1.0.0/24",
+	    "--ca", "/nonexistent/ca", "--cert", "/nonexistent/cert",
+	    "--key", "/nonexistent/key", "--crl", "/nonexistent/crl") == 0) {
+		CHECK(conf_check_reload(&next, err, sizeof(err)) == -1 &&
+		    strstr(err, "crl: /nonexistent/crl") != NULL);
+		conf_free(&next);
+	}
+	conf_free(&cur);
+}
+
 int
 main(void)
 {
@@ -1699,6 +1886,7 @@ main(void)
 	test_listen();
 	test_cidr();
 	test_fixed();
+	test_client_net();
 	test_remote();
 	test_roles();
 	test_argv();
@@ -1719,6 +1907,7 @@ main(void)
 	test_pull();
 	test_pull_max();
 	test_help();
+	test_reload();
 	cleanup();
 	if (failures > 0) {
 		fprintf(stderr, "test_conf: %d checks failed\n", failures);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -74,6 +76,86 @@ test_long(void)
 	}
 }
 
+/* Under systemd, stderr is journald's stream and JOURNAL_STREAM names it:
+ * each line starts with its sd-daemon priority. Anywhere else (a name of
+ * another file, garbage) lines stay as they are. */
+static void
+test_journal(void)
+{
+	struct stat st;
+	char env[64], want[256];
+	const char *got;
+
+	if (fstat(STDERR_FILENO, &st) == -1)
+		abort();
+	snprintf(env, sizeof(env), "%llu:%llu",
+	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", env, 1);
+	log_init("acceptor", 2);
+	log_info("listening");
+	log_debug("detail");
+	log_warnx("refused");
+	errno = EPERM;
+	log_warn("open");
+	got = captured();
+	snprintf(want, sizeof(want), "<6>simpletun[%d] acceptor: listening\n"
+	    "<7>simpletun[%d] acceptor: detail\n"
+	    "<4>simpletun[%d] acceptor: refused\n"
+	    "<4>simpletun[%d] acceptor: open: Operation not permitted\n",
+	    (int)getpid(), (int)getpid(), (int)getpid(), (int)getpid());
+	if (strcmp(got, want) != 0) {
+		printf("FAIL: priorities for the journal\n  got:  %s  want: %s",
+		    got, want);
+		failures++;
+	}
+
+	snprintf(env, sizeof(env), "%llu:%llu",
+	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino + 1);
+	setenv("JOURNAL_STREAM", env, 1);
+	log_init("acceptor", 1);
+	log_info("x");
+	expect("another stream's JOURNAL_STREAM: no prefix", "acceptor: x\n");
+
+	setenv("JOURNAL_STREAM", "12:34x", 1);
+	log_init("acceptor", 1);
+	log_info("x");
+	expect("a malformed JOURNAL_STREAM: no prefix", "acceptor: x\n");
+	unsetenv("JOURNAL_STREAM");
+}
+
+/* fatalx ends the process with priority 3 (err) in the journal. */
+static void
+test_journal_fatal(void)
+{
+	struct stat st;
+	char env[64], want[128];
+	const char *got;
+	pid_t pid;
+	int status;
+
+	if (fstat(STDERR_FILENO, &st) == -1)
+		abort();
+	snprintf(env, sizeof(env), "%llu:%llu",
+	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		setenv("JOURNAL_STREAM", env, 1);
+		log_init("acceptor", 1);
+		fatalx("gone");
+	}
+	if (pid == -1 || waitpid(pid, &status, 0) != pid)
+		abort();
+	got = captured();
+	snprintf(want, sizeof(want), "<3>simpletun[%d] acceptor: gone\n",
+	    (int)pid);
+	if (strcmp(got, want) != 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 3) {
+		printf("FAIL: fatalx in the journal\n  got:  %s  want: %s",
+		    got, want);
+		failures++;
+	}
+}
+
 int
 main(void)
 {
@@ -118,6 +200,8 @@ main(void)
 	expect("a new role forgets the CN", "data vaddr=198.18.0.3: up\n");
 
 	test_long();
+	test_journal();
+	test_journal_fatal();
 
 	if (failures == 0)
 		printf("log: all tests passed\n");

@@ -64,7 +64,7 @@ static const struct {
 	unsigned min, max;
 } types[] = {
 	{ MSG_START, 1, "START", 19, 19 },	/* a socket address */
-	{ MSG_SESSION, 2, "SESSION", 48, 48 },
+	{ MSG_SESSION, 2, "SESSION", 48, 368 },	/* + 5 per client network */
 	{ MSG_KEYS, 3, "KEYS", 149, 149 },	/* epoch | flags | 2 keymat */
 	{ MSG_PEER_DEAD, 4, "PEER_DEAD", 0, 0 },
 	{ MSG_STATS, 5, "STATS", 0, 512 },
@@ -73,15 +73,19 @@ static const struct {
 	{ MSG_ADDRESS_GRANT, 8, "ADDRESS_GRANT", 13, 13 },
 	{ MSG_ADDRESS_DENY, 9, "ADDRESS_DENY", 1, 256 },
 	{ MSG_QUEUE, 10, "QUEUE", 0, 0 },
-	{ MSG_REGISTER, 11, "REGISTER", 10, 10 },
+	{ MSG_REGISTER, 11, "REGISTER", 10, 74 },	/* + the CN */
 	{ MSG_UNREGISTER, 12, "UNREGISTER", 2, 2 },
 	{ MSG_TUN_CONFIG, 13, "TUN_CONFIG", 22, 342 },
 	{ MSG_REKEY_DUE, 14, "REKEY_DUE", 0, 0 },
 	{ MSG_STATUS_REPLY, 15, "STATUS_REPLY", 0, 4096 },
 	{ MSG_UDP_SOCKET, 16, "UDP_SOCKET", 0, 0 },
-	{ MSG_STATUS_JSON, 17, "STATUS_JSON", 1, 4096 },
-	{ MSG_STATUS_END, 18, "STATUS_END", 0, 0 },
-	{ MSG_REFUSED, 19, "REFUSED", 1, 256 },
+	{ MSG_RECHECK, 17, "RECHECK", 4, 4 },
+	{ MSG_END, 18, "END", 1, 1 },
+	{ MSG_LIVE, 19, "LIVE", 1, 1 },
+	{ MSG_KICK, 20, "KICK", 1, 64 },
+	{ MSG_STATUS_JSON, 21, "STATUS_JSON", 1, 4096 },
+	{ MSG_STATUS_END, 22, "STATUS_END", 0, 0 },
+	{ MSG_REFUSED, 23, "REFUSED", 1, 256 },
 	{ MSG_HELLO, 0x100, "HELLO", 8, 8 },
 	{ MSG_CONFIG, 0x101, "CONFIG", 22, 342 },	/* 22 + 5 per route */
 	{ MSG_REKEY, 0x102, "REKEY", 4, 4 },
@@ -465,6 +469,15 @@ static const uint8_t session_wire[48] = {
 };
 
 static bool
+nets_equal(const struct msg_route *a, const struct msg_route *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (a[i].addr != b[i].addr || a[i].prefix != b[i].prefix)
+			return false;
+	return true;
+}
+
+static bool
 session_equal(const struct msg_session *a, const struct msg_session *b)
 {
 	return a->vaddr == b->vaddr && a->prefix == b->prefix &&
@@ -474,7 +487,45 @@ session_equal(const struct msg_session *a, const struct msg_session *b)
 	    a->keepalive_interval == b->keepalive_interval &&
 	    a->keepalive_timeout == b->keepalive_timeout &&
 	    a->mtu == b->mtu && a->rx_index == b->rx_index &&
-	    a->tx_index == b->tx_index && sa_equal(&a->peer, &b->peer);
+	    a->tx_index == b->tx_index && sa_equal(&a->peer, &b->peer) &&
+	    a->nnets == b->nnets && nets_equal(a->nets, b->nets, a->nnets);
+}
+
+/* Client networks ride after the fixed part, 5 bytes each, counted by the
+ * length; each must be a network. */
+static void
+test_session_nets(void)
+{
+	static const uint8_t nets_wire[10] = { 198, 19, 1, 0, 24,
+	    203, 0, 113, 128, 25 };
+	struct msg_session s = session_v, t;
+	uint8_t p[48 + 10];
+	struct msg m;
+
+	sa4(&s.peer, "192.0.2.10", 51820);
+	s.nnets = 2;
+	s.nets[0] = (struct msg_route){ 0xc6130100, 24 };
+	s.nets[1] = (struct msg_route){ 0xcb007180, 25 };
+	out_clear();
+	CHECK(msg_put_session(out, &s) == 58 &&
+	    memcmp(out + 48, nets_wire, sizeof(nets_wire)) == 0 &&
+	    out[58] == 0xee);
+	memset(&t, 0x5a, sizeof(t));
+	m = framed(MSG_SESSION, out, 58);
+	CHECK(msg_get_session(&m, &t) == 0 && session_equal(&s, &t));
+	memcpy(p, out, sizeof(p));
+	m = framed(MSG_SESSION, p, 57);		/* a network cut short */
+	CHECK(msg_get_session(&m, &t) == -1);
+	p[48 + 9] = 24;				/* host bits */
+	m = framed(MSG_SESSION, p, 58);
+	CHECK(msg_get_session(&m, &t) == -1);
+	p[48 + 9] = 33;
+	m = framed(MSG_SESSION, p, 58);
+	CHECK(msg_get_session(&m, &t) == -1);
+	p[48 + 9] = 32;
+	m = framed(MSG_SESSION, p, 58);
+	CHECK(msg_get_session(&m, &t) == 0 && t.nnets == 2 &&
+	    t.nets[1].prefix == 32);
 }
 
 /* The session wire bytes with one field changed, through get. */
@@ -637,6 +688,19 @@ test_register(void)
 	m = framed(MSG_UNREGISTER, out, sizeof(want_un));
 	memset(&v, 0, sizeof(v));
 	CHECK(msg_get_unregister(&m, &v) == 0 && v.slot == u.slot);
+
+	/* the CN after the fixed part, without its NUL, none inside */
+	memcpy(r.cn, "site-a", 7);
+	out_clear();
+	CHECK(msg_put_register(out, &r) == 16 &&
+	    memcmp(out + 10, "site-a", 6) == 0 && out[16] == 0xee);
+	m = framed(MSG_REGISTER, out, 16);
+	CHECK(msg_get_register(&m, &t) == 0 && strcmp(t.cn, "site-a") == 0);
+	m = framed(MSG_REGISTER, want, sizeof(want));
+	CHECK(msg_get_register(&m, &t) == 0 && t.cn[0] == '\0');
+	out[12] = '\0';
+	m = framed(MSG_REGISTER, out, 16);
+	CHECK(msg_get_register(&m, &t) == -1);
 }
 
 static void
@@ -654,6 +718,68 @@ test_hello(void)
 	memset(&t, 0, sizeof(t));
 	CHECK(msg_get_hello(&m, &t) == 0 && t.version == h.version &&
 	    t.flags == h.flags && t.index == h.index);
+}
+
+/* The messages of a reload and of `simpletun kick`. */
+static void
+test_reload_msgs(void)
+{
+	static const uint8_t want_rc[4] = { 0x01, 0x02, 0x03, 0x04 };
+	struct msg_recheck rc = { .generation = 0x01020304 }, rc2;
+	struct msg_end e = { .cause = MSG_END_KICKED }, e2;
+	struct msg_live l = { .client_to_client = true }, l2;
+	struct msg_kick k = { .cn = "alice" }, k2;
+	uint8_t bad[1];
+	struct msg m;
+
+	out_clear();
+	CHECK(out_is(msg_put_recheck(out, &rc), want_rc, sizeof(want_rc)));
+	m = framed(MSG_RECHECK, out, sizeof(want_rc));
+	memset(&rc2, 0, sizeof(rc2));
+	CHECK(msg_get_recheck(&m, &rc2) == 0 && rc2.generation == rc.generation);
+
+	out_clear();
+	CHECK(msg_put_end(out, &e) == 1 && out[0] == MSG_END_KICKED);
+	m = framed(MSG_END, out, 1);
+	memset(&e2, 0, sizeof(e2));
+	CHECK(msg_get_end(&m, &e2) == 0 && e2.cause == MSG_END_KICKED);
+	CHECK(msg_end_reason(e2.cause) != NULL &&
+	    strstr(msg_end_reason(e2.cause), "kick") != NULL);
+	bad[0] = 0;
+	m = framed(MSG_END, bad, 1);
+	CHECK(msg_get_end(&m, &e2) == -1);
+	bad[0] = 0xff;
+	m = framed(MSG_END, bad, 1);
+	CHECK(msg_get_end(&m, &e2) == -1);
+
+	for (int on = 0; on <= 1; on++) {
+		l.client_to_client = on;
+		out_clear();
+		CHECK(msg_put_live(out, &l) == 1 && out[0] == on);
+		m = framed(MSG_LIVE, out, 1);
+		l2.client_to_client = !on;
+		CHECK(msg_get_live(&m, &l2) == 0 &&
+		    l2.client_to_client == (bool)on);
+	}
+	bad[0] = 3;
+	m = framed(MSG_LIVE, bad, 1);
+	CHECK(msg_get_live(&m, &l2) == -1);
+
+	out_clear();
+	CHECK(out_is(msg_put_kick(out, &k), (const uint8_t *)"alice", 5));
+	m = framed(MSG_KICK, out, 5);
+	memset(&k2, 'x', sizeof(k2));
+	CHECK(msg_get_kick(&m, &k2) == 0 && strcmp(k2.cn, "alice") == 0);
+	memset(k.cn, 'c', MSG_CN_MAX);
+	k.cn[MSG_CN_MAX] = '\0';
+	out_clear();
+	CHECK(msg_put_kick(out, &k) == MSG_CN_MAX);
+	m = framed(MSG_KICK, out, MSG_CN_MAX);
+	CHECK(msg_get_kick(&m, &k2) == 0 && strlen(k2.cn) == MSG_CN_MAX);
+	m = framed(MSG_KICK, (const uint8_t *)"a\x7f", 2);
+	CHECK(msg_get_kick(&m, &k2) == -1);
+	/* a CN of 0 or 65 bytes does not even frame */
+	CHECK(msg_build(out, sizeof(out), MSG_KICK, "", 0) == -1);
 }
 
 static const uint8_t config_wire[22 + 3 * 5] = {
@@ -855,6 +981,38 @@ g_epoch(const struct msg *m)
 	return msg_get_epoch(m, &e);
 }
 
+static int
+g_recheck(const struct msg *m)
+{
+	struct msg_recheck r;
+
+	return msg_get_recheck(m, &r);
+}
+
+static int
+g_end(const struct msg *m)
+{
+	struct msg_end e;
+
+	return msg_get_end(m, &e);
+}
+
+static int
+g_live(const struct msg *m)
+{
+	struct msg_live l;
+
+	return msg_get_live(m, &l);
+}
+
+static int
+g_kick(const struct msg *m)
+{
+	struct msg_kick k;
+
+	return msg_get_kick(m, &k);
+}
+
 static const struct {
 	int (*get)(const struct msg *);
 	uint16_t type[2];		/* the types it reads */
@@ -868,12 +1026,18 @@ static const struct {
 	{ g_hello, { MSG_HELLO, MSG_HELLO } },
 	{ g_config, { MSG_CONFIG, MSG_TUN_CONFIG } },
 	{ g_epoch, { MSG_REKEY, MSG_REKEY_ACK } },
+	{ g_recheck, { MSG_RECHECK, MSG_RECHECK } },
+	{ g_end, { MSG_END, MSG_END } },
+	{ g_live, { MSG_LIVE, MSG_LIVE } },
+	{ g_kick, { MSG_KICK, MSG_KICK } },
 };
 
 #define NGETTERS (sizeof(getters) / sizeof(getters[0]))
 
 /* Every valid payload under every type (and an unknown one): only its own
- * getter reads it, and only under a type that getter is for. */
+ * getter reads it, and only under a type that getter is for. Bytes that
+ * are also a valid payload of another getter's type (REKEY and RECHECK are
+ * both a u32; END and LIVE both one byte) name that getter in also. */
 static void
 test_get_types(void)
 {
@@ -881,23 +1045,34 @@ test_get_types(void)
 	static const uint8_t hello[8] = { 0, 2, 0, 0, 1, 2, 3, 4 };
 	static const uint8_t unreg[2] = { 0, 7 }, epoch[4] = { 0, 0, 0, 9 };
 	static const uint8_t grant[13] = { 10, 0, 0, 2, 24, 10, 0, 0, 1 };
+	static const uint8_t recheck[4] = { 0, 0, 1, 2 };
+	static const uint8_t end[1] = { MSG_END_KICKED }, end_bad[1] = { 0 };
+	static const uint8_t live[1] = { 1 }, live_bad[1] = { 2 };
 	uint8_t keys[149] = { 0 };
 	const struct {
 		size_t getter;
 		const uint8_t *p;
 		size_t len;
 		bool good;
+		unsigned also;		/* bits: other getters that accept */
 	} valid[] = {
-		{ 0, wire_sa6, sizeof(wire_sa6), true },
-		{ 1, session_wire, sizeof(session_wire), true },
-		{ 2, keys, sizeof(keys), true },
-		{ 3, grant, sizeof(grant), true },
-		{ 4, reg, sizeof(reg), true },
-		{ 5, unreg, sizeof(unreg), true },
-		{ 6, hello, sizeof(hello), true },
-		{ 7, config_wire, sizeof(config_wire), true },
-		{ 7, config_wire, 22, false },	/* the count says 3 */
-		{ 8, epoch, sizeof(epoch), true },
+		{ 0, wire_sa6, sizeof(wire_sa6), true, 0 },
+		{ 1, session_wire, sizeof(session_wire), true, 0 },
+		{ 2, keys, sizeof(keys), true, 0 },
+		{ 3, grant, sizeof(grant), true, 0 },
+		{ 4, reg, sizeof(reg), true, 0 },
+		{ 5, unreg, sizeof(unreg), true, 0 },
+		{ 6, hello, sizeof(hello), true, 0 },
+		{ 7, config_wire, sizeof(config_wire), true, 0 },
+		{ 7, config_wire, 22, false, 0 },	/* the count says 3 */
+		{ 8, epoch, sizeof(epoch), true, 1u << 9 },
+		{ 9, recheck, sizeof(recheck), true, 1u << 8 },
+		{ 10, end, sizeof(end), true, 1u << 11 },
+		{ 10, end_bad, sizeof(end_bad), false, 1u << 11 },
+		{ 11, live, sizeof(live), true, 1u << 10 },
+		{ 11, live_bad, sizeof(live_bad), false, 0 },
+		{ 12, (const uint8_t *)"carol", 5, true, 0 },
+		{ 12, (const uint8_t *)"ca\trol", 6, false, 0 },
 	};
 	struct msg m;
 
@@ -906,9 +1081,10 @@ test_get_types(void)
 			uint16_t t = i < NTYPES ? types[i].type : 0x4242;
 
 			for (size_t g = 0; g < NGETTERS; g++) {
-				bool ok = valid[v].getter == g &&
+				bool ok = ((valid[v].getter == g &&
+				    valid[v].good) || (valid[v].also >> g & 1)) &&
 				    (getters[g].type[0] == t ||
-				    getters[g].type[1] == t) && valid[v].good;
+				    getters[g].type[1] == t);
 
 				m = raw_msg(t, valid[v].p, valid[v].len);
 				CHECK((getters[g].get(&m) == 0) == ok);
@@ -1672,7 +1848,7 @@ static const char *const data_fields[] = { "rx_packets", "rx_bytes",
     "tx_errors", "rx_last_ms" };
 static const char *const guard_fields[] = { "rx_packets", "no_route",
     "queue_full", "too_big", "routes", "udp_packets", "forwarded",
-    "no_session", "oversize" };
+    "no_session", "oversize", "net_down" };
 
 #define NDATA (sizeof(data_fields) / sizeof(data_fields[0]))
 #define NGUARD (sizeof(guard_fields) / sizeof(guard_fields[0]))
@@ -1947,12 +2123,14 @@ main(void)
 	test_sa();
 	test_start();
 	test_session();
+	test_session_nets();
 	test_keys();
 	test_grant();
 	test_register();
 	test_hello();
 	test_config();
 	test_epoch();
+	test_reload_msgs();
 	test_get_types();
 	test_text();
 	test_config_check();

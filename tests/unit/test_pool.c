@@ -110,6 +110,15 @@ test_lowest_reserve_release(void)
 	CHECK(pool_take(p, A(198, 18, 0, 1)) == -1);
 	CHECK(pool_take(p, A(198, 18, 0, 255)) == -1);
 	CHECK(pool_take(p, A(198, 18, 0, 2)) == -1);	/* taken */
+
+	/* a reload drops a fixed address: take_lowest may hand it out
+	 * again; the never-usable ones stay out */
+	pool_unreserve(p, A(198, 18, 0, 4));
+	pool_unreserve(p, A(198, 18, 0, 1));
+	pool_unreserve(p, A(198, 18, 0, 255));
+	CHECK(pool_take_lowest(p) == A(198, 18, 0, 4));
+	CHECK(pool_take(p, A(198, 18, 0, 1)) == -1);
+	CHECK(pool_take(p, A(198, 18, 0, 255)) == -1);
 	pool_free(p);
 }
 

@@ -28,6 +28,8 @@ static const char *const tls_pem_name[TLS_PEM_COUNT] = {
 	[TLS_CRL] = "crl",
 };
 
+static int	tls_verify_note(int, X509_STORE_CTX *);
+
 static void
 tls_error(SSL *ssl, const char *what, char *err, size_t errlen)
 {
@@ -414,7 +416,7 @@ tls_ctx_setup(SSL_CTX *ctx, bool server, const struct tls_pem *p, char *err,
 		return -1;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
-	    (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
+	    (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), tls_verify_note);
 	/* No resumption: every session is a full, mutually verified one. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
@@ -538,6 +540,27 @@ deadline_in(struct timespec *d, int timeout_ms)
 	}
 }
 
+/* The CN of a peer certificate that failed verification, for the log:
+ * OpenSSL keeps no peer certificate after a failed handshake. Only the
+ * CN as tls_cert_cn takes it (printable ASCII), and it is unverified. */
+struct tls_note {
+	char cn[65];
+};
+
+static int
+tls_verify_note(int ok, X509_STORE_CTX *x)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(x,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct tls_note *note = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+
+	if (!ok && note != NULL && note->cn[0] == '\0' &&
+	    tls_cert_cn(X509_STORE_CTX_get0_cert(x), note->cn,
+	    sizeof(note->cn)) == -1)
+		note->cn[0] = '\0';
+	return ok;
+}
+
 /* Waits for what OpenSSL asked for; 1 to retry, 0 on timeout, -1 on error. */
 static int
 tls_wait(SSL *ssl, int r, const struct timespec *deadline)
@@ -567,7 +590,9 @@ static SSL *
 tls_handshake(SSL_CTX *ctx, int fd, const char *server_name, int timeout_ms,
     char *err, size_t errlen)
 {
+	struct tls_note note = { "" };
 	struct timespec deadline;
+	size_t n;
 	SSL *ssl;
 	int r, w;
 
@@ -584,11 +609,14 @@ tls_handshake(SSL_CTX *ctx, int fd, const char *server_name, int timeout_ms,
 		return NULL;
 	}
 	deadline_in(&deadline, timeout_ms);
+	SSL_set_app_data(ssl, &note);
 	for (;;) {
 		errno = 0;
 		r = server_name != NULL ? SSL_connect(ssl) : SSL_accept(ssl);
-		if (r == 1)
+		if (r == 1) {
+			SSL_set_app_data(ssl, NULL);
 			return ssl;
+		}
 		if ((w = tls_wait(ssl, r, &deadline)) == 1)
 			continue;
 		if (w == 0)
@@ -596,6 +624,9 @@ tls_handshake(SSL_CTX *ctx, int fd, const char *server_name, int timeout_ms,
 			    timeout_ms);
 		else
 			tls_error(ssl, NULL, err, errlen);
+		if (note.cn[0] != '\0' && (n = strlen(err)) < errlen)
+			snprintf(err + n, errlen - n, "; the refused "
+			    "certificate names CN %s", note.cn);
 		SSL_free(ssl);
 		return NULL;
 	}

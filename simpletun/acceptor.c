@@ -59,6 +59,7 @@ struct session {
 	struct sockaddr_storage from;	/* the client's */
 	char cn[MSG_CN_MAX + 1];
 	char peer[64];
+	int64_t since;		/* wall clock, s: when it got its address */
 	struct data_stats stats;
 	bool recheck;		/* a reload came during its handshake: owed a
 				   RECHECK once it has its address */
@@ -85,6 +86,7 @@ struct server {
 	struct sockaddr_storage groups[UDP_GROUPS_MAX];
 	unsigned ngroups;
 	pid_t guard_pid, self;
+	int64_t started_at;	/* wall clock, s */
 	struct pool *pool;
 	struct session *s;
 	struct guard_stats guard_stats;
@@ -579,6 +581,7 @@ session_grant_finish(struct server *sv, unsigned slot)
 	    .server_vaddr = pool_server_addr(sv->pool), .index = s->index };
 	if (msg_send(s->ctl, MSG_ADDRESS_GRANT, p, msg_put_grant(p, &g)) == -1)
 		log_warn("grant to %s", s->cn);
+	s->since = status_wallclock();
 	log_info("%s from %s gets %s", s->cn, s->peer, ip4_str(s->vaddr, a));
 	if (s->recheck)
 		session_recheck(sv, slot);
@@ -813,48 +816,91 @@ server_reap(struct server *sv)
 		server_reaped(sv, pid, status);
 }
 
-/* A status line to a status connection, or to the log (fd -1). */
+/* The status, to a status connection, or its text lines to the log
+ * (fd -1: SIGUSR1). */
 static void
-server_emit(int fd, const char *line)
+server_status_server(struct server *sv, struct status_out *o)
 {
-	if (fd == -1)
-		log_info("status: %s", line);
-	else
-		status_reply(fd, line);
-}
-
-static void
-server_status_write(struct server *sv, int fd)
-{
-	char line[1024], a[16], net[16];
+	char a[16], net[24], where[64], udp[UDP_GROUPS_MAX][64];
+	const char *groups[UDP_GROUPS_MAX];
 	unsigned clients = 0, handshakes = 0;
 
 	for (unsigned i = 0; i < sv->nslots; i++) {
 		clients += sv->s[i].used && sv->s[i].vaddr != 0;
 		handshakes += session_in_handshake(&sv->s[i]);
 	}
-	snprintf(line, sizeof(line), "server dev=%s pool=%s/%u address=%s "
-	    "clients=%u pool_used=%u handshakes=%u udp_port=%u", sv->c->dev,
-	    ip4_str(sv->c->pool_addr, net), sv->c->pool_prefix,
-	    ip4_str(pool_server_addr(sv->pool), a), clients,
-	    pool_in_use(sv->pool), handshakes, conf_udp_port(sv->c));
-	server_emit(fd, line);
-	snprintf(line, sizeof(line), "guard pid=%d", (int)sv->guard_pid);
-	stats_format_guard(&sv->guard_stats, line, sizeof(line));
-	server_emit(fd, line);
-	for (unsigned i = 0; i < sv->nslots; i++) {
-		struct session *s = &sv->s[i];
+	for (unsigned i = 0; i < sv->ngroups; i++)
+		groups[i] = sa_str((const struct sockaddr *)&sv->groups[i],
+		    udp[i], sizeof(udp[i]));
+	snprintf(net, sizeof(net), "%s/%u", ip4_str(sv->c->pool_addr, a),
+	    sv->c->pool_prefix);
+	status_record(o, "server", "server");
+	status_str(o, "version", SIMPLETUN_VERSION);
+	status_i64(o, "pid", sv->self);
+	status_time(o, "started", sv->started_at);
+	status_str(o, "dev", sv->c->dev);
+	status_str(o, "listen", sa_str((const struct sockaddr *)&sv->c->listen,
+	    where, sizeof(where)));
+	status_strs(o, "udp", groups, sv->ngroups);
+	status_u64(o, "udp_port", conf_udp_port(sv->c));
+	status_str(o, "pool", net);
+	status_str(o, "address", ip4_str(pool_server_addr(sv->pool), a));
+	status_u64(o, "clients", clients);
+	status_u64(o, "max_clients", sv->c->max_clients);
+	status_u64(o, "pool_used", pool_in_use(sv->pool));
+	status_u64(o, "handshakes", handshakes);
+	status_u64(o, "max_handshakes", sv->c->max_handshakes);
+	status_end(o);
+}
 
-		if (!s->used || s->vaddr == 0)
-			continue;
-		snprintf(line, sizeof(line), "session cn=%s vaddr=%s slot=%u "
-		    "uid=%u index=%08x control_pid=%d data_pid=%d peer=%s",
-		    s->cn, ip4_str(s->vaddr, a), i,
-		    (unsigned)session_cred(sv, i).uid, s->index,
-		    (int)s->control_pid, (int)s->data_pid, s->peer);
-		stats_format(&s->stats, line, sizeof(line));
-		server_emit(fd, line);
-	}
+static void
+server_status_guard(struct server *sv, struct status_out *o)
+{
+#define GUARD_FIELD(f) status_u64(o, #f, sv->guard_stats.f);
+	status_record(o, "guard", "guard");
+	status_i64(o, "pid", sv->guard_pid);
+	GUARD_STATS_FIELDS(GUARD_FIELD)
+	status_end(o);
+#undef GUARD_FIELD
+}
+
+static void
+server_status_session(struct server *sv, unsigned i, struct status_out *o)
+{
+	struct session *s = &sv->s[i];
+	char a[16], index[12];
+	const char *vaddrs[1] = { ip4_str(s->vaddr, a) };
+
+	snprintf(index, sizeof(index), "%08x", s->index);
+	status_record(o, NULL, "session");
+	status_str(o, "cn", s->cn);
+	status_str(o, "vaddr", vaddrs[0]);
+	status_strs(o, "vaddrs", vaddrs, 1);
+	status_u64(o, "slot", i);
+	status_u64(o, "uid", session_cred(sv, i).uid);
+	status_str(o, "index", index);
+	status_i64(o, "control_pid", s->control_pid);
+	status_i64(o, "data_pid", s->data_pid);
+	status_str(o, "peer", s->peer);
+	status_time(o, "connected_since", s->since);
+	status_traffic(o, &s->stats);
+	status_end(o);
+}
+
+static void
+server_status_write(struct server *sv, int fd)
+{
+	struct status_out o;
+
+	status_open(&o, fd);
+	server_status_server(sv, &o);
+	server_status_guard(sv, &o);
+	status_list(&o, "sessions");
+	for (unsigned i = 0; i < sv->nslots; i++)
+		if (sv->s[i].used && sv->s[i].vaddr != 0)
+			server_status_session(sv, i, &o);
+	status_list_end(&o);
+	status_close(&o);
 }
 
 /* `simpletun kick CN`: every session of CN ends with a BYE that says so;
@@ -914,8 +960,9 @@ server_status_conn_done(struct server *sv, bool answer)
 	if (sv->status_conn == -1)
 		return;
 	if (answer)
-		server_status_write(sv, sv->status_conn);
-	close(sv->status_conn);
+		server_status_write(sv, sv->status_conn);	/* closes it */
+	else
+		close(sv->status_conn);
 	sv->status_conn = -1;
 	sv->pfd[P_STATUS_CONN].fd = -1;
 }
@@ -1226,6 +1273,7 @@ server_init(struct server *sv, struct conf *c)
 	sv->nslots = conf_slots(c);
 	n = P_SESSIONS + 2 * (nfds_t)sv->nslots;
 	sv->self = getpid();
+	sv->started_at = status_wallclock();
 	sv->s = calloc(sv->nslots, sizeof(*sv->s));
 	sv->pfd = calloc(n, sizeof(*sv->pfd));
 	if (sv->s == NULL || sv->pfd == NULL)

@@ -22,6 +22,7 @@
  * its children), the status socket, a socket to each child. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/route.h>
 #include <signal.h>
@@ -70,10 +71,42 @@ struct client {
 	struct redirect redirect;	/* the host route to server */
 	uint32_t gateway;		/* tap: the routes' gateway (the
 					   server's address), else 0 */
+	struct msg_route routes[MSG_ROUTES_MAX];	/* pushed, and taken */
+	unsigned nroutes;
+	int64_t since;			/* wall clock, s: connected at */
+	unsigned attempts;		/* connections started */
+	unsigned failures;		/* attempts in a row that failed */
+	bool refused;			/* the last failure was for good */
+	bool refused_now;		/* this attempt was refused for good */
+	char reason[MSG_REASON_MAX + 1];	/* of the last failure */
+	int notify;		/* --daemon: pipe to the foreground, or -1 */
+	int exit_code;		/* -1 while it goes on */
 	unsigned backoff;		/* seconds, for the next failure */
 	uint64_t retry_at;		/* ms; 0: start now */
 	struct data_stats stats;
 };
+
+/* Exit codes of a client that gives up (connect-retry-max), and of
+ * --daemon's foreground at a refusal for good; see main.c. */
+enum { CLIENT_EXIT_REFUSED = 4, CLIENT_EXIT_GAVE_UP = 5 };
+
+/* --daemon: tells the waiting foreground once how it went (0: the tunnel
+ * carries traffic) and lets it go. */
+static void
+client_notify(struct client *cl, int code, const char *why)
+{
+	char line[MSG_REASON_MAX + 16];
+	int n;
+
+	if (cl->notify == -1)
+		return;
+	n = snprintf(line, sizeof(line), "%d %s", code, why);
+	if (n > 0 && write(cl->notify, line, (size_t)n < sizeof(line) ?
+	    (size_t)n : sizeof(line) - 1) == -1)
+		log_warn("tell the foreground");
+	close(cl->notify);
+	cl->notify = -1;
+}
 
 static void
 client_close(int *fd)
@@ -107,12 +140,14 @@ client_start(struct client *cl)
 	for (int i = 0; i < TLS_PEM_COUNT; i++)
 		if (cl->pem.fd[i] != -1)
 			fds[n++] = cl->pem.fd[i];
+	cl->refused_now = false;
 	cl->control_pid = child_spawn(CHILD_CLIENT_CONTROL, &cl->cred,
 	    cl->conf_fd, &st, fds, n, &cl->ctl);
 	if (cl->control_pid == -1)
 		fatal("start the control process");
 	close(cd[0]);
 	cl->data_end = cd[1];
+	cl->attempts++;
 	memset(&cl->stats, 0, sizeof(cl->stats));
 }
 
@@ -355,6 +390,9 @@ client_tun_config(struct client *cl, const struct msg *m)
 		return -1;
 	cl->vaddr = cfg.vaddr;
 	cl->prefix = cfg.prefix;
+	memcpy(cl->routes, cfg.routes, cfg.nroutes * sizeof(cfg.routes[0]));
+	cl->nroutes = cfg.nroutes;
+	cl->since = status_wallclock();
 	cl->server_vaddr = cfg.server_vaddr;
 	cl->mtu = cfg.mtu;
 	log_info("connected: %s/%u on %s, mtu %u, %u routes%s",
@@ -455,6 +493,12 @@ client_dispatch_control(struct client *cl)
 			}
 			log_warnx("ending the session: the up hook failed");
 		}
+	} else if (r == 1 && m.type == MSG_REFUSED && cl->data_pid == 0) {
+		/* The control process has logged it and ends next. */
+		msg_get_text(&m, cl->reason, sizeof(cl->reason));
+		cl->refused = cl->refused_now = true;
+		client_notify(cl, CLIENT_EXIT_REFUSED, cl->reason);
+		return;
 	} else if (r == 1)
 		log_warnx("unexpected %s from the control process",
 		    msg_name(m.type));
@@ -467,13 +511,41 @@ client_dispatch_control(struct client *cl)
 static void
 client_dispatch_data(struct client *cl)
 {
-	if (stats_drain(cl->data, &cl->stats) == 0)
+	char a[16];
+
+	if (stats_drain(cl->data, &cl->stats) == 0) {
+		/* An authenticated packet from the server: traffic flows. */
+		if (cl->stats.rx_last_ms != 0)
+			client_notify(cl, 0, ip4_str(cl->vaddr, a));
 		return;
+	}
 	if (errno != 0) {
 		log_warn("from the data process");
 		kill(cl->data_pid, SIGTERM);
 	}
 	client_close(&cl->data);
+}
+
+/* An attempt that did not connect; true if that was the last one
+ * connect-retry-max allows. */
+static bool
+client_failed(struct client *cl)
+{
+	cl->failures++;
+	cl->refused = cl->refused_now;
+	if (!cl->refused && snprintf(cl->reason, sizeof(cl->reason),
+	    "could not connect to %s:%u (see the log)", cl->c->remote_host,
+	    cl->c->remote_port) < 0)
+		cl->reason[0] = '\0';
+	if (cl->c->connect_retries == 0 ||
+	    cl->failures < cl->c->connect_retries)
+		return false;
+	cl->exit_code = cl->refused ? CLIENT_EXIT_REFUSED :
+	    CLIENT_EXIT_GAVE_UP;
+	log_warnx("giving up after %u attempts (connect-retry-max): %s",
+	    cl->failures, cl->reason);
+	client_notify(cl, cl->exit_code, cl->reason);
+	return true;
 }
 
 /* Both halves are gone: wait, longer after each failure in a row. */
@@ -487,8 +559,13 @@ client_session_over(struct client *cl)
 	client_close(&cl->data_end);
 	client_hook_down(cl);
 	client_tun_clear(cl);
-	if (cl->connected)
+	if (cl->connected) {
 		cl->backoff = cl->c->connect_retry;
+		cl->failures = 0;
+		cl->refused = false;
+		cl->reason[0] = '\0';
+	} else if (client_failed(cl))
+		return;
 	delay = cl->backoff;
 	cl->backoff = cl->backoff * 2 > cl->c->connect_retry_max ?
 	    cl->c->connect_retry_max : cl->backoff * 2;
@@ -521,28 +598,72 @@ client_reap(struct client *cl)
 	}
 }
 
+static const char *
+client_state(const struct client *cl)
+{
+	if (cl->data_pid > 0)
+		return "connected";
+	if (cl->refused)
+		return "refused";	/* and tries again, unless it gave up */
+	if (cl->control_pid > 0)
+		return "connecting";
+	return "waiting";	/* to try again */
+}
+
+static void
+client_status_client(struct client *cl, struct status_out *o)
+{
+	char remote[300], vaddr[16], net[MSG_ROUTES_MAX][24];
+	const char *routes[MSG_ROUTES_MAX];
+	bool up = cl->data_pid > 0;
+
+	snprintf(remote, sizeof(remote), "%s:%u", cl->c->remote_host,
+	    cl->c->remote_port);
+	for (unsigned i = 0; up && i < cl->nroutes; i++) {
+		snprintf(net[i], sizeof(net[i]), "%s/%u",
+		    ip4_str(cl->routes[i].addr, vaddr), cl->routes[i].prefix);
+		routes[i] = net[i];
+	}
+	status_record(o, "client", "client");
+	status_str(o, "version", SIMPLETUN_VERSION);
+	status_i64(o, "pid", getpid());
+	status_str(o, "dev", cl->dev);
+	status_str(o, "remote", remote);
+	status_str(o, "server_name", cl->c->server_name);
+	status_str(o, "state", client_state(cl));
+	status_str(o, "reason", up || cl->reason[0] == '\0' ? NULL :
+	    cl->reason);
+	status_str(o, "vaddr", up ? ip4_str(cl->vaddr, vaddr) : NULL);
+	status_u64(o, "prefix", up ? cl->prefix : 0);
+	status_strs(o, "routes", routes, up ? cl->nroutes : 0);
+	status_u64(o, "attempts", cl->attempts);
+	status_u64(o, "failures", cl->failures);
+	status_i64(o, "control_pid", cl->control_pid);
+	status_i64(o, "data_pid", cl->data_pid);
+	status_end(o);
+}
+
 static void
 client_status(struct client *cl)
 {
-	char line[1024], a[16];
+	struct status_out o;
+	char a[16];
 	int fd;
 
 	if ((fd = accept4(cl->status, NULL, NULL, SOCK_CLOEXEC)) == -1)
 		return;
-	snprintf(line, sizeof(line), "client dev=%s remote=%s:%u state=%s "
-	    "vaddr=%s control_pid=%d data_pid=%d", cl->dev,
-	    cl->c->remote_host, cl->c->remote_port,
-	    cl->data_pid > 0 ? "connected" : "connecting",
-	    cl->data_pid > 0 ? ip4_str(cl->vaddr, a) : "none",
-	    (int)cl->control_pid, (int)cl->data_pid);
-	status_reply(fd, line);
+	status_open(&o, fd);
+	client_status_client(cl, &o);
 	if (cl->data_pid > 0) {
-		snprintf(line, sizeof(line), "session cn=%s vaddr=%s",
-		    cl->c->server_name, ip4_str(cl->vaddr, a));
-		stats_format(&cl->stats, line, sizeof(line));
-		status_reply(fd, line);
-	}
-	close(fd);
+		status_record(&o, "session", "session");
+		status_str(&o, "cn", cl->c->server_name);
+		status_str(&o, "vaddr", ip4_str(cl->vaddr, a));
+		status_time(&o, "connected_since", cl->since);
+		status_traffic(&o, &cl->stats);
+		status_end(&o);
+	} else
+		status_str(&o, "session", NULL);	/* JSON only */
+	status_close(&o);
 }
 
 /* The control process says BYE to the server on its way out. */
@@ -554,6 +675,21 @@ client_stop(struct client *cl)
 	client_tun_clear(cl);
 	if (cl->c->status_socket[0] != '\0')
 		unlink(cl->c->status_socket);
+	if (cl->c->pidfile[0] != '\0')
+		unlink(cl->c->pidfile);
+}
+
+/* We stay root, so the socket's directory may be made here (mode 0700). */
+static void
+client_status_open(struct client *cl)
+{
+	const char *path = cl->c->status_socket;
+	bool removable;
+
+	if (status_dir(path, 0, 0, &removable) == -1)
+		fatal("directory of the status socket %s", path);
+	if ((cl->status = status_listen(path)) == -1)
+		fatal("status socket %s", path);
 }
 
 /* A client killed with a full tunnel up left its host route (its tun
@@ -599,9 +735,80 @@ client_open(struct client *cl)
 		fatal("tun");
 	client_stale(cl);
 	cl->status = -1;
-	if (cl->c->status_socket[0] != '\0' &&
-	    (cl->status = status_listen(cl->c->status_socket)) == -1)
-		fatal("status socket %s", cl->c->status_socket);
+	if (cl->c->status_socket[0] != '\0')
+		client_status_open(cl);
+}
+
+/* The foreground of --daemon: waits for the word of the background
+ * client, or its end. */
+static int
+client_foreground(int fd, pid_t pid)
+{
+	char line[MSG_REASON_MAX + 16], *why;
+	ssize_t n;
+	long code;
+	int st;
+
+	while ((n = read(fd, line, sizeof(line) - 1)) == -1 && errno == EINTR)
+		;
+	close(fd);
+	if (n > 0) {
+		line[n] = '\0';
+		code = strtol(line, &why, 10);
+		if (*why == ' ')
+			why++;
+		if (code == 0)
+			return 0;
+		fprintf(stderr, "simpletun: %s%s\n", why,
+		    code == CLIENT_EXIT_REFUSED && waitpid(pid, &st, WNOHANG) ==
+		    0 ? " (the client goes on trying in the background)" : "");
+		return (int)code;
+	}
+	if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) != 0)
+		return WEXITSTATUS(st);
+	fprintf(stderr, "simpletun: the client ended before it connected\n");
+	return 3;
+}
+
+/* --daemon: the foreground returns what client_notify says; the rest of
+ * client_main runs in the background, in a session of its own. */
+static void
+client_daemonize(struct client *cl)
+{
+	int p[2], null;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("pipe");
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid > 0) {
+		close(p[1]);
+		exit(client_foreground(p[0], pid));
+	}
+	close(p[0]);
+	cl->notify = p[1];
+	if (setsid() == -1)
+		fatal("setsid");
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1 || dup2(null, STDOUT_FILENO) == -1)
+		fatal("/dev/null");
+	close(null);
+}
+
+static void
+client_pidfile(const struct client *cl)
+{
+	const char *path = cl->c->pidfile;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd == -1 || dprintf(fd, "%d\n", (int)getpid()) < 0)
+		fatal("pidfile %s", path);
+	close(fd);
 }
 
 int
@@ -609,18 +816,24 @@ client_main(struct conf *c)
 {
 	enum { P_STATUS, P_CTL, P_DATA, P_COUNT };
 	struct client cl = { .c = c, .ctl = -1, .data = -1, .data_end = -1,
-	    .backoff = c->connect_retry };
+	    .backoff = c->connect_retry, .notify = -1, .exit_code = -1 };
 	struct pollfd pfd[P_COUNT];
 
 	log_set_exit_code(2);
+	if (c->daemon)
+		client_daemonize(&cl);
+	if (c->pidfile[0] != '\0')
+		client_pidfile(&cl);
 	client_open(&cl);
 	sig_setup();
 	log_set_exit_code(3);
-	while (!sig_term) {
+	while (!sig_term && cl.exit_code == -1) {
 		int timeout = -1;
 
 		if (sig_chld)
 			client_reap(&cl);
+		if (cl.exit_code != -1)
+			break;
 		if (cl.control_pid == 0 && cl.data_pid == 0) {
 			uint64_t now = now_ms();
 
@@ -644,5 +857,5 @@ client_main(struct conf *c)
 	log_info("shutting down");
 	notify_send("STOPPING=1");
 	client_stop(&cl);
-	return 0;
+	return cl.exit_code == -1 ? 0 : cl.exit_code;
 }

@@ -37,6 +37,7 @@ enum conf_type {
 	T_PATH,		/* a string that conf_check opens */
 	T_UINT,
 	T_BOOL,
+	T_FLAG,		/* no argument: given means yes */
 	T_ADDRPORT,
 	T_CIDR,
 	T_KEEPALIVE,
@@ -92,11 +93,13 @@ typedef int conf_parse_fn(struct conf *, const struct directive *, char **,
 typedef void conf_dump_fn(FILE *, const struct conf *,
     const struct directive *);
 
-static conf_parse_fn parse_string, parse_uint, parse_bool, parse_addrport,
+static conf_parse_fn parse_string, parse_uint, parse_bool, parse_flag,
+    parse_addrport,
     parse_cidr, parse_keepalive, parse_pair, parse_ids, parse_enum,
     parse_fixed, parse_route, parse_remote, parse_pull_filter,
     parse_client_net;
-static conf_dump_fn dump_string, dump_uint, dump_bool, dump_addrport,
+static conf_dump_fn dump_string, dump_uint, dump_bool, dump_flag,
+    dump_addrport,
     dump_cidr, dump_pair, dump_enum, dump_fixed, dump_route, dump_remote,
     dump_pull_filter, dump_client_net;
 
@@ -110,6 +113,7 @@ static const struct {
 	[T_PATH] = { 1, false, parse_string, dump_string },
 	[T_UINT] = { 1, false, parse_uint, dump_uint },
 	[T_BOOL] = { 1, false, parse_bool, dump_bool },
+	[T_FLAG] = { 0, false, parse_flag, dump_flag },
 	[T_ADDRPORT] = { 1, false, parse_addrport, dump_addrport },
 	[T_CIDR] = { 1, false, parse_cidr, dump_cidr },
 	[T_KEEPALIVE] = { 2, false, parse_keepalive, dump_pair },
@@ -215,10 +219,23 @@ static const struct directive directives[] = {
 	  .def = "nobody", .group = G_PROCESS,
 	  .help = "drop privileges to NAME once devices and sockets are open",
 	  .off = OFF(user), .size = SIZE(user) },
-	{ .name = "status-socket", .args = "PATH", .type = T_STRING,
-	  .roles = SRV | CLI | STA, .required = STA, .group = G_PROCESS,
-	  .help = "unix socket that 'simpletun status' asks",
+	{ .name = "status-socket", .args = "PATH|none", .type = T_STRING,
+	  .roles = SRV | CLI | STA, .group = G_PROCESS,
+	  .help = "unix socket that 'simpletun status' asks (mode 0600, "
+	    "made by root: only root may ask). "
+	    "Default: " CONF_STATUS_DIR "/NAME.sock, NAME being the "
+	    "configuration file's name without its directory and a final "
+	    "\".conf\" (server or client without a configuration file); none "
+	    "turns it off. 'simpletun status --config FILE' finds the socket "
+	    "of the daemon started with FILE the same way; 'simpletun status' "
+	    "alone asks " CONF_STATUS_DIR "/server.sock, or client.sock if "
+	    "there is no server.sock",
 	  .off = OFF(status_socket), .size = SIZE(status_socket) },
+	{ .name = "json", .args = "", .type = T_FLAG, .roles = STA,
+	  .group = G_PROCESS,
+	  .help = "print the status as one JSON document (see STATUS) "
+	    "instead of key=value lines",
+	  .off = OFF(json) },
 	{ .name = "up", .args = "PROGRAM", .type = T_PATH, .roles = SRV | CLI,
 	  .group = G_PROCESS,
 	  .help = "run PROGRAM (an absolute path, no arguments) as root once "
@@ -356,6 +373,27 @@ static const struct directive directives[] = {
 	  .help = "seconds before reconnecting, doubling up to MAX (1..3600)",
 	  .off = OFF(connect_retry), .off2 = OFF(connect_retry_max),
 	  .min = 1, .max = 3600 },
+	{ .name = "connect-retry-max", .args = "N", .type = T_UINT,
+	  .roles = CLI, .def = "0", .group = G_CLIENT,
+	  .help = "give up after N attempts in a row that do not connect "
+	    "(0..1000000; 0 tries for ever) and exit with 4 if the last was "
+	    "refused for good (a certificate unknown, revoked or expired, or "
+	    "the server's name not matching: status says state=refused and "
+	    "why), else with 5",
+	  .off = OFF(connect_retries), .min = 0, .max = 1000000 },
+	{ .name = "daemon", .args = "", .type = T_FLAG, .roles = CLI,
+	  .group = G_CLIENT,
+	  .help = "run in the background; return once the tunnel carries "
+	    "traffic (exit 0), or with the reason on stderr and exit 4 at the "
+	    "first refusal for good (the client goes on trying, see "
+	    "connect-retry-max), or with the client's own exit code if it "
+	    "ends first. Logs still go to stderr",
+	  .off = OFF(daemon) },
+	{ .name = "pidfile", .args = "FILE", .type = T_STRING, .roles = CLI,
+	  .group = G_CLIENT,
+	  .help = "write the client's pid to FILE (after --daemon has put it "
+	    "in the background) and remove FILE when it ends",
+	  .off = OFF(pidfile), .size = SIZE(pidfile) },
 	{ .name = "allow-full-tunnel", .args = "yes|no", .type = T_BOOL,
 	  .roles = CLI, .def = "no", .group = G_CLIENT,
 	  .help = "take pushed routes that cover this host's own networks, "
@@ -717,6 +755,24 @@ parse_bool(struct conf *c, const struct directive *d, char **av,
 	else
 		return conf_fail(err, errlen, "'%s' is not yes or no", av[0]);
 	return 0;
+}
+
+static int
+parse_flag(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	(void)av;
+	(void)err;
+	(void)errlen;
+	*(bool *)conf_field(c, d->off) = true;
+	return 0;
+}
+
+static void
+dump_flag(FILE *out, const struct conf *c, const struct directive *d)
+{
+	if (*(const bool *)conf_cfield(c, d->off))
+		fprintf(out, "%s\n", d->name);
 }
 
 static void
@@ -1343,13 +1399,83 @@ conf_argv(struct conf *c, int argc, char **argv, bool apply,
 	return 0;
 }
 
+/* The status socket's default: CONF_STATUS_DIR/NAME.sock, NAME from the
+ * configuration file's name (or the role's); "none": no socket. */
+static int
+conf_status_socket(struct conf *c, const char *file, char *err,
+    size_t errlen)
+{
+	const char *base, *role = c->role == CONF_CLIENT ? "client" : "server";
+	size_t n;
+	int w;
+
+	if (strcmp(c->status_socket, "none") == 0) {
+		c->status_socket[0] = '\0';
+		return 0;
+	}
+	if (c->status_socket[0] != '\0' ||
+	    (file == NULL && c->role == CONF_STATUS))
+		return 0;
+	base = file != NULL ? strrchr(file, '/') : NULL;
+	base = file == NULL ? role : base != NULL ? base + 1 : file;
+	n = strlen(base);
+	if (n >= 5 && strcmp(base + n - 5, ".conf") == 0)
+		n -= 5;
+	if (n == 0)
+		return conf_fail(err, errlen, "status-socket: no name for it "
+		    "in the configuration file's name '%s'; give status-socket",
+		    file);
+	w = snprintf(c->status_socket, sizeof(c->status_socket),
+	    "%s/%.*s.sock", CONF_STATUS_DIR, (int)n, base);
+	if (w < 0 || (size_t)w >= sizeof(c->status_socket)) {
+		c->status_socket[0] = '\0';
+		return conf_fail(err, errlen, "status-socket: the default "
+		    "path for '%s' is longer than %zu characters; give "
+		    "status-socket", file, sizeof(c->status_socket) - 1);
+	}
+	return 0;
+}
+
 /* What no single directive decides, once all are read. */
-static void
-conf_finish(struct conf *c)
+static int
+conf_finish(struct conf *c, const char *file, char *err, size_t errlen)
 {
 	if (c->role == CONF_CLIENT && c->server_name[0] == '\0')
 		memcpy(c->server_name, c->remote_host,
 		    sizeof(c->server_name));
+	return conf_status_socket(c, file, err, errlen);
+}
+
+/* `simpletun status --config FILE`: FILE is a daemon's; only its
+ * status-socket matters here, and every other line is that daemon's
+ * business. */
+static int
+conf_file_status(struct conf *c, const char *path, char *err,
+    size_t errlen)
+{
+	const struct directive *d = conf_lookup("status-socket");
+	struct src src = { path, 0 };
+	char line[CONF_LINE_MAX + 1], msg[CONF_MSG_MAX], *av[3];
+	FILE *f;
+	int r;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return conf_error(err, errlen, &src, NULL, "%s",
+		    strerror(errno));
+	for (;;) {
+		src.line++;
+		if ((r = conf_getline(f, line, sizeof(line), msg,
+		    sizeof(msg))) == -1)
+			r = conf_error(err, errlen, &src, NULL, "%s", msg);
+		if (r != 1)
+			break;
+		if (conf_split(line, av, 3) == 2 &&
+		    strcmp(av[0], d->name) == 0 &&
+		    (r = conf_apply(c, d, av + 1, &src, err, errlen)) == -1)
+			break;
+	}
+	fclose(f);
+	return r == -1 ? -1 : 0;
 }
 
 int
@@ -1360,12 +1486,14 @@ conf_load(struct conf *c, enum conf_role role, int argc, char **argv,
 
 	if (conf_defaults(c, role, err, errlen) == -1 ||
 	    conf_argv(c, argc, argv, false, &file, err, errlen) == -1 ||
-	    (file != NULL && conf_file(c, file, err, errlen) == -1) ||
-	    conf_argv(c, argc, argv, true, &file, err, errlen) == -1) {
+	    (file != NULL && (role == CONF_STATUS ?
+	    conf_file_status(c, file, err, errlen) :
+	    conf_file(c, file, err, errlen)) == -1) ||
+	    conf_argv(c, argc, argv, true, &file, err, errlen) == -1 ||
+	    conf_finish(c, file, err, errlen) == -1) {
 		conf_free(c);
 		return -1;
 	}
-	conf_finish(c);
 	return 0;
 }
 
@@ -1435,11 +1563,11 @@ conf_load_fd(struct conf *c, enum conf_role role, int fd, char *err,
     size_t errlen)
 {
 	if (conf_defaults(c, role, err, errlen) == -1 ||
-	    conf_stream(c, fd, err, errlen) == -1) {
+	    conf_stream(c, fd, err, errlen) == -1 ||
+	    conf_finish(c, NULL, err, errlen) == -1) {
 		conf_free(c);
 		return -1;
 	}
-	conf_finish(c);
 	return 0;
 }
 
@@ -1457,6 +1585,8 @@ conf_is_set(const struct conf *c, const struct directive *d)
 	case T_KEEPALIVE:
 		/* the defaults otherwise, and a client takes the server's */
 		return c->keepalive_set;
+	case T_FLAG:
+		return *(const bool *)conf_cfield(c, d->off);
 	default:
 		return true;
 	}
@@ -1825,7 +1955,10 @@ conf_reload(const struct conf *cur, struct conf *next, char *restart,
 		conf_free(next);
 		return -1;
 	}
-	conf_finish(next);
+	if (conf_finish(next, NULL, err, errlen) == -1) {
+		conf_free(next);
+		return -1;
+	}
 	return 0;
 }
 
@@ -2040,6 +2173,32 @@ static const char conf_man_file[] =
     "contain blanks or control characters, or start with \\fB#\\fP.\n";
 
 static const char conf_man_tail[] =
+    ".SH STATUS\n"
+    "\\fBsimpletun status\\fP asks a running daemon on its status socket\n"
+    "(by default \\fI/run/simpletun/NAME.sock\\fP, see\n"
+    "\\fBstatus\\-socket\\fP; \\fB\\-\\-config\\fP \\fIFILE\\fP finds the\n"
+    "socket of the daemon started with \\fIFILE\\fP).\n"
+    "It prints one key=value line per record (\\fBserver\\fP,\n"
+    "\\fBguard\\fP and one \\fBsession\\fP per client on a server;\n"
+    "\\fBclient\\fP and \\fBsession\\fP on a client), or with\n"
+    "\\fB\\-\\-json\\fP one JSON document with the same figures:\n"
+    "\\fBserver\\fP, \\fBguard\\fP and a \\fBsessions\\fP list, or\n"
+    "\\fBclient\\fP and \\fBsession\\fP (null while not connected).\n"
+    "A session has the peer's CN (\\fBcn\\fP), its virtual address\n"
+    "(\\fBvaddr\\fP, \\fBvaddrs\\fP), the TCP peer (\\fBpeer\\fP) and UDP\n"
+    "\\fBendpoint\\fP, \\fBconnected_since\\fP and \\fBlast_rx\\fP (ISO 8601\n"
+    "UTC, and \\fB_epoch\\fP in Unix seconds), \\fBlast_rx_age_ms\\fP,\n"
+    "\\fBrx_packets\\fP, \\fBrx_bytes\\fP, \\fBtx_packets\\fP,\n"
+    "\\fBtx_bytes\\fP, \\fBrx_keepalives\\fP, \\fBtx_keepalives\\fP,\n"
+    "\\fBdrops\\fP by reason, \\fBkey_epoch\\fP, \\fBrekeys\\fP and\n"
+    "\\fBroams\\fP.\n"
+    "Packets and bytes count tunnel packets, keepalives apart; bytes are the\n"
+    "inner IP packets' lengths, without the outer IP and UDP headers and\n"
+    "without simpletun's 32 bytes of header and tag per datagram.\n"
+    "The counters come from the data processes once a second.\n"
+    "In the text form a value with blanks, quotes, backslashes or other\n"
+    "than printable ASCII stands in double quotes with JSON's escapes;\n"
+    "a missing one reads \\fBnone\\fP.\n"
     ".SH EXIT STATUS\n"
     ".TP\n"
     ".B 0\n"
@@ -2053,6 +2212,18 @@ static const char conf_man_tail[] =
     ".TP\n"
     ".B 3\n"
     "failed while running\n"
+    ".TP\n"
+    ".B 4\n"
+    "a client was refused for good: its certificate is unknown to the\n"
+    "server, revoked or expired, or the server's certificate is (or does\n"
+    "not carry \\fBserver\\-name\\fP); after \\fBconnect\\-retry\\-max\\fP\n"
+    "attempts, or at once from the foreground of \\fB\\-\\-daemon\\fP\n"
+    "(\\fBsimpletun status\\fP shows \\fBstate=refused\\fP and the reason)\n"
+    ".TP\n"
+    ".B 5\n"
+    "a client gave up after \\fBconnect\\-retry\\-max\\fP attempts that\n"
+    "failed for another reason (server unreachable, timeouts, a refused\n"
+    "CONFIG)\n"
     ".SH SIGNALS\n"
     ".TP\n"
     ".BR SIGTERM \", \" SIGINT\n"

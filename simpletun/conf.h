@@ -65,6 +65,7 @@ struct conf_client_net {
 #define CONF_FIXED_MAX 1024
 #define CONF_PULL_FILTERS_MAX 64
 #define CONF_PATH_MAX 4096
+#define CONF_STATUS_DIR "/run/simpletun"	/* default status sockets */
 
 struct conf {
 	enum conf_role role;
@@ -81,6 +82,10 @@ struct conf {
 	char down[CONF_PATH_MAX];
 	char client_connect[CONF_PATH_MAX];	/* server only */
 	char client_disconnect[CONF_PATH_MAX];
+	bool json;				/* status: print JSON */
+	unsigned connect_retries;		/* client: attempts; 0: no end */
+	bool daemon;				/* client: --daemon */
+	char pidfile[CONF_PATH_MAX];		/* client: "" if none */
 	unsigned keepalive_interval;		/* seconds */
 	unsigned keepalive_timeout;		/* seconds */
 	bool keepalive_set;			/* given explicitly */

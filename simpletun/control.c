@@ -622,6 +622,45 @@ control_server_main(const struct conf *c, int parent,
 
 /* --- client side --- */
 
+/* A certificate one side refused: trying again changes nothing until
+ * someone changes a certificate, a CRL or the configuration. OpenSSL's
+ * reasons: our own verification of the server's, or the server's alert
+ * about ours. */
+static bool
+ctl_refusal_permanent(const char *err)
+{
+	static const char *const permanent[] = {
+		"certificate verify failed", "alert bad certificate",
+		"alert unknown ca", "alert certificate revoked",
+		"alert certificate expired", "alert certificate unknown",
+		"alert certificate required", "alert unsupported certificate",
+		"alert access denied",
+	};
+
+	for (size_t i = 0; i < sizeof(permanent) / sizeof(permanent[0]); i++)
+		if (strstr(err, permanent[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* Tells the parent when a refusal is for good (status: state=refused);
+ * the session ends either way. */
+static noreturn void
+ctl_client_failed(struct control *ct, const char *what, const char *err)
+{
+	char why[MSG_REASON_MAX];
+	int n;
+
+	log_warnx("%s %s: %s", what, ct->peer, err);
+	if (ctl_refusal_permanent(err)) {
+		n = snprintf(why, sizeof(why), "%s %s: %s", what, ct->peer,
+		    err);
+		msg_send(ct->parent, MSG_REFUSED, why, n < 0 ? 0 :
+		    (size_t)n < sizeof(why) ? (size_t)n : sizeof(why) - 1);
+	}
+	ctl_exit(ct, 1);
+}
+
 static int
 ctl_connect_one(const struct addrinfo *ai, int timeout_ms)
 {
@@ -698,10 +737,8 @@ ctl_client_config(struct control *ct, const struct sockaddr_storage *peer,
 
 	if (ctl_send(ct, MSG_HELLO, p, msg_put_hello(p, &h)) == -1)
 		ctl_exit(ct, 1);
-	if ((n = ctl_tls_expect(ct, &m, deadline, err, sizeof(err))) < 0) {
-		log_warnx("TLS handshake failed with %s: %s", ct->peer, err);
-		ctl_exit(ct, 1);
-	}
+	if ((n = ctl_tls_expect(ct, &m, deadline, err, sizeof(err))) < 0)
+		ctl_client_failed(ct, "TLS handshake failed with", err);
 	if (m.type == MSG_BYE) {
 		msg_get_text(&m, err, sizeof(err));
 		log_warnx("%s refused the session: %s", ct->peer, err);
@@ -754,10 +791,8 @@ control_client_main(const struct conf *c, int parent, int data,
 		fatal("seccomp");
 	ct.ssl = tls_connect(ctx, ct.sock, c->server_name,
 	    (int)c->handshake_timeout * 1000, err, sizeof(err));
-	if (ct.ssl == NULL) {
-		log_warnx("TLS handshake failed with %s: %s", ct.peer, err);
-		exit(1);
-	}
+	if (ct.ssl == NULL)
+		ctl_client_failed(&ct, "TLS handshake failed with", err);
 	ctl_client_config(&ct, &peer, &cfg);
 	log_set_client(c->server_name, ip4_str(cfg.vaddr, a));
 	/* the parent keeps this address off the tunnel when a route it adds

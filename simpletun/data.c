@@ -98,6 +98,7 @@ struct data {
 	struct mmsghdr rx_msg[DATA_BATCH], tx_msg[DATA_BATCH];
 	struct iovec rx_iov[DATA_BATCH], tx_iov[DATA_BATCH];
 	struct sockaddr_storage rx_from[DATA_BATCH];
+	size_t tx_inner[DATA_BATCH];	/* its inner length; 0: keepalive */
 	unsigned ntx;
 
 	/* tap mode; the rest only on the server */
@@ -524,6 +525,8 @@ data_rx_one(struct data *d, uint8_t *buf, size_t len,
 	}
 	newest = replay_update(&k->replay, h.seq);
 	d->last_rx = d->now;
+	d->st.rx_last_ms = d->now;
+	d->st.rx_keepalives += h.type == PKT_KEEPALIVE;
 	d->heard = true;
 	if (k->pending)
 		data_tx_switch(d, (int)(k - d->keys));
@@ -579,12 +582,14 @@ data_tx_flush(struct data *d)
 				continue;
 			break;	/* full or unreachable: drop the rest */
 		}
-		for (int i = 0; i < n; i++) {
-			d->st.tx_packets++;
-			d->st.tx_bytes += d->tx_iov[sent + i].iov_len;
+		for (unsigned i = sent; i < sent + (unsigned)n; i++) {
+			d->st.tx_keepalives += d->tx_inner[i] == 0;
+			d->st.tx_packets += d->tx_inner[i] != 0;
+			d->st.tx_bytes += d->tx_inner[i];
 		}
 		sent += (unsigned)n;
 	}
+	d->st.tx_errors += d->ntx - sent;
 	if (sent > 0)
 		d->last_tx = d->now;
 	d->ntx = 0;
@@ -614,6 +619,7 @@ data_tx(struct data *d, uint8_t type, const uint8_t *pkt, size_t len)
 		return;
 	d->tx_iov[d->ntx].iov_base = out;
 	d->tx_iov[d->ntx].iov_len = (size_t)n;
+	d->tx_inner[d->ntx] = type == PKT_DATA ? len : 0;
 	if (++d->ntx == DATA_BATCH)
 		data_tx_flush(d);
 }

@@ -1,7 +1,9 @@
 /* simpletun: parse the command line and the configuration, then start the
  * role asked for. Exit codes: 0 clean end, 1 bad command line or
  * configuration, 2 could not start (certificates, tun, sockets),
- * 3 failed while running. */
+ * 3 failed while running; a client: 4 refused for good (a certificate),
+ * 5 gave up otherwise (both after connect-retry-max attempts, or 4 from
+ * --daemon's foreground at the first refusal). */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +20,8 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: simpletun server [--config FILE] [--DIRECTIVE ARG...]\n"
 	    "       simpletun client [--config FILE] [--DIRECTIVE ARG...]\n"
-	    "       simpletun status --status-socket PATH\n"
+	    "       simpletun status [--config FILE | --status-socket PATH] "
+	    "[--json]\n"
 	    "       simpletun kick CN --status-socket PATH\n"
 	    "       simpletun [server|client|status] --help\n");
 }
@@ -43,7 +46,10 @@ help(enum conf_role role)
 		conf_help(stdout, CONF_STATUS);
 	}
 	printf("\nexit codes: 0 clean end, 1 bad command line or "
-	    "configuration,\n2 could not start, 3 failed while running\n");
+	    "configuration,\n2 could not start, 3 failed while running, "
+	    "4 (client) refused for good:\na certificate unknown, revoked, "
+	    "expired or of another name, 5 (client) gave up\nafter "
+	    "connect-retry-max attempts for another reason\n");
 	if (role & CONF_STATUS)
 		printf("kick: 0 a session ended, 1 no session of that CN, "
 		    "2 no answer\n");

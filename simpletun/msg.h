@@ -44,6 +44,13 @@ enum msg_type {
 	MSG_TUN_SERVER,		/* client control -> client parent: the
 				   server's address it reached, before
 				   TUN_CONFIG */
+	MSG_STATUS_JSON,	/* daemon -> a status connection: a piece of
+				   the JSON document */
+	MSG_STATUS_END,		/* daemon -> a status connection: empty, the
+				   reply is whole */
+	MSG_REFUSED,		/* client control -> client parent: the peer
+				   refused us, or we it, for good (a
+				   certificate): reason text */
 
 	/* over TLS, client <-> server */
 	MSG_HELLO = 0x100,

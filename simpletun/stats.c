@@ -103,6 +103,12 @@ stats_decode_guard(const uint8_t *p, size_t len, struct guard_stats *s)
 	return stats_get(STATS_GUARD, s->v, GUARD_STATS_N, NULL, p, len);
 }
 
+const char *
+stats_data_name(size_t i)
+{
+	return i < DATA_STATS_N ? data_names[i] : NULL;
+}
+
 void
 stats_format(const struct data_stats *s, char *buf, size_t len)
 {

@@ -1,7 +1,24 @@
 /* Counters that the data processes and the guard send their parent once a
  * second (MSG_STATS) and `simpletun status` prints. Both kinds go through
  * one field-table encoding: u8 kind | u8 field count | endpoint
- * (MSG_SA_LEN) | one u64 per field, in table order. */
+ * (MSG_SA_LEN) | one u64 per field, in table order.
+ *
+ * What the data counters count (`simpletun status` shows them as they were
+ * at the data process's last report, at most a second old):
+ *   rx_packets, rx_bytes: tunnel packets that authenticated, passed the
+ *     inner checks and were written to tun; bytes are the inner IP packets'
+ *     lengths (IP header included; no outer IP/UDP, no 16-byte data header,
+ *     no 16-byte tag: on the wire each is PKT_OVERHEAD = 32 bytes more).
+ *   tx_packets, tx_bytes: inner packets sealed and handed to the UDP socket,
+ *     counted the same way.
+ *   rx_keepalives, tx_keepalives: keepalives (sealed, empty), apart.
+ *   tx_errors: sealed datagrams the socket refused (full, unreachable).
+ *   malformed .. no_endpoint: received datagrams dropped, one reason each
+ *     (no_endpoint: packets to send before the peer's endpoint is known).
+ *   tx_epoch: the key epoch we send with; rekeys, roams: how often it and
+ *     the peer's endpoint changed.
+ *   rx_last_ms: CLOCK_MONOTONIC ms of the last authenticated packet, 0 if
+ *     none yet. */
 #ifndef STATS_H
 #define STATS_H
 
@@ -27,7 +44,11 @@
 	X(roams)	\
 	X(mac_refused)	\
 	X(up_frames)	\
-	X(up_dropped)
+	X(up_dropped)	\
+	X(rx_keepalives)	\
+	X(tx_keepalives)	\
+	X(tx_errors)	\
+	X(rx_last_ms)
 
 #define GUARD_STATS_FIELDS(X)	\
 	X(rx_packets)	\
@@ -82,6 +103,9 @@ int stats_decode_guard(const uint8_t *p, size_t len, struct guard_stats *s);
  * (errno EBADMSG). */
 int stats_drain(int fd, struct data_stats *s);
 int stats_drain_guard(int fd, struct guard_stats *s);
+/* The name of data counter i (< DATA_STATS_N), as the text status
+ * shows it. */
+const char *stats_data_name(size_t i);
 /* Appends " endpoint=.. rx_packets=.. ..." (or the guard's fields). */
 void stats_format(const struct data_stats *s, char *buf, size_t len);
 void stats_format_guard(const struct guard_stats *s, char *buf, size_t len);

@@ -20,8 +20,8 @@ wait_until 10 num -ge 3 stat_get "$TMP/a.sock" session "" rekeys ||
     fail "client rekeyed fewer than 3 times: $(status_dump "$TMP/a.sock")"
 wait_until 10 num -ge 3 stat_get "$SERVER_SOCK" session cn=alice rekeys ||
     fail "server rekeyed fewer than 3 times: $(status_dump "$SERVER_SOCK")"
-ce=$(stat_get "$TMP/a.sock" session "" tx_epoch)
-se=$(stat_get "$SERVER_SOCK" session cn=alice tx_epoch)
+ce=$(stat_get "$TMP/a.sock" session "" key_epoch)
+se=$(stat_get "$SERVER_SOCK" session cn=alice key_epoch)
 pass "client at epoch $ce, server at epoch $se"
 for c in unknown_key bad_mac replay; do
 	v=$(stat_get "$SERVER_SOCK" session cn=alice "$c")

@@ -184,7 +184,7 @@ test_defaults(void)
 	CHECK(c.ca[0] == '\0' && c.cert[0] == '\0' && c.key[0] == '\0');
 	CHECK(c.crl[0] == '\0');
 	CHECK(strcmp(c.user, "nobody") == 0);
-	CHECK(c.status_socket[0] == '\0');
+	CHECK(strcmp(c.status_socket, "/run/simpletun/server.sock") == 0);
 	CHECK(c.keepalive_interval == 10 && c.keepalive_timeout == 60);
 	CHECK(!c.keepalive_set);
 	CHECK(c.handshake_timeout == 10);
@@ -1013,7 +1013,9 @@ test_check(void)
 		conf_free(&c);
 	}
 	if (LOAD_OK(&c, CONF_STATUS, NULL) == 0) {
-		CHECK_CONF(&c, "=status needs 'status-socket'");
+		/* status_main then tries server.sock and client.sock */
+		CHECK_CONF(&c, NULL);
+		CHECK(c.status_socket[0] == '\0' && !c.json);
 		conf_free(&c);
 	}
 	if (LOAD_OK(&c, CONF_STATUS, "--status-socket", "/run/st") == 0) {
@@ -1239,6 +1241,67 @@ test_udp_port(void)
 	LOAD_ERR(CONF_SERVER, "=--udp-port: '65536' is out of range "
 	    "(0..65535)", "--udp-port", "65536");
 	LOAD_ERR(CONF_CLIENT, "not a client directive", "--udp-port", "1");
+}
+
+/* The status socket's default comes from the configuration file's name;
+ * `status --config FILE` reads only status-socket from a daemon's FILE. */
+static void
+test_status_socket(void)
+{
+	struct conf c;
+	char *p, *q, *r, want[256];
+
+	p = write_conf("office.conf", "dev x\n");
+	if (LOAD_OK(&c, CONF_SERVER, "--config", p) == 0) {
+		CHECK(strcmp(c.status_socket, "/run/simpletun/office.sock") ==
+		    0);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, "--config", p) == 0) {
+		CHECK(strcmp(c.status_socket, "/run/simpletun/office.sock") ==
+		    0);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, NULL) == 0) {
+		CHECK(strcmp(c.status_socket, "/run/simpletun/client.sock") ==
+		    0);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--status-socket", "none") == 0) {
+		CHECK(c.status_socket[0] == '\0');
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_STATUS, "--config", p, "--json") == 0) {
+		CHECK(strcmp(c.status_socket, "/run/simpletun/office.sock") ==
+		    0);
+		CHECK(c.json);
+		conf_free(&c);
+	}
+	q = write_conf("vpn", "ca /x\npool 10.0.0.0/8\n"
+	    "status-socket /tmp/s.sock # here\npush-route 1.2.3.0/24\n");
+	if (LOAD_OK(&c, CONF_STATUS, "--config", q) == 0) {
+		CHECK(strcmp(c.status_socket, "/tmp/s.sock") == 0);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, "--config", q) == 0) {
+		CHECK(strcmp(c.status_socket, "/tmp/s.sock") == 0);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_STATUS, "--config", q, "--status-socket",
+	    "/tmp/t") == 0) {
+		CHECK(strcmp(c.status_socket, "/tmp/t") == 0);
+		conf_free(&c);
+	}
+	r = write_conf(".conf", "dev x\n");
+	LOAD_ERR(CONF_SERVER, "status-socket: no name for it", "--config", r);
+	LOAD_ERR(CONF_STATUS, "No such file", "--config", "/nonexistent.conf");
+	LOAD_ERR(CONF_STATUS, "not a status directive", "--dev", "x");
+	LOAD_ERR(CONF_STATUS, "unexpected argument", "--json", "yes");
+	/* 15 + 88 + 5 characters: one too many for sun_path's 107 */
+	snprintf(want, sizeof(want), "a-name-so-long-that-the-socket-path-"
+	    "does-not-fit-in-sun-path-which-holds-108-bytes-of-it.conf");
+	p = write_conf(want, "dev x\n");
+	LOAD_ERR(CONF_SERVER, "longer than 107 characters", "--config", p);
 }
 
 static char *
@@ -1479,7 +1542,8 @@ test_round_trip_server(void)
 		CHECK(strstr(text, "session-users 1879048192 65536\n") !=
 		    NULL);
 		CHECK(count_lines(text, "crl") == 0);
-		CHECK(count_lines(text, "status-socket") == 0);
+		CHECK(count_lines(text, "status-socket "
+		    "/run/simpletun/server.sock") == 1);
 		CHECK(count_lines(text, "keepalive") == 0);
 		CHECK(count_lines(text, "pool") == 0);
 		free(text);
@@ -1874,6 +1938,7 @@ main(void)
 	test_session_users();
 	test_check_session_users();
 	test_udp_port();
+	test_status_socket();
 	test_round_trip_server();
 	test_round_trip_full();
 	test_round_trip_client();

@@ -84,6 +84,9 @@ static const struct {
 	{ MSG_LIVE, 19, "LIVE", 1, 1 },
 	{ MSG_KICK, 20, "KICK", 1, 64 },
 	{ MSG_TUN_SERVER, 21, "TUN_SERVER", 19, 19 },
+	{ MSG_STATUS_JSON, 22, "STATUS_JSON", 1, 4096 },
+	{ MSG_STATUS_END, 23, "STATUS_END", 0, 0 },
+	{ MSG_REFUSED, 24, "REFUSED", 1, 256 },
 	{ MSG_HELLO, 0x100, "HELLO", 8, 8 },
 	{ MSG_CONFIG, 0x101, "CONFIG", 22, 342 },	/* 22 + 5 per route */
 	{ MSG_REKEY, 0x102, "REKEY", 4, 4 },
@@ -157,7 +160,7 @@ test_bounds(void)
 static void
 test_unknown(void)
 {
-	static const uint16_t bad[] = { 0, MSG_TUN_SERVER + 1, 0xff, 0x0fff,
+	static const uint16_t bad[] = { 0, MSG_REFUSED + 1, 0xff, 0x0fff,
 	    MSG_HELLO - 1, MSG_BYE + 1, 0x200, 0xffff };
 	uint8_t b[8] = { 0 };
 	struct msg m;
@@ -1866,7 +1869,8 @@ static const char *const data_fields[] = { "rx_packets", "rx_bytes",
     "tx_packets", "tx_bytes", "malformed", "unknown_key", "replay",
     "bad_mac", "bad_inner", "bad_source", "blocked", "no_endpoint",
     "tx_epoch", "rekeys", "roams", "mac_refused", "up_frames",
-    "up_dropped" };
+    "up_dropped", "rx_keepalives", "tx_keepalives", "tx_errors",
+    "rx_last_ms" };
 static const char *const guard_fields[] = { "rx_packets", "no_route",
     "queue_full", "too_big", "routes", "udp_packets", "forwarded",
     "no_session", "oversize", "net_down", "macs", "up_frames", "flooded",

@@ -100,7 +100,9 @@ log_has server "refusing bob from 198\.51\.100\.2:[0-9]+: refused by the server'
 ! client_connected b || fail "bob got a session"
 ! ran server-client-disconnect-bob.0 ||
     fail "client-disconnect ran for a refused client"
-stat_is "$SERVER_SOCK" server "" clients 1 || fail "the server counts bob"
+# bob's session ends once the acceptor has reaped its processes.
+wait_until 20 stat_is "$SERVER_SOCK" server "" clients 1 ||
+    fail "the server still counts bob"
 pass "a refusing client-connect: bob logs why and gets no session"
 stop_bg b || true
 

@@ -20,10 +20,12 @@ struct data_fds {
 				   server's endpoint is known */
 };
 
-/* A data process's queue where the system allows it: 32 x 16 KiB fit in
- * the 800 KiB RLIMIT_MSGQUEUE that each session's uid has to itself. */
-#define DATA_QUEUE_MSGS 32
-#define DATA_QUEUE_MSGSIZE 16384
+/* A data process's queue where the system allows it: 12 messages that
+ * each take a 64 KiB super-packet from an offloading tun (with its vnet
+ * and record headers) fit in the 800 KiB RLIMIT_MSGQUEUE that each
+ * session's uid has to itself. */
+#define DATA_QUEUE_MSGS 12
+#define DATA_QUEUE_MSGSIZE 65600
 
 int server_main(struct conf *c);
 int client_main(struct conf *c);

@@ -51,10 +51,22 @@ wr32(uint8_t *p, uint32_t v)
 	wr16(p + 2, v & 0xffff);
 }
 
-/* Ones' complement sum in big-endian 16-bit words, 32 bits at a time. */
+/* Ones' complement sum in big-endian 16-bit words. The sum does not
+ * depend on byte order but for a swap at the end (RFC 1071), so the bulk
+ * is added as native 32-bit words, 16 bytes a round. */
 static uint64_t
 csum_add(const uint8_t *p, size_t n, uint64_t sum)
 {
+	uint64_t a = 0, b = 0;
+	uint32_t w[4];
+	uint8_t be[2];
+	uint16_t h;
+
+	for (; n >= 16; p += 16, n -= 16) {
+		memcpy(w, p, sizeof(w));
+		a += (uint64_t)w[0] + w[1];
+		b += (uint64_t)w[2] + w[3];
+	}
 	for (; n >= 4; p += 4, n -= 4)
 		sum += rd32(p);
 	if (n >= 2) {
@@ -64,7 +76,12 @@ csum_add(const uint8_t *p, size_t n, uint64_t sum)
 	}
 	if (n)
 		sum += (uint32_t)p[0] << 8;
-	return sum;
+	a += b;
+	while (a >> 16)
+		a = (a & 0xffff) + (a >> 16);
+	h = (uint16_t)a;
+	memcpy(be, &h, 2);
+	return sum + rd16(be);
 }
 
 static uint16_t

@@ -778,8 +778,12 @@ data_queue(struct data *d)
 	static const struct mq_attr want[] = {
 		{ .mq_maxmsg = DATA_QUEUE_MSGS,
 		  .mq_msgsize = DATA_QUEUE_MSGSIZE },
+		{ .mq_maxmsg = DATA_QUEUE_MSGS_DEFAULT,
+		  .mq_msgsize = DATA_QUEUE_MSGSIZE },
 		{ .mq_maxmsg = 10, .mq_msgsize = 8192 },
 	};
+	const size_t nwant = sizeof(want) / sizeof(want[0]);
+	size_t wi = 0;
 	struct mq_attr qa = want[0];
 	uint8_t rnd[12];
 	char name[64];
@@ -796,8 +800,10 @@ data_queue(struct data *d)
 		    O_NONBLOCK | O_CLOEXEC, 0600, &qa);
 		if (d->queue != (mqd_t)-1)
 			break;
-		if (errno == EINVAL && qa.mq_maxmsg != want[1].mq_maxmsg)
-			qa = want[1];
+		/* Too large for the sysctls (EINVAL) or for our uid's
+		 * RLIMIT_MSGQUEUE (EMFILE): the next size down. */
+		if ((errno == EINVAL || errno == EMFILE) && wi + 1 < nwant)
+			qa = want[++wi];
 		else if (errno == EMFILE)
 			fatalx("create queue (%ld x %ld bytes): the queue "
 			    "memory of uid %u (RLIMIT_MSGQUEUE) is used up; does "

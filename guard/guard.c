@@ -38,12 +38,14 @@
 #include "log.h"
 #include "mactable.h"
 #include "msg.h"
+#include "offload.h"
 #include "packet.h"
 #include "roles.h"
 #include "route.h"
 #include "sandbox.h"
 #include "slots.h"
 #include "stats.h"
+#include "tun.h"
 #include "util.h"
 
 #define GUARD_BATCH 64		/* tun reads per wake-up */
@@ -80,6 +82,10 @@ struct guard {
 	int dirty;		/* first slot with pending packets, or -1 */
 	uint8_t *pkt;		/* one tun read */
 	size_t pktcap;
+	bool vnet;		/* tun reads start with a virtio_net_hdr */
+	uint8_t *seg;		/* a super-packet split for a small queue */
+	size_t segcap;
+	uint16_t seglen[OFF_MAX_SEGS];
 	size_t ucap;		/* bytes per UDP buffer, header included */
 	uint8_t *ubuf;
 	struct mmsghdr umsg[GUARD_UDP_BATCH];
@@ -145,13 +151,43 @@ guard_flush_dirty(struct guard *g)
 	}
 }
 
+static void	guard_queue(struct guard *, unsigned, const uint8_t *,
+		    size_t);
+
+/* A super-packet larger than the session's queue takes (a queue made
+ * where fs.mqueue.msgsize_max stayed low): split here instead. */
+static void
+guard_queue_split(struct guard *g, unsigned slot, const uint8_t *pkt,
+    size_t len)
+{
+	size_t at = 0;
+	int n = off_segment(pkt, pkt + OFF_VNET_LEN, len - OFF_VNET_LEN,
+	    g->c->mtu, OFF_VNET_LEN, g->seg, g->segcap, g->seglen,
+	    OFF_MAX_SEGS);
+
+	if (n < 0) {
+		g->st.too_big++;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		off_vnet_put_plain(g->seg + at);
+		guard_queue(g, slot, g->seg + at, OFF_VNET_LEN + g->seglen[i]);
+		at += OFF_VNET_LEN + g->seglen[i];
+	}
+}
+
+/* pkt: as read from tun, vnet header included if it has one. */
 static void
 guard_queue(struct guard *g, unsigned slot, const uint8_t *pkt, size_t len)
 {
 	struct guard_out *o = &g->out[slot];
 
-	if (QMSG_HDR_LEN + QMSG_TUN_REC_HDR + len > o->msgsize) {
-		g->st.too_big++;
+	if (QMSG_HDR_LEN + QMSG_TUN_REC_HDR + len > o->msgsize ||
+	    len > UINT16_MAX) {
+		if (g->vnet && len > OFF_VNET_LEN + g->c->mtu)
+			guard_queue_split(g, slot, pkt, len);
+		else
+			g->st.too_big++;
 		return;
 	}
 	if (o->fill + QMSG_TUN_REC_HDR + len > o->msgsize &&
@@ -183,15 +219,21 @@ guard_client_net(struct guard *g, const uint8_t *dst)
 static void
 guard_route(struct guard *g, const uint8_t *pkt, size_t len)
 {
+	size_t off = g->vnet ? OFF_VNET_LEN : 0;
+	const uint8_t *ip = pkt + off;
 	int slot = -1;
 
-	if (len >= 20 && pkt[0] >> 4 == 4) {
-		slot = route_lookup(g->routes, AF_INET, pkt + 16);
+	if (len < off) {
+		g->st.no_route++;
+		return;
+	}
+	if (len - off >= 20 && ip[0] >> 4 == 4) {
+		slot = route_lookup(g->routes, AF_INET, ip + 16);
 		if (slot < 0 && g->c->nclient_nets > 0 &&
-		    (slot = guard_client_net(g, pkt + 16)) == -1)
+		    (slot = guard_client_net(g, ip + 16)) == -1)
 			return;
-	} else if (len >= 40 && pkt[0] >> 4 == 6)
-		slot = route_lookup(g->routes, AF_INET6, pkt + 24);
+	} else if (len - off >= 40 && ip[0] >> 4 == 6)
+		slot = route_lookup(g->routes, AF_INET6, ip + 24);
 	if (slot < 0 || (unsigned)slot >= g->nslots ||
 	    g->out[slot].q == (mqd_t)-1) {
 		g->st.no_route++;
@@ -566,8 +608,11 @@ guard_init(struct guard *g)
 	g->out = calloc(g->nslots, sizeof(*g->out));
 	g->net_owner = malloc((g->c->nclient_nets + 1) *
 	    sizeof(*g->net_owner));
-	g->pktcap = 65536;
+	g->vnet = tun_is_vnet(g->tun) == 1;
+	g->pktcap = OFF_VNET_LEN + 65536;
 	g->pkt = malloc(g->pktcap);
+	g->segcap = OFF_MAX_SEGS * (OFF_VNET_LEN + (size_t)g->c->mtu);
+	g->seg = malloc(g->segcap);
 	g->ucap = QMSG_UDP_HDR + conf_frame_max(g->c) + PKT_OVERHEAD;
 	g->npfd = P_COUNT;
 	if (g->tap)
@@ -578,7 +623,7 @@ guard_init(struct guard *g)
 		g->pfd[i] = (struct pollfd){ .fd = -1, .events = POLLIN };
 	g->ubuf = malloc(GUARD_UDP_BATCH * g->ucap);
 	if (g->slots == NULL || g->routes == NULL || g->out == NULL ||
-	    g->net_owner == NULL || g->pkt == NULL ||
+	    g->net_owner == NULL || g->pkt == NULL || g->seg == NULL ||
 	    g->ubuf == NULL)
 		fatal("guard memory");
 	for (unsigned i = 0; i < g->nslots; i++)

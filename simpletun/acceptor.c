@@ -1130,12 +1130,17 @@ static void
 server_open_tun(struct server *sv, char *dev, size_t len)
 {
 	const struct conf *c = sv->c;
-	char a[16];
+	char a[16], off[96];
 
-	if ((sv->tun = c->dev_type == CONF_DEV_TAP ? tap_open(dev, len) :
-	    tun_open(dev, len)) == -1)
-		fatal("open %s device %s", c->dev_type == CONF_DEV_TAP ? "tap" :
-		    "tun", c->dev);
+	if (c->dev_type == CONF_DEV_TAP) {
+		if ((sv->tun = tap_open(dev, len)) == -1)
+			fatal("open tap device %s", c->dev);
+	} else if ((sv->tun = tun_open_vnet(dev, len, off, sizeof(off))) != -1)
+		log_info("%s: %s", dev, off);
+	else if ((sv->tun = tun_open(dev, len)) != -1)
+		log_warn("%s: no offloads (IFF_VNET_HDR)", dev);
+	else
+		fatal("open tun device %s", c->dev);
 	if (tun_configure(dev, pool_server_addr(sv->pool), c->pool_prefix,
 	    c->mtu) == -1)
 		fatal("configure %s", dev);

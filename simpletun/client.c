@@ -711,7 +711,7 @@ client_stale(struct client *cl)
 static void
 client_open(struct client *cl)
 {
-	char err[512];
+	char err[512], off[96];
 	SSL_CTX *ctx;
 
 	/* Read once, as root, and checked here; only the control process
@@ -726,10 +726,16 @@ client_open(struct client *cl)
 	if ((cl->conf_fd = child_conf_fd(cl->c)) == -1)
 		fatal("configuration for the children");
 	snprintf(cl->dev, sizeof(cl->dev), "%s", cl->c->dev);
-	if ((cl->tun = cl->c->dev_type == CONF_DEV_TAP ? tap_open(cl->dev,
-	    sizeof(cl->dev)) : tun_open(cl->dev, sizeof(cl->dev))) == -1)
-		fatal("open %s device %s", cl->c->dev_type == CONF_DEV_TAP ?
-		    "tap" : "tun", cl->c->dev);
+	if (cl->c->dev_type == CONF_DEV_TAP) {
+		if ((cl->tun = tap_open(cl->dev, sizeof(cl->dev))) == -1)
+			fatal("open tap device %s", cl->c->dev);
+	} else if ((cl->tun = tun_open_vnet(cl->dev, sizeof(cl->dev), off,
+	    sizeof(off))) != -1)
+		log_info("%s: %s", cl->dev, off);
+	else if ((cl->tun = tun_open(cl->dev, sizeof(cl->dev))) != -1)
+		log_warn("%s: no offloads (IFF_VNET_HDR)", cl->dev);
+	else
+		fatal("open tun device %s", cl->c->dev);
 	if (fd_nonblock(cl->tun) == -1 ||
 	    (cl->base_mtu = tun_get_mtu(cl->dev)) == -1)
 		fatal("tun");

@@ -28,6 +28,7 @@
 #include <malloc.h>
 #include <mqueue.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,15 +42,21 @@
 #include "log.h"
 #include "mactable.h"
 #include "msg.h"
+#include "offload.h"
 #include "packet.h"
 #include "replay.h"
 #include "roles.h"
 #include "sandbox.h"
 #include "stats.h"
 #include "tap.h"
+#include "tun.h"
 #include "util.h"
 
 #define DATA_BATCH 32		/* datagrams per recvmmsg/sendmmsg */
+#define DATA_GRO_BATCH 8	/* GRO datagrams (64 KiB each) per recvmmsg */
+#define DATA_GSO_MAX 65507	/* bytes of one UDP_SEGMENT send (IPv4) */
+#define DATA_GSO_SEGS 64	/* datagrams of one UDP_SEGMENT send */
+#define DATA_TX_BYTES (4 * 65536)	/* sealed bytes per flush */
 #define DATA_ROUNDS 8		/* batches per direction per wake-up */
 #define DATA_STATS_MS 1000
 #define DATA_GRACE_MS 60000	/* an old key still opens packets this long */
@@ -92,14 +99,35 @@ struct data {
 	uint64_t now, last_rx, last_tx, next_stats;
 	struct data_stats st;
 
-	size_t slot;			/* bytes per batch buffer */
+	/* Offloads: tun packets carry a virtio_net_hdr (vnet); our socket
+	 * sends sealed batches with UDP_SEGMENT (gso) and receives them
+	 * coalesced (gro). */
+	bool vnet, gso, gro;
+	size_t slot;			/* bytes per receive buffer */
+	unsigned rx_batch;
 	uint8_t *rx_buf, *tx_buf, *in_buf;
 	size_t in_cap;
 	struct mmsghdr rx_msg[DATA_BATCH], tx_msg[DATA_BATCH];
 	struct iovec rx_iov[DATA_BATCH], tx_iov[DATA_BATCH];
 	struct sockaddr_storage rx_from[DATA_BATCH];
-	size_t tx_inner[DATA_BATCH];	/* its inner length; 0: keepalive */
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} rx_cm[DATA_BATCH], tx_cm[DATA_BATCH];
+	/* Sealed datagrams lie back to back in tx_buf; tx_msg[i] sends a
+	 * run of tx_segs[i] of equal size (the last may be shorter). */
 	unsigned ntx;
+	size_t tx_fill;
+	uint16_t tx_seg[DATA_BATCH];
+	unsigned tx_segs[DATA_BATCH];
+	bool tx_open[DATA_BATCH];
+	size_t tx_inner[DATA_BATCH];	/* a run's inner bytes; 0: keepalives */
+	/* A super-packet split for sealing, and the TCP coalescer's
+	 * super-packet on its way to tun. */
+	uint8_t *seg_buf, *co_buf;
+	size_t seg_cap, co_bytes;
+	uint16_t seg_len[OFF_MAX_SEGS];
+	struct off_coalesce co;
 
 	/* tap mode; the rest only on the server */
 	bool tap;
@@ -497,6 +525,45 @@ data_tap_setup(struct data *d)
 	data_up_queue(d);
 }
 
+/* The pending coalesced super-packet, if any, to tun. */
+static void
+data_tun_flush(struct data *d)
+{
+	unsigned nseg = d->co.nseg;
+	size_t n = off_coalesce_finish(&d->co);
+
+	if (n > 0 && write(d->tun, d->co_buf, n) == (ssize_t)n) {
+		d->st.rx_packets += nseg;
+		d->st.rx_bytes += d->co_bytes;
+	}
+}
+
+/* An opened packet to tun: with offloads, into the coalescer if it
+ * continues or may start a TCP super-packet, else written alone with a
+ * plain vnet header in the OFF_VNET_LEN bytes of headroom before p. */
+static void
+data_tun_out(struct data *d, uint8_t *p, size_t n)
+{
+	if (d->vnet) {
+		if (off_coalesce_append(&d->co, p, n)) {
+			d->co_bytes += n;
+			return;
+		}
+		data_tun_flush(d);
+		if (off_coalesce_start(&d->co, p, n)) {
+			d->co_bytes = n;
+			return;
+		}
+		p -= OFF_VNET_LEN;
+		off_vnet_put_plain(p);
+		n += OFF_VNET_LEN;
+	}
+	if (write(d->tun, p, n) == (ssize_t)n) {
+		d->st.rx_packets++;
+		d->st.rx_bytes += n - (d->vnet ? OFF_VNET_LEN : 0);
+	}
+}
+
 static void
 data_rx_one(struct data *d, uint8_t *buf, size_t len,
     const struct sockaddr_storage *from)
@@ -538,10 +605,23 @@ data_rx_one(struct data *d, uint8_t *buf, size_t len,
 	if (h.type == PKT_KEEPALIVE || !data_inner_ok(d, buf + PKT_HDR_LEN,
 	    (size_t)n))
 		return;
-	if (write(d->tun, buf + PKT_HDR_LEN, (size_t)n) == n) {
-		d->st.rx_packets++;
-		d->st.rx_bytes += (uint64_t)n;
-	}
+	data_tun_out(d, buf + PKT_HDR_LEN, (size_t)n);
+}
+
+/* The segment size of a datagram the kernel coalesced (UDP_GRO), or 0. */
+static size_t
+data_gro_size(struct msghdr *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c != NULL;
+	    c = CMSG_NXTHDR(m, c))
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int v;
+
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return v > 0 ? (size_t)v : 0;
+		}
+	return 0;
 }
 
 /* One batch; true if there may be more. */
@@ -550,30 +630,59 @@ data_dispatch_udp(struct data *d)
 {
 	int n;
 
-	for (int i = 0; i < DATA_BATCH; i++) {
+	for (unsigned i = 0; i < d->rx_batch; i++) {
 		d->rx_msg[i].msg_hdr.msg_namelen = sizeof(d->rx_from[i]);
+		d->rx_msg[i].msg_hdr.msg_controllen = d->gro ?
+		    sizeof(d->rx_cm[i].buf) : 0;
 		d->rx_msg[i].msg_hdr.msg_flags = 0;
 	}
-	n = recvmmsg(d->udp, d->rx_msg, DATA_BATCH, MSG_DONTWAIT, NULL);
+	n = recvmmsg(d->udp, d->rx_msg, d->rx_batch, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return false;
 	for (int i = 0; i < n; i++) {
-		if (d->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC)
+		uint8_t *p = d->rx_iov[i].iov_base;
+		size_t len = d->rx_msg[i].msg_len, seg;
+
+		if (d->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			d->st.malformed++;
-		else
-			data_rx_one(d, d->rx_iov[i].iov_base,
-			    d->rx_msg[i].msg_len, &d->rx_from[i]);
+			continue;
+		}
+		/* Datagrams the kernel coalesced: each opened alone. */
+		seg = d->gro ? data_gro_size(&d->rx_msg[i].msg_hdr) : 0;
+		if (seg == 0)
+			seg = len;
+		for (size_t at = 0; at < len; at += seg)
+			data_rx_one(d, p + at, len - at < seg ? len - at : seg,
+			    &d->rx_from[i]);
 	}
-	return n == DATA_BATCH;
+	data_tun_flush(d);
+	return (unsigned)n == d->rx_batch;
 }
 
 /* --- send: tun or queue -> UDP --- */
 
+/* Each run of datagrams goes out as one UDP_SEGMENT send, all of them in
+ * one sendmmsg. */
 static void
 data_tx_flush(struct data *d)
 {
 	unsigned sent = 0;
 
+	for (unsigned i = 0; i < d->ntx; i++) {
+		struct msghdr *m = &d->tx_msg[i].msg_hdr;
+		struct cmsghdr *c = (struct cmsghdr *)d->tx_cm[i].buf;
+
+		m->msg_control = NULL;
+		m->msg_controllen = 0;
+		if (d->tx_segs[i] < 2)
+			continue;
+		m->msg_control = d->tx_cm[i].buf;
+		m->msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+		c->cmsg_level = SOL_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+		memcpy(CMSG_DATA(c), &d->tx_seg[i], sizeof(uint16_t));
+	}
 	while (sent < d->ntx) {
 		int n = sendmmsg(d->udp, d->tx_msg + sent, d->ntx - sent, 0);
 
@@ -583,8 +692,11 @@ data_tx_flush(struct data *d)
 			break;	/* full or unreachable: drop the rest */
 		}
 		for (unsigned i = sent; i < sent + (unsigned)n; i++) {
-			d->st.tx_keepalives += d->tx_inner[i] == 0;
-			d->st.tx_packets += d->tx_inner[i] != 0;
+			if (d->tx_inner[i] == 0) {
+				d->st.tx_keepalives += d->tx_segs[i];
+				continue;
+			}
+			d->st.tx_packets += d->tx_segs[i];
 			d->st.tx_bytes += d->tx_inner[i];
 		}
 		sent += (unsigned)n;
@@ -593,12 +705,16 @@ data_tx_flush(struct data *d)
 	if (sent > 0)
 		d->last_tx = d->now;
 	d->ntx = 0;
+	d->tx_fill = 0;
 }
 
 static void
 data_tx(struct data *d, uint8_t type, const uint8_t *pkt, size_t len)
 {
 	struct data_key *k;
+	size_t want = len + PKT_OVERHEAD;
+	unsigned g = d->ntx - 1;
+	bool join;
 	uint8_t *out;
 	ssize_t n;
 
@@ -612,16 +728,74 @@ data_tx(struct data *d, uint8_t type, const uint8_t *pkt, size_t len)
 			d->rekey_due = true;
 		return;
 	}
-	out = d->tx_buf + d->ntx * d->slot;
+	/* Joins the last run if as long as its first (or shorter, which
+	 * ends the run), within what one UDP_SEGMENT send takes; keepalives
+	 * never join, so a run is all data or all keepalives. */
+	join = d->gso && type == PKT_DATA && d->ntx > 0 && d->tx_open[g] &&
+	    d->tx_inner[g] != 0 && want <= d->tx_seg[g] &&
+	    d->tx_segs[g] < DATA_GSO_SEGS &&
+	    d->tx_iov[g].iov_len + want <= DATA_GSO_MAX;
+	if ((!join && d->ntx == DATA_BATCH) ||
+	    d->tx_fill + want > DATA_TX_BYTES) {
+		data_tx_flush(d);
+		join = false;
+	}
+	out = d->tx_buf + d->tx_fill;
 	n = pkt_seal(k->tx, type, d->tx_index, ++k->tx_seq, pkt, len, out,
-	    d->slot);
+	    DATA_TX_BYTES - d->tx_fill);
 	if (n < 0)
 		return;
-	d->tx_iov[d->ntx].iov_base = out;
-	d->tx_iov[d->ntx].iov_len = (size_t)n;
-	d->tx_inner[d->ntx] = type == PKT_DATA ? len : 0;
-	if (++d->ntx == DATA_BATCH)
-		data_tx_flush(d);
+	d->tx_fill += (size_t)n;
+	if (join) {
+		d->tx_iov[g].iov_len += (size_t)n;
+		d->tx_inner[g] += len;
+		d->tx_segs[g]++;
+		d->tx_open[g] = (size_t)n == d->tx_seg[g];
+		return;
+	}
+	g = d->ntx++;
+	d->tx_iov[g] = (struct iovec){ out, (size_t)n };
+	d->tx_seg[g] = (uint16_t)n;
+	d->tx_segs[g] = 1;
+	d->tx_open[g] = true;
+	d->tx_inner[g] = type == PKT_DATA ? len : 0;
+}
+
+/* A packet from tun (after its vnet header if tun has one): split into
+ * MTU-sized packets where the kernel left that to us, then sealed. The
+ * client sends only IPv4. */
+static void
+data_tx_tun(struct data *d, const uint8_t *p, size_t n)
+{
+	const uint8_t *v = p;
+	size_t at = 0;
+	int k;
+
+	if (d->vnet) {
+		if (n < OFF_VNET_LEN) {
+			d->st.bad_inner++;
+			return;
+		}
+		p += OFF_VNET_LEN;
+		n -= OFF_VNET_LEN;
+	}
+	if (!d->vnet || off_vnet_plain(v)) {
+		if (n <= d->mtu && (d->server || (d->tap ?
+		    n >= CONF_ETH_HLEN : inner_ipv4_ok(p, n))))
+			data_tx(d, PKT_DATA, p, n);
+		else
+			d->st.bad_inner++;
+		return;
+	}
+	k = off_segment(v, p, n, d->mtu, 0, d->seg_buf, d->seg_cap,
+	    d->seg_len, OFF_MAX_SEGS);
+	if (k < 0)
+		d->st.bad_inner++;
+	for (int i = 0; i < k; i++) {
+		if (d->server || inner_ipv4_ok(d->seg_buf + at, d->seg_len[i]))
+			data_tx(d, PKT_DATA, d->seg_buf + at, d->seg_len[i]);
+		at += d->seg_len[i];
+	}
 }
 
 /* A queue message from the guard: packets from tun to seal, or one
@@ -641,12 +815,14 @@ data_queue_msg(struct data *d, uint8_t *p, size_t len)
 		if (qmsg_udp_get(p, len, &from, &dgram, &n) == -1)
 			fatalx("malformed datagram from the guard");
 		data_rx_one(d, dgram, n, &from);
+		data_tun_flush(d);
 		return;
 	}
 	if (qmsg_kind(p, len) != QMSG_TUN)
 		fatalx("malformed message from the guard");
-	while ((r = qmsg_tun_next(p, len, &pos, d->mtu, &pkt, &n)) == 1)
-		data_tx(d, PKT_DATA, pkt, n);
+	while ((r = qmsg_tun_next(p, len, &pos, d->vnet ? UINT16_MAX : d->mtu,
+	    &pkt, &n)) == 1)
+		data_tx_tun(d, pkt, n);
 	if (r == -1)
 		fatalx("malformed batch from the guard");
 }
@@ -673,9 +849,8 @@ data_dispatch_input(struct data *d)
 		}
 		if (d->server)
 			data_queue_msg(d, d->in_buf, (size_t)n);
-		else if ((size_t)n <= d->mtu && (d->tap ? (size_t)n >=
-		    CONF_ETH_HLEN : inner_ipv4_ok(d->in_buf, n)))
-			data_tx(d, PKT_DATA, d->in_buf, (size_t)n);
+		else
+			data_tx_tun(d, d->in_buf, (size_t)n);
 	}
 	data_tx_flush(d);
 	return i == reads;
@@ -729,6 +904,21 @@ data_socket_buffers(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 }
 
+/* UDP_SEGMENT and UDP_GRO where the kernel has them; one line if not. */
+static void
+data_udp_offload(struct data *d)
+{
+	int one = 1, v = 0;
+	socklen_t sl = sizeof(v);
+
+	d->gso = getsockopt(d->udp, SOL_UDP, UDP_SEGMENT, &v, &sl) == 0;
+	d->gro = setsockopt(d->udp, SOL_UDP, UDP_GRO, &one,
+	    sizeof(one)) == 0;
+	if (!d->gso || !d->gro)
+		log_info("UDP offloads refused by the kernel:%s%s",
+		    d->gso ? "" : " UDP_SEGMENT", d->gro ? "" : " UDP_GRO");
+}
+
 /* The client's socket, connected to the server's one UDP port. */
 static void
 data_client_udp(struct data *d)
@@ -741,6 +931,7 @@ data_client_udp(struct data *d)
 	if (d->udp == -1)
 		fatal("UDP socket");
 	data_socket_buffers(d->udp);
+	data_udp_offload(d);
 	if (connect(d->udp, (struct sockaddr *)&d->peer, sl) == -1)
 		fatal("connect UDP");
 	d->st.endpoint = d->peer;
@@ -830,19 +1021,26 @@ data_keys_new(struct data *d)
 static void
 data_buffers(struct data *d, long msgsize)
 {
-	d->slot = d->mtu + PKT_OVERHEAD;
-	d->in_cap = d->server ? (size_t)msgsize : d->mtu;
-	d->rx_buf = malloc(DATA_BATCH * d->slot);
-	d->tx_buf = malloc(DATA_BATCH * d->slot);
+	d->slot = d->gro ? 65536 : d->mtu + PKT_OVERHEAD;
+	d->rx_batch = d->gro ? DATA_GRO_BATCH : DATA_BATCH;
+	d->in_cap = d->server ? (size_t)msgsize : d->vnet ? OFF_VNET_LEN +
+	    65536 : d->mtu;
+	d->seg_cap = OFF_MAX_SEGS * d->mtu;
+	d->rx_buf = malloc(d->rx_batch * d->slot);
+	d->tx_buf = malloc(DATA_TX_BYTES);
 	d->in_buf = malloc(d->in_cap);
-	if (d->rx_buf == NULL || d->tx_buf == NULL || d->in_buf == NULL)
+	d->seg_buf = malloc(d->seg_cap);
+	d->co_buf = malloc(OFF_VNET_LEN + OFF_MAX_PKT);
+	if (d->rx_buf == NULL || d->tx_buf == NULL || d->in_buf == NULL ||
+	    d->seg_buf == NULL || d->co_buf == NULL)
 		fatal("memory");
+	off_coalesce_init(&d->co, d->co_buf);
 	for (int i = 0; i < DATA_BATCH; i++) {
-		d->rx_iov[i] = (struct iovec){ d->rx_buf + i * d->slot,
-		    d->slot };
+		d->rx_iov[i] = (struct iovec){ d->rx_buf + (i %
+		    d->rx_batch) * d->slot, d->slot };
 		d->rx_msg[i].msg_hdr = (struct msghdr){
 		    .msg_name = &d->rx_from[i], .msg_iov = &d->rx_iov[i],
-		    .msg_iovlen = 1 };
+		    .msg_iovlen = 1, .msg_control = d->rx_cm[i].buf };
 		d->tx_msg[i].msg_hdr = (struct msghdr){
 		    .msg_iov = &d->tx_iov[i], .msg_iovlen = 1 };
 	}
@@ -859,8 +1057,12 @@ data_queue(struct data *d)
 	static const struct mq_attr want[] = {
 		{ .mq_maxmsg = DATA_QUEUE_MSGS,
 		  .mq_msgsize = DATA_QUEUE_MSGSIZE },
+		{ .mq_maxmsg = DATA_QUEUE_MSGS_DEFAULT,
+		  .mq_msgsize = DATA_QUEUE_MSGSIZE },
 		{ .mq_maxmsg = 10, .mq_msgsize = 8192 },
 	};
+	const size_t nwant = sizeof(want) / sizeof(want[0]);
+	size_t wi = 0;
 	struct mq_attr qa = want[0];
 	uint8_t rnd[12];
 	char name[64];
@@ -877,8 +1079,10 @@ data_queue(struct data *d)
 		    O_NONBLOCK | O_CLOEXEC, 0600, &qa);
 		if (d->queue != (mqd_t)-1)
 			break;
-		if (errno == EINVAL && qa.mq_maxmsg != want[1].mq_maxmsg)
-			qa = want[1];
+		/* Too large for the sysctls (EINVAL) or for our uid's
+		 * RLIMIT_MSGQUEUE (EMFILE): the next size down. */
+		if ((errno == EINVAL || errno == EMFILE) && wi + 1 < nwant)
+			qa = want[++wi];
 		else if (errno == EMFILE)
 			fatalx("create queue (%ld x %ld bytes): the queue "
 			    "memory of uid %u (RLIMIT_MSGQUEUE) is used up; does "
@@ -1021,8 +1225,11 @@ data_main(const struct conf *c, const struct data_fds *fds)
 	long msgsize = 0;
 
 	data_keys_new(&d);
-	if (d.server)
+	d.vnet = tun_is_vnet(d.tun) == 1;
+	if (d.server) {
 		data_socket_buffers(d.udp);
+		data_udp_offload(&d);
+	}
 	data_setup(&d);
 	if (d.server && d.tap)
 		data_tap_setup(&d);

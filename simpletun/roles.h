@@ -20,10 +20,15 @@ struct data_fds {
 				   server's endpoint is known */
 };
 
-/* A data process's queue where the system allows it: 32 x 16 KiB fit in
- * the 800 KiB RLIMIT_MSGQUEUE that each session's uid has to itself. */
+/* A data process's queue where the system allows it: 32 messages, each
+ * able to take a 64 KiB super-packet from an offloading tun (with its
+ * vnet and record headers), as deep as batches of small packets or single
+ * forwarded datagrams need. The acceptor raises RLIMIT_MSGQUEUE to fit
+ * while root; else 12 of them fit the default 800 KiB that each
+ * session's uid has to itself. */
 #define DATA_QUEUE_MSGS 32
-#define DATA_QUEUE_MSGSIZE 16384
+#define DATA_QUEUE_MSGS_DEFAULT 12
+#define DATA_QUEUE_MSGSIZE 65600
 
 /* argc and argv: the words after "server", read again on SIGHUP. */
 int server_main(struct conf *c, int argc, char **argv);

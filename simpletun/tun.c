@@ -15,8 +15,13 @@
 #include "netlink.h"
 #include "tun.h"
 
-int
-tun_open(char *name, size_t namelen)
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
+static int
+tun_open_flags(char *name, size_t namelen, short flags)
 {
 	struct ifreq ifr;
 	int fd;
@@ -24,7 +29,7 @@ tun_open(char *name, size_t namelen)
 	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) == -1)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = flags;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
 		int e = errno;
@@ -35,6 +40,49 @@ tun_open(char *name, size_t namelen)
 	}
 	snprintf(name, namelen, "%s", ifr.ifr_name);
 	return fd;
+}
+
+int
+tun_open(char *name, size_t namelen)
+{
+	return tun_open_flags(name, namelen, IFF_TUN | IFF_NO_PI);
+}
+
+/* Kernels before 6.2 know no USO: then TSO alone, then nothing. */
+int
+tun_open_vnet(char *name, size_t namelen, char *why, size_t whylen)
+{
+	static const struct { unsigned long f; const char *what; } try[] = {
+		{ TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 |
+		  TUN_F_USO6, "offloads csum tso4 tso6 uso4 uso6" },
+		{ TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+		  "offloads csum tso4 tso6 (the kernel refused uso)" },
+		{ TUN_F_CSUM, "offloads csum only (the kernel refused tso)" },
+	};
+	int fd = tun_open_flags(name, namelen, IFF_TUN | IFF_NO_PI |
+	    IFF_VNET_HDR);
+
+	if (fd == -1)
+		return -1;
+	for (size_t i = 0; i < sizeof(try) / sizeof(try[0]); i++)
+		if (ioctl(fd, TUNSETOFFLOAD, try[i].f) == 0) {
+			snprintf(why, whylen, "%s", try[i].what);
+			return fd;
+		}
+	snprintf(why, whylen, "no offloads (TUNSETOFFLOAD: %s)",
+	    strerror(errno));
+	return fd;
+}
+
+int
+tun_is_vnet(int fd)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) == -1)
+		return -1;
+	return (ifr.ifr_flags & IFF_VNET_HDR) != 0;
 }
 
 /* The device's index, or 0 with errno ENODEV. */

@@ -10,6 +10,14 @@
 /* Opens (or creates) tun device name; the kernel's name goes to name.
  * Returns the fd (close-on-exec) or -1. */
 int tun_open(char *name, size_t namelen);
+/* As tun_open, with IFF_VNET_HDR: every read and write carries a struct
+ * virtio_net_hdr. Then asks for checksum, TSO and USO offloads, so one read
+ * returns up to 64 KiB; what the kernel granted goes to why as one line
+ * ("offloads csum tso4 tso6 uso4 uso6", or what it refused). -1 if the
+ * device cannot be opened with IFF_VNET_HDR (use tun_open). */
+int tun_open_vnet(char *name, size_t namelen, char *why, size_t whylen);
+/* 1 if fd is a tun opened with IFF_VNET_HDR, 0 if not, -1 on error. */
+int tun_is_vnet(int fd);
 /* Host-order IPv4 address and prefix, MTU, and brings the link up. */
 int tun_configure(const char *name, uint32_t addr, uint8_t prefix,
     unsigned mtu);

@@ -195,20 +195,35 @@ limits_raise(unsigned sessions, long qmsgs, long qmsgsize)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_MSGQUEUE, &rl);
 	}
+	/* As root, room for one full-sized queue (with the kernel's
+	 * bookkeeping) per uid; where that fails, queues come out smaller. */
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 &&
+	    rl.rlim_cur < (rlim_t)(qmsgs * (qmsgsize + 64))) {
+		rlim_t was_rl = rl.rlim_cur;
+
+		rl.rlim_cur = (rlim_t)(qmsgs * (qmsgsize + 64));
+		if (rl.rlim_max < rl.rlim_cur)
+			rl.rlim_max = rl.rlim_cur;
+		if (setrlimit(RLIMIT_MSGQUEUE, &rl) == 0)
+			snprintf(raised, sizeof(raised), "RLIMIT_MSGQUEUE %lu -> "
+			    "%lu", (unsigned long)was_rl,
+			    (unsigned long)rl.rlim_cur);
+	}
 	for (size_t i = 0; i < 3; i++) {
 		int r = mq_sysctl_at_least(names[i], want[i], &was);
 		size_t n = strlen(raised);
 
 		if (r == 1)
-			snprintf(raised + n, sizeof(raised) - n, "%s%s %ld -> %ld",
-			    n ? ", " : "", names[i], was, want[i]);
+			snprintf(raised + n, sizeof(raised) - n,
+			    "%sfs.mqueue.%s %ld -> %ld", n ? ", " : "", names[i],
+			    was, want[i]);
 		else if (r == -1)
 			log_warnx("fs.mqueue.%s is %ld, below the %ld needed: "
 			    "sysctl -w fs.mqueue.%s=%ld", names[i], was,
 			    want[i], names[i], want[i]);
 	}
 	if (raised[0] != '\0')
-		log_info("raised fs.mqueue: %s", raised);
+		log_info("raised %s", raised);
 }
 
 static int

@@ -133,11 +133,27 @@ stop_bg cap-ea || true
 stop_bg cap-tun || true
 grep -q -a -F "$MARKER" "$TMP/cap-tun.pcap" ||
     fail "positive control: the marker is not in the capture on S's stun0"
-udp=$(tcpdump -n -r "$TMP/cap-ea.pcap" udp 2>/dev/null | wc -l)
-[[ $udp -ge 100 ]] || fail "the underlay capture holds only $udp UDP packets"
+# Bytes, not packets: with UDP GSO one captured datagram carries many.
+# As many as 100 full-sized packets, or the capture missed the transfer.
+udp=$(tcpdump -n -r "$TMP/cap-ea.pcap" udp 2>/dev/null |
+    awk '$(NF - 1) == "length" { s += $NF } END { print s + 0 }')
+[[ $udp -ge $((100 * 1400)) ]] ||
+    fail "the underlay capture holds only $udp bytes of UDP"
 ! grep -q -a -F "$MARKER" "$TMP/cap-ea.pcap" ||
     fail "the marker appears in plaintext on the underlay (S's ea)"
-pass "the marker is on S's stun0 but not in $udp UDP packets on the underlay"
+pass "the marker is on S's stun0 but not in $udp bytes of UDP on the underlay"
+
+# Offloads: tun hands over super-packets, and the data processes send them
+# as UDP_SEGMENT batches, so datagrams longer than the underlay's MTU cross
+# the veth (it passes GSO packets whole) unless the kernel refused them.
+if log_has server "UDP offloads refused" || ! log_has server "offloads csum tso4"; then
+	say "offloads refused by this kernel: no check of UDP GSO"
+else
+	gso=$(tcpdump -n -r "$TMP/cap-ea.pcap" udp 2>/dev/null |
+	    awk '$(NF - 1) == "length" && $NF > 1500' | wc -l)
+	[[ $gso -gt 0 ]] || fail "no UDP datagram on the underlay is a GSO batch"
+	pass "$gso UDP GSO batches (longer than the MTU) on the underlay"
+fi
 
 # --- client-to-client off, spoofed sources -------------------------------------
 

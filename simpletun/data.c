@@ -473,7 +473,7 @@ static void
 data_up_queue(struct data *d)
 {
 	static const struct mq_attr want[] = {
-		{ .mq_maxmsg = 10, .mq_msgsize = DATA_QUEUE_MSGSIZE },
+		{ .mq_maxmsg = 10, .mq_msgsize = DATA_UP_MSGSIZE },
 		{ .mq_maxmsg = 10, .mq_msgsize = 8192 },
 	};
 	struct mq_attr qa = want[0];
@@ -1059,6 +1059,7 @@ data_queue(struct data *d)
 		  .mq_msgsize = DATA_QUEUE_MSGSIZE },
 		{ .mq_maxmsg = DATA_QUEUE_MSGS_DEFAULT,
 		  .mq_msgsize = DATA_QUEUE_MSGSIZE },
+		{ .mq_maxmsg = 32, .mq_msgsize = 16384 },
 		{ .mq_maxmsg = 10, .mq_msgsize = 8192 },
 	};
 	const size_t nwant = sizeof(want) / sizeof(want[0]);

@@ -466,9 +466,49 @@ data_tap_notices(struct data *d)
 	d->next_notice = d->now + d->c->mac_age * 1000ULL / 3;
 }
 
-/* The queue to the guard, made as data_queue() makes ours: a random name
- * (O_EXCL), charged to our uid, unlinked at once; we keep the write end,
- * the read end goes to the guard with our other queue. */
+/* A queue under a fresh random name (O_EXCL: a squatted name only costs a
+ * retry), charged to our uid, of the first size in want[] that the sysctls
+ * (EINVAL) and our RLIMIT_MSGQUEUE (EMFILE) allow; oflag is the end we
+ * keep. Its name goes to name (64 bytes), for the caller to open the other
+ * end and unlink it; its size to got. */
+static mqd_t
+data_mq_create(const char *kind, const struct mq_attr *want, size_t nwant,
+    int oflag, char *name, struct mq_attr *got)
+{
+	size_t wi = 0;
+	uint8_t rnd[12];
+	mqd_t q;
+
+	for (int tries = 0; tries < 16; tries++) {
+		if (getentropy(rnd, sizeof(rnd)) == -1)
+			fatal("getentropy");
+		snprintf(name, 64, "/simpletun.%s%02x%02x%02x%02x%02x%02x%02x"
+		    "%02x%02x%02x%02x%02x", kind, rnd[0], rnd[1], rnd[2],
+		    rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9],
+		    rnd[10], rnd[11]);
+		q = mq_open(name, oflag | O_CREAT | O_EXCL | O_NONBLOCK |
+		    O_CLOEXEC, 0600, (struct mq_attr *)&want[wi]);
+		if (q != (mqd_t)-1) {
+			*got = want[wi];
+			return q;
+		}
+		if ((errno == EINVAL || errno == EMFILE) && wi + 1 < nwant)
+			wi++;
+		else if (errno == EMFILE)
+			fatalx("create queue (%ld x %ld bytes): the queue "
+			    "memory of uid %u (RLIMIT_MSGQUEUE) is used up; does "
+			    "another server use this session-users range?",
+			    want[wi].mq_maxmsg, want[wi].mq_msgsize,
+			    (unsigned)getuid());
+		else if (errno != EEXIST)
+			fatal("create queue (%ld x %ld bytes)",
+			    want[wi].mq_maxmsg, want[wi].mq_msgsize);
+	}
+	fatalx("no free queue name in 16 tries");
+}
+
+/* The queue to the guard, made as data_queue() makes ours; we keep the
+ * write end, the read end goes to the guard with our other queue. */
 static void
 data_up_queue(struct data *d)
 {
@@ -476,28 +516,11 @@ data_up_queue(struct data *d)
 		{ .mq_maxmsg = 10, .mq_msgsize = DATA_UP_MSGSIZE },
 		{ .mq_maxmsg = 10, .mq_msgsize = 8192 },
 	};
-	struct mq_attr qa = want[0];
-	uint8_t rnd[12];
+	struct mq_attr qa;
 	char name[64];
 
-	for (int tries = 0; tries < 16 && d->up == (mqd_t)-1; tries++) {
-		if (getentropy(rnd, sizeof(rnd)) == -1)
-			fatal("getentropy");
-		snprintf(name, sizeof(name), "/simpletun.up.%02x%02x%02x%02x"
-		    "%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
-		    rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9],
-		    rnd[10], rnd[11]);
-		d->up = mq_open(name, O_WRONLY | O_CREAT | O_EXCL | O_NONBLOCK |
-		    O_CLOEXEC, 0600, &qa);
-		if (d->up == (mqd_t)-1 && errno == EINVAL &&
-		    qa.mq_msgsize != want[1].mq_msgsize)
-			qa = want[1];
-		else if (d->up == (mqd_t)-1 && errno != EEXIST)
-			fatal("create the queue to the guard (%ld x %ld bytes)",
-			    qa.mq_maxmsg, qa.mq_msgsize);
-	}
-	if (d->up == (mqd_t)-1)
-		fatalx("no free queue name in 16 tries");
+	d->up = data_mq_create("up.", want, sizeof(want) / sizeof(want[0]),
+	    O_WRONLY, name, &qa);
 	d->up_rd = mq_open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	mq_unlink(name);
 	if (d->up_rd == (mqd_t)-1)
@@ -1062,39 +1085,12 @@ data_queue(struct data *d)
 		{ .mq_maxmsg = 32, .mq_msgsize = 16384 },
 		{ .mq_maxmsg = 10, .mq_msgsize = 8192 },
 	};
-	const size_t nwant = sizeof(want) / sizeof(want[0]);
-	size_t wi = 0;
-	struct mq_attr qa = want[0];
-	uint8_t rnd[12];
+	struct mq_attr qa;
 	char name[64];
 	mqd_t w;
 
-	for (int tries = 0; tries < 16; tries++) {
-		if (getentropy(rnd, sizeof(rnd)) == -1)
-			fatal("getentropy");
-		snprintf(name, sizeof(name), "/simpletun.%02x%02x%02x%02x"
-		    "%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
-		    rnd[3], rnd[4], rnd[5], rnd[6], rnd[7], rnd[8], rnd[9],
-		    rnd[10], rnd[11]);
-		d->queue = mq_open(name, O_RDONLY | O_CREAT | O_EXCL |
-		    O_NONBLOCK | O_CLOEXEC, 0600, &qa);
-		if (d->queue != (mqd_t)-1)
-			break;
-		/* Too large for the sysctls (EINVAL) or for our uid's
-		 * RLIMIT_MSGQUEUE (EMFILE): the next size down. */
-		if ((errno == EINVAL || errno == EMFILE) && wi + 1 < nwant)
-			qa = want[++wi];
-		else if (errno == EMFILE)
-			fatalx("create queue (%ld x %ld bytes): the queue "
-			    "memory of uid %u (RLIMIT_MSGQUEUE) is used up; does "
-			    "another server use this session-users range?",
-			    qa.mq_maxmsg, qa.mq_msgsize, (unsigned)getuid());
-		else if (errno != EEXIST)
-			fatal("create queue (%ld x %ld bytes)", qa.mq_maxmsg,
-			    qa.mq_msgsize);
-	}
-	if (d->queue == (mqd_t)-1)
-		fatalx("no free queue name in 16 tries");
+	d->queue = data_mq_create("", want, sizeof(want) / sizeof(want[0]),
+	    O_RDONLY, name, &qa);
 	w = mq_open(name, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	mq_unlink(name);
 	if (w == (mqd_t)-1)

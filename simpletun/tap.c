@@ -1,4 +1,5 @@
-/* tap setup through ioctl(2) only, as tun.c. */
+/* tap setup: the device is opened as tun.c opens tun; its MAC through
+ * ioctl(2). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -11,27 +12,12 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "tun.h"
 
 int
 tap_open(char *name, size_t namelen)
 {
-	struct ifreq ifr;
-	int fd;
-
-	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) == -1)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	snprintf(name, namelen, "%s", ifr.ifr_name);
-	return fd;
+	return tun_open_flags(name, namelen, IFF_TAP | IFF_NO_PI);
 }
 
 int

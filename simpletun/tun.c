@@ -20,7 +20,7 @@
 #define TUN_F_USO6 0x40
 #endif
 
-static int
+int
 tun_open_flags(char *name, size_t namelen, short flags)
 {
 	struct ifreq ifr;

@@ -10,6 +10,9 @@
 /* Opens (or creates) tun device name; the kernel's name goes to name.
  * Returns the fd (close-on-exec) or -1. */
 int tun_open(char *name, size_t namelen);
+/* TUNSETIFF with flags (IFF_TUN or IFF_TAP, ...): tun_open's and
+ * tap_open's common part. */
+int tun_open_flags(char *name, size_t namelen, short flags);
 /* As tun_open, with IFF_VNET_HDR: every read and write carries a struct
  * virtio_net_hdr. Then asks for checksum, TSO and USO offloads, so one read
  * returns up to 64 KiB; what the kernel granted goes to why as one line

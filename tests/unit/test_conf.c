@@ -17,15 +17,7 @@
 
 #include "conf.h"
 
-static int failures;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 #define ERRLEN 1024
 #define ARGS_MAX 160

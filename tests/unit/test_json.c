@@ -7,15 +7,7 @@
 
 #include "json.h"
 
-static int failures;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 #define IS(j, want) do {						\
 	const char *got_ = json_done(j);				\

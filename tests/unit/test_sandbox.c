@@ -64,15 +64,7 @@ struct fixture {
 	mqd_t	 q;			/* a queue, its name already gone */
 };
 
-static int failures;
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		failures++;						\
-	}								\
-} while (0)
+#include "check.h"
 
 /* In a child: a failed step names its line, then exit status 1. */
 #define STEP(cond) do {							\

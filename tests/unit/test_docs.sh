@@ -40,15 +40,19 @@ conf_names() {
 
 # The first cell of each row of the OpenVPN table, as its directive name:
 # the first word of a cell that must be one code span, "`name ARGS`".
-# "\|" inside a cell is part of the cell.
+# "\|" inside a cell is part of the cell; a row without exactly 3 cells is
+# printed as "!row".
 table_cells() {
 	awk '/^\| simpletun directive \| OpenVPN 2\.6 equivalent \| notes \|$/ {
 		t = 1; getline; next }
 	    t && !/^\|/ { exit }
-	    t { gsub(/\\\|/, "\001"); split($0, f, "|"); print f[2] }' "$readme"
+	    t { gsub(/\\\|/, "\001")
+	        if (split($0, f, "|") != 5) {
+	            gsub(/\001/, "\\|"); print "!" $0; next }
+	        print f[2] }' "$readme"
 }
 
-declare -A known=() in_conf=() in_table=()
+declare -A known=() in_table=()
 for role in server client status; do
 	mapfile -t names < <(help_names "$role")
 	[[ ${#names[@]} -ge 2 ]] ||
@@ -60,7 +64,6 @@ mapfile -t cnames < <(conf_names)
 [[ ${#cnames[@]} -ge 30 ]] ||
     fail "found ${#cnames[@]} directives in $confc's table, expected 30 or more"
 for n in "${cnames[@]}"; do
-	in_conf[$n]=1
 	[[ -n ${known[$n]:-} ]] || fail "$n is in $confc's table but in no --help"
 	known[$n]=1
 done
@@ -77,6 +80,8 @@ mapfile -t cells < <(table_cells)
     fail "no table 'simpletun directive | OpenVPN 2.6 equivalent | notes' in $readme"
 skipped=0
 for cell in "${cells[@]}"; do
+	[[ $cell != !* ]] ||
+	    fail "row '${cell#!}' does not have the table's 3 cells"
 	[[ $cell =~ ^\ \`([^\`]+)\`\ $ ]] ||
 	    fail "first cell '$cell' is not one code span \`directive ARGS\`"
 	name=${BASH_REMATCH[1]%% *}

@@ -40,6 +40,12 @@ struct conf_route {
 	uint8_t prefix;
 };
 
+/* An IPv6 network: network order, host bits zero. */
+struct conf_net6 {
+	uint8_t addr[16];
+	uint8_t prefix;
+};
+
 /* pull-filter: a pushed route inside addr/prefix is taken or ignored. */
 struct conf_pull_filter {
 	uint32_t addr;		/* host byte order, host bits zero */
@@ -99,6 +105,7 @@ struct conf {
 	socklen_t listen_len;
 	uint32_t pool_addr;			/* host order, network address */
 	uint8_t pool_prefix;			/* 0: no pool configured */
+	struct conf_net6 pool6;			/* prefix 0: no IPv6 */
 	bool client_to_client;
 	unsigned max_clients;
 	unsigned max_handshakes;		/* in progress, all sources */
@@ -110,6 +117,8 @@ struct conf {
 	unsigned reneg_sec;			/* 0: no time-based rekey */
 	struct conf_route routes[CONF_ROUTES_MAX];	/* push-route */
 	unsigned nroutes;
+	struct conf_net6 routes6[CONF_ROUTES_MAX];	/* push-route, IPv6 */
+	unsigned nroutes6;
 	struct conf_fixed *fixed;		/* fixed-address, heap */
 	unsigned nfixed;
 	struct conf_client_net client_nets[CONF_CLIENT_NETS_MAX];

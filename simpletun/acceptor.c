@@ -1211,20 +1211,36 @@ server_open_tun(struct server *sv, char *dev, size_t len)
 	    ip4_str(pool_server_addr(sv->pool), a), c->pool_prefix, c->mtu);
 }
 
-/* Pushed routes and NAT lead beyond this host only if it forwards. */
-static void
-server_forwarding_check(const struct conf *c)
+/* '0' or '1' from a sysctl file; '1' if it cannot be read. */
+static char
+server_sysctl(const char *path)
 {
 	char v = '1';
 	FILE *f;
 
-	if (c->masquerade[0] == '\0' && !c->push_redirect_gateway &&
-	    c->nroutes == 0)
-		return;
-	if ((f = fopen("/proc/sys/net/ipv4/ip_forward", "re")) != NULL) {
+	if ((f = fopen(path, "re")) != NULL) {
 		v = (char)fgetc(f);
 		fclose(f);
 	}
+	return v;
+}
+
+/* Pushed routes and NAT lead beyond this host only if it forwards. */
+static void
+server_forwarding_check(const struct conf *c)
+{
+	char v;
+
+	/* Linux forwards IPv6 only with the global switch on */
+	if (c->pool6.prefix != 0 && (c->nroutes6 > 0 || c->client_to_client) &&
+	    server_sysctl("/proc/sys/net/ipv6/conf/all/forwarding") == '0')
+		log_warnx("IPv6 forwarding is off (sysctl "
+		    "net.ipv6.conf.all.forwarding=0): clients reach neither "
+		    "pushed IPv6 routes nor each other over IPv6");
+	if (c->masquerade[0] == '\0' && !c->push_redirect_gateway &&
+	    c->nroutes == 0)
+		return;
+	v = server_sysctl("/proc/sys/net/ipv4/ip_forward");
 	if (v == '0')
 		log_warnx("IPv4 forwarding is off (sysctl net.ipv4.ip_forward=0"
 		    "): clients reach nothing beyond this host through %s",

@@ -1765,19 +1765,21 @@ conf_check_pool6(const struct conf *c, char *err, size_t errlen)
 	const struct conf_net6 *p = &c->pool6;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	const struct conf_net6 *r;
+	struct msg_net6 pool = { .prefix = p->prefix };
 
 	if (p->prefix == 0)
 		return c->nroutes6 == 0 ? 0 : conf_fail(err, errlen,
 		    "push-route %s/%u: IPv6 routes need pool6",
 		    conf_ntop6(c->routes6[0].addr, a), c->routes6[0].prefix);
+	/* tap carries IPv4 and ARP only: no neighbour discovery */
+	if (c->dev_type == CONF_DEV_TAP)
+		return conf_fail(err, errlen, "pool6: IPv6 needs dev-type tun");
 	if (p->prefix < POOL6_PREFIX_MIN || p->prefix > POOL6_PREFIX_MAX)
 		return conf_fail(err, errlen, "pool6: prefix /%u is outside "
 		    "%u..%u", p->prefix, POOL6_PREFIX_MIN, POOL6_PREFIX_MAX);
+	memcpy(pool.addr, p->addr, 16);
 	for (r = c->routes6; r < c->routes6 + c->nroutes6; r++)
-		if (r->prefix >= p->prefix && memcmp(r->addr, p->addr,
-		    p->prefix / 8) == 0 && (p->prefix % 8 == 0 ||
-		    ((r->addr[p->prefix / 8] ^ p->addr[p->prefix / 8]) &
-		    (0xff00 >> (p->prefix % 8))) == 0))
+		if (r->prefix >= p->prefix && msg_net6_holds(&pool, r->addr))
 			return conf_fail(err, errlen, "push-route %s/%u "
 			    "overlaps pool6 %s/%u", conf_ntop6(r->addr, a),
 			    r->prefix, conf_ntop6(p->addr, b), p->prefix);

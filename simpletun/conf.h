@@ -31,7 +31,7 @@ enum conf_reload {
 
 /* dev-type: what the device carries. Both sides must agree (HELLO). */
 enum conf_dev_type {
-	CONF_DEV_TUN,		/* IPv4 packets */
+	CONF_DEV_TUN,		/* IPv4 and IPv6 packets */
 	CONF_DEV_TAP,		/* Ethernet frames */
 };
 

@@ -270,16 +270,11 @@ inner_tx_ok(const uint8_t *p, size_t n)
 	    0x80) && p[24] != 0xff;
 }
 
-/* a lies in net (prefix bits of it) */
+/* a lies in net; a prefix of 0 here means none, not everything */
 static bool
 data_in_net6(const uint8_t *a, const struct msg_net6 *net)
 {
-	unsigned whole = net->prefix / 8, rest = net->prefix % 8;
-
-	if (net->prefix == 0 || memcmp(a, net->addr, whole) != 0)
-		return false;
-	return rest == 0 || ((a[whole] ^ net->addr[whole]) &
-	    (0xff00 >> rest)) == 0;
+	return net->prefix != 0 && msg_net6_holds(net, a);
 }
 
 /* IPv6 from the client: only from its own address; without
@@ -320,9 +315,9 @@ data_other_client(const struct data *d, uint32_t dst)
 	return conf_client_net_of(d->c, dst) != -1 && !data_source_ok(d, dst);
 }
 
-/* What may enter tun: well-formed IPv4 and, on the server, only from the
- * client's own address or its client-networks and, without
- * client-to-client, not to other clients. */
+/* What may enter tun: well-formed IPv4 or IPv6 and, on the server, only
+ * from the client's own address (IPv4: or its client-networks) and,
+ * without client-to-client, not to other clients. */
 static bool
 data_inner_ok(struct data *d, const uint8_t *p, size_t n)
 {
@@ -434,8 +429,8 @@ data_arp_ok(struct data *d, const uint8_t *f, size_t n)
 }
 
 /* What a frame from our client carries: IPv4 (checked as in tun mode,
- * Ethernet padding aside) or ARP; nothing else, as tun mode carries IPv4
- * only. */
+ * Ethernet padding aside) or ARP; nothing else (IPv6 is for tun mode,
+ * see pool6). */
 static bool
 data_frame_ok(struct data *d, const uint8_t *f, size_t n)
 {

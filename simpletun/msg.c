@@ -1099,22 +1099,22 @@ static const struct {
 	{ { 0xff }, 8, "ff00::/8 (multicast)" },
 };
 
-static bool
-net6_bits_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
+bool
+msg_net6_holds(const struct msg_net6 *net, const uint8_t addr[16])
 {
-	unsigned whole = bits / 8, rest = bits % 8;
+	unsigned whole = net->prefix / 8, rest = net->prefix % 8;
 
-	if (memcmp(a, b, whole) != 0)
+	if (net->prefix > 128 || memcmp(addr, net->addr, whole) != 0)
 		return false;
-	return rest == 0 || ((a[whole] ^ b[whole]) & (0xff00 >> rest)) == 0;
+	return rest == 0 || ((addr[whole] ^ net->addr[whole]) &
+	    (0xff00 >> rest)) == 0;
 }
 
 /* a lies inside (or is) b */
 static bool
 net6_inside(const struct msg_net6 *a, const struct msg_net6 *b)
 {
-	return a->prefix >= b->prefix && net6_bits_equal(a->addr, b->addr,
-	    b->prefix);
+	return a->prefix >= b->prefix && msg_net6_holds(b, a->addr);
 }
 
 static bool

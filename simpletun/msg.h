@@ -312,6 +312,8 @@ struct msg_underlay {
  * if why is not NULL, one line there naming what is refused and why. */
 const char *msg_config_judge(const struct msg_config *c,
     const struct msg_underlay *u, char *why, size_t whylen);
+/* Whether addr lies in net (has its first net->prefix bits). */
+bool msg_net6_holds(const struct msg_net6 *net, const uint8_t addr[16]);
 /* Whether n is a network: prefix 0..128, no host bit set. */
 bool msg_net6_is_net(const struct msg_net6 *n);
 /* msg_config_judge knowing only the server's address (0: not known), with

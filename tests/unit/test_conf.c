@@ -1130,6 +1130,11 @@ test_pool6(void)
 		conf_free(&c);
 	}
 	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--dev-type", "tap") == 0) {
+		CHECK_CONF(&c, "=pool6: IPv6 needs dev-type tun");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
 	    "--pool6", "fe80::/64") == 0) {
 		CHECK_CONF(&c, "=clients would refuse this server's CONFIG: "
 		    "address fe80::2/64 overlaps fe80::/10 (link-local)");

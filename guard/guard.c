@@ -505,6 +505,7 @@ guard_register(struct guard *g, const struct msg *m, int qfd)
 	struct mq_attr qa;
 	struct guard_out *o;
 	uint8_t addr[4];
+	static const uint8_t none6[16];
 
 	if (msg_get_register(m, &r) == -1 || r.slot >= g->nslots ||
 	    mq_getattr(qfd, &qa) == -1 || qa.mq_msgsize < 2048) {
@@ -528,7 +529,9 @@ guard_register(struct guard *g, const struct msg *m, int qfd)
 	o->q = qfd;
 	o->msgsize = (size_t)qa.mq_msgsize;
 	put_u32(addr, r.vaddr);
-	if (route_add(g->routes, AF_INET, addr, r.slot) == -1) {
+	if (route_add(g->routes, AF_INET, addr, r.slot) == -1 ||
+	    (memcmp(r.vaddr6, none6, 16) != 0 &&
+	    route_add(g->routes, AF_INET6, r.vaddr6, r.slot) == -1)) {
 		log_warnx("route table full, slot %u not registered", r.slot);
 		guard_unregister(g, r.slot);
 		return;
@@ -604,7 +607,7 @@ guard_init(struct guard *g)
 {
 	g->nslots = conf_slots(g->c);
 	g->slots = slots_new(g->nslots);
-	g->routes = route_new(g->nslots * 2);
+	g->routes = route_new(g->nslots * 3);	/* IPv4, IPv6, spare */
 	g->out = calloc(g->nslots, sizeof(*g->out));
 	g->net_owner = malloc((g->c->nclient_nets + 1) *
 	    sizeof(*g->net_owner));

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "masq.h"
 #include "msg.h"
+#include "netlink.h"
 #include "notify.h"
 #include "pool.h"
 #include "roles.h"
@@ -54,6 +55,8 @@ struct session {
 				   held until the data process starts */
 	bool registered;	/* the guard routes to it */
 	uint32_t vaddr;		/* 0 until granted, or after eviction */
+	uint8_t vaddr6[16];	/* from pool6, while has6 */
+	bool has6;
 	uint32_t index;		/* its receiver index */
 	struct sockaddr_storage local;	/* the address the client reached */
 	struct sockaddr_storage from;	/* the client's */
@@ -88,6 +91,7 @@ struct server {
 	pid_t guard_pid, self;
 	int64_t started_at;	/* wall clock, s */
 	struct pool *pool;
+	struct pool *pool6;	/* NULL: no pool6 */
 	struct session *s;
 	struct guard_stats guard_stats;
 	struct pollfd *pfd;
@@ -184,6 +188,17 @@ session_hook_disconnect(struct server *sv, unsigned slot, bool wait)
 		log_warn("client-disconnect for %s", sv->s[slot].cn);
 }
 
+/* The session's addresses go back to the pools. */
+static void
+session_release(struct server *sv, struct session *s)
+{
+	pool_release(sv->pool, s->vaddr);
+	s->vaddr = 0;
+	if (s->has6)
+		pool_release6(sv->pool6, s->vaddr6);
+	s->has6 = false;
+}
+
 static void
 session_free(struct server *sv, unsigned slot)
 {
@@ -192,11 +207,10 @@ session_free(struct server *sv, unsigned slot)
 
 	session_hook_disconnect(sv, slot, false);
 	session_unregister(sv, slot);
-	if (s->vaddr != 0) {
-		pool_release(sv->pool, s->vaddr);
+	if (s->vaddr != 0)
 		log_info("session of %s at %s from %s ended", s->cn,
 		    ip4_str(s->vaddr, a), s->peer);
-	}
+	session_release(sv, s);
 	close_fd(&s->ctl);
 	close_fd(&s->data);
 	close_fd(&s->data_end);
@@ -216,8 +230,7 @@ session_evict(struct server *sv, unsigned slot, const char *by)
 	log_info("replacing the session of %s at %s from %s by one from %s",
 	    s->cn, ip4_str(s->vaddr, a), s->peer, by);
 	session_unregister(sv, slot);
-	pool_release(sv->pool, s->vaddr);
-	s->vaddr = 0;
+	session_release(sv, s);
 	/* STOP lets the control process tell its client why it ends; the
 	 * data process ends with it. */
 	if (s->ctl == -1 || msg_send(s->ctl, MSG_STOP, by,
@@ -579,6 +592,11 @@ session_grant_finish(struct server *sv, unsigned slot)
 	g = (struct msg_grant){ .vaddr = s->vaddr,
 	    .prefix = sv->c->pool_prefix,
 	    .server_vaddr = pool_server_addr(sv->pool), .index = s->index };
+	if (s->has6) {
+		memcpy(g.vaddr6.addr, s->vaddr6, 16);
+		g.vaddr6.prefix = sv->c->pool6.prefix;
+		pool_server_addr6(sv->pool6, g.server_vaddr6);
+	}
 	if (msg_send(s->ctl, MSG_ADDRESS_GRANT, p, msg_put_grant(p, &g)) == -1)
 		log_warn("grant to %s", s->cn);
 	s->since = status_wallclock();
@@ -659,6 +677,13 @@ session_grant(struct server *sv, unsigned slot, const struct msg *m)
 		session_deny(sv, slot, "no free address in the pool");
 		return;
 	}
+	if (sv->pool6 != NULL) {
+		if (pool_take_lowest6(sv->pool6, s->vaddr6) == -1) {
+			session_deny(sv, slot, "no free address in pool6");
+			return;
+		}
+		s->has6 = true;
+	}
 	s->hook_vaddr = s->vaddr;
 	if (sv->c->client_connect[0] != '\0')
 		session_hook_connect(sv, slot);
@@ -710,6 +735,9 @@ session_register(struct server *sv, unsigned slot, const int *qfd,
 	struct session *s = &sv->s[slot];
 	struct msg_register r = { .slot = (uint16_t)slot, .index = s->index,
 	    .vaddr = s->vaddr };
+
+	if (s->has6)
+		memcpy(r.vaddr6, s->vaddr6, 16);
 	uint8_t p[MSG_MAX_PAYLOAD];
 
 	if (s->registered || s->vaddr == 0 ||
@@ -845,6 +873,16 @@ server_status_server(struct server *sv, struct status_out *o)
 	status_u64(o, "udp_port", conf_udp_port(sv->c));
 	status_str(o, "pool", net);
 	status_str(o, "address", ip4_str(pool_server_addr(sv->pool), a));
+	if (sv->pool6 != NULL) {
+		char a6[46], net6[52];
+		uint8_t srv6[16];
+
+		pool_server_addr6(sv->pool6, srv6);
+		snprintf(net6, sizeof(net6), "%s/%u", ip6_str(sv->c->pool6.addr,
+		    a6), sv->c->pool6.prefix);
+		status_str(o, "pool6", net6);
+		status_str(o, "address6", ip6_str(srv6, a6));
+	}
 	status_u64(o, "clients", clients);
 	status_u64(o, "max_clients", sv->c->max_clients);
 	status_u64(o, "pool_used", pool_in_use(sv->pool));
@@ -868,14 +906,16 @@ static void
 server_status_session(struct server *sv, unsigned i, struct status_out *o)
 {
 	struct session *s = &sv->s[i];
-	char a[16], index[12];
-	const char *vaddrs[1] = { ip4_str(s->vaddr, a) };
+	char a[16], a6[46], index[12];
+	const char *vaddrs[2] = { ip4_str(s->vaddr, a), ip6_str(s->vaddr6, a6) };
 
 	snprintf(index, sizeof(index), "%08x", s->index);
 	status_record(o, NULL, "session");
 	status_str(o, "cn", s->cn);
 	status_str(o, "vaddr", vaddrs[0]);
-	status_strs(o, "vaddrs", vaddrs, 1);
+	if (s->has6)
+		status_str(o, "vaddr6", vaddrs[1]);
+	status_strs(o, "vaddrs", vaddrs, s->has6 ? 2 : 1);
 	status_u64(o, "slot", i);
 	status_u64(o, "uid", session_cred(sv, i).uid);
 	status_str(o, "index", index);
@@ -1126,6 +1166,21 @@ server_client_routes(const struct conf *c, const char *dev)
 	}
 }
 
+/* pool6's first address on tun, beside pool's: its network becomes a
+ * connected route through tun. */
+static void
+server_tun6(struct server *sv, const char *dev)
+{
+	struct nl_prefix p = { .family = AF_INET6,
+	    .len = sv->c->pool6.prefix };
+	char a[46];
+
+	pool_server_addr6(sv->pool6, p.addr);
+	if (tun_add_addr(dev, &p) == -1)
+		fatal("configure %s/%u on %s", ip6_str(p.addr, a), p.len, dev);
+	log_info("%s has %s/%u", dev, ip6_str(p.addr, a), p.len);
+}
+
 static void
 server_open_tun(struct server *sv, char *dev, size_t len)
 {
@@ -1144,6 +1199,8 @@ server_open_tun(struct server *sv, char *dev, size_t len)
 	if (tun_configure(dev, pool_server_addr(sv->pool), c->pool_prefix,
 	    c->mtu) == -1)
 		fatal("configure %s", dev);
+	if (sv->pool6 != NULL)
+		server_tun6(sv, dev);
 	if (c->client_to_client && tun_set_forwarding(dev, true) == -1)
 		log_warn("enable forwarding on %s for client-to-client", dev);
 	server_client_routes(c, dev);
@@ -1154,20 +1211,36 @@ server_open_tun(struct server *sv, char *dev, size_t len)
 	    ip4_str(pool_server_addr(sv->pool), a), c->pool_prefix, c->mtu);
 }
 
-/* Pushed routes and NAT lead beyond this host only if it forwards. */
-static void
-server_forwarding_check(const struct conf *c)
+/* '0' or '1' from a sysctl file; '1' if it cannot be read. */
+static char
+server_sysctl(const char *path)
 {
 	char v = '1';
 	FILE *f;
 
-	if (c->masquerade[0] == '\0' && !c->push_redirect_gateway &&
-	    c->nroutes == 0)
-		return;
-	if ((f = fopen("/proc/sys/net/ipv4/ip_forward", "re")) != NULL) {
+	if ((f = fopen(path, "re")) != NULL) {
 		v = (char)fgetc(f);
 		fclose(f);
 	}
+	return v;
+}
+
+/* Pushed routes and NAT lead beyond this host only if it forwards. */
+static void
+server_forwarding_check(const struct conf *c)
+{
+	char v;
+
+	/* Linux forwards IPv6 only with the global switch on */
+	if (c->pool6.prefix != 0 && (c->nroutes6 > 0 || c->client_to_client) &&
+	    server_sysctl("/proc/sys/net/ipv6/conf/all/forwarding") == '0')
+		log_warnx("IPv6 forwarding is off (sysctl "
+		    "net.ipv6.conf.all.forwarding=0): clients reach neither "
+		    "pushed IPv6 routes nor each other over IPv6");
+	if (c->masquerade[0] == '\0' && !c->push_redirect_gateway &&
+	    c->nroutes == 0)
+		return;
+	v = server_sysctl("/proc/sys/net/ipv4/ip_forward");
 	if (v == '0')
 		log_warnx("IPv4 forwarding is off (sysctl net.ipv4.ip_forward=0"
 		    "): clients reach nothing beyond this host through %s",
@@ -1223,6 +1296,9 @@ server_open(struct server *sv)
 
 	if ((sv->pool = pool_new(c->pool_addr, c->pool_prefix)) == NULL)
 		fatalx("pool: cannot use %u-bit prefix", c->pool_prefix);
+	if (c->pool6.prefix != 0 &&
+	    (sv->pool6 = pool_new6(c->pool6.addr, c->pool6.prefix)) == NULL)
+		fatalx("pool6: cannot use %u-bit prefix", c->pool6.prefix);
 	for (unsigned i = 0; i < c->nfixed; i++)
 		pool_reserve(sv->pool, c->fixed[i].addr);
 	/* Read once, as root; checked here so a bad file stops startup, not

@@ -38,6 +38,7 @@
 #include "hook.h"
 #include "log.h"
 #include "msg.h"
+#include "netlink.h"
 #include "notify.h"
 #include "redirect.h"
 #include "roles.h"
@@ -60,13 +61,14 @@ struct client {
 	bool connected;
 	uint32_t vaddr;
 	uint8_t prefix;
+	struct msg_net6 vaddr6;		/* prefix 0: no IPv6 */
 	uint32_t server_vaddr;		/* for the hooks */
 	unsigned mtu;
 	bool hook_up;			/* up ran (or there is none): down runs */
 	int base_mtu;			/* tun's MTU as tun_open left it */
 	bool tun_set;			/* this session touched tun */
-	struct msg_route added[MSG_ROUTES_MAX + CONF_REDIRECT_ROUTES];
-	unsigned nadded;		/* routes it added */
+	struct nl_route added[2 * MSG_ROUTES_MAX + CONF_REDIRECT_ROUTES];
+	unsigned nadded;		/* routes it added, IPv4 and IPv6 */
 	uint32_t server;		/* TUN_SERVER's IPv4, host order; 0 */
 	struct redirect redirect;	/* the host route to server */
 	uint32_t gateway;		/* tap: the routes' gateway (the
@@ -164,11 +166,39 @@ client_start_data(struct client *cl)
 }
 
 static int
+client_underlay_net6(struct msg_underlay *u, const struct sockaddr *addr,
+    const struct sockaddr *mask)
+{
+	const uint8_t *m = mask != NULL && mask->sa_family == AF_INET6 ?
+	    ((const struct sockaddr_in6 *)mask)->sin6_addr.s6_addr : NULL;
+	struct msg_net6 *n;
+
+	if (u->nnets6 == MSG_UNDERLAY_NETS) {
+		errno = E2BIG;
+		return -1;
+	}
+	n = &u->nets6[u->nnets6++];
+	memcpy(n->addr, ((const struct sockaddr_in6 *)addr)->sin6_addr.s6_addr,
+	    16);
+	n->prefix = 128;
+	if (m == NULL)
+		return 0;
+	n->prefix = 0;
+	for (unsigned i = 0; i < 16; i++) {
+		n->addr[i] &= m[i];
+		n->prefix += (uint8_t)__builtin_popcount(m[i]);
+	}
+	return 0;
+}
+
+static int
 client_underlay_net(struct msg_underlay *u, const struct sockaddr *addr,
     const struct sockaddr *mask)
 {
 	uint32_t a, m = 0xffffffffu;
 
+	if (addr != NULL && addr->sa_family == AF_INET6)
+		return client_underlay_net6(u, addr, mask);
 	if (addr == NULL || addr->sa_family != AF_INET)
 		return 0;
 	if (u->nnets == MSG_UNDERLAY_NETS) {
@@ -262,21 +292,23 @@ client_pull(const struct client *cl, struct msg_config *cfg)
 			    ip4_str(rule->addr, b), rule->prefix);
 	}
 	cfg->nroutes = (uint8_t)n;
+	/* pull-filter holds IPv4 networks; route-nopull takes no route */
+	if (cl->c->route_nopull)
+		cfg->nroutes6 = 0;
 }
 
 /* Takes away what this session put on tun, in the reverse order. */
 static void
 client_tun_clear(struct client *cl)
 {
-	char a[16];
+	char a[64];
 
 	while (cl->nadded > 0) {
-		const struct msg_route *r = &cl->added[--cl->nadded];
+		const struct nl_route *r = &cl->added[--cl->nadded];
 
-		if (tun_del_route(cl->dev, r->addr, r->prefix,
-		    cl->gateway) == -1 && errno != ESRCH)
-			log_warn("remove route %s/%u via %s",
-			    ip4_str(r->addr, a), r->prefix, cl->dev);
+		if (tun_route_del(cl->dev, r) == -1 && errno != ESRCH)
+			log_warn("remove route %s via %s",
+			    nl_prefix_str(&r->dst, a, sizeof(a)), cl->dev);
 	}
 	if (cl->tun_set && tun_unconfigure(cl->dev, (unsigned)cl->base_mtu) ==
 	    -1)
@@ -316,19 +348,60 @@ client_keep_server(struct client *cl, const struct msg_route *rts,
 }
 
 static int
-client_route_add(struct client *cl, const struct msg_route *rt)
+client_route_add(struct client *cl, const struct nl_route *rt)
 {
-	char a[16];
+	char a[64];
 	int r;
 
-	if ((r = tun_add_route(cl->dev, rt->addr, rt->prefix,
-	    cl->gateway)) == -1) {
-		log_warn("route %s/%u via %s", ip4_str(rt->addr, a),
-		    rt->prefix, cl->dev);
+	if ((r = tun_route_add(cl->dev, rt)) == -1) {
+		log_warn("route %s via %s", nl_prefix_str(&rt->dst, a,
+		    sizeof(a)), cl->dev);
 		return -1;
 	}
 	if (r == 0)
 		cl->added[cl->nadded++] = *rt;
+	return 0;
+}
+
+/* A pushed IPv4 route: on-link, or via the server on a tap segment. */
+static int
+client_route4_add(struct client *cl, const struct msg_route *rt)
+{
+	struct nl_route r = { .dst = nl_prefix4(rt->addr, rt->prefix) };
+
+	if (cl->gateway != 0)
+		nl_gw4(&r, cl->gateway);
+	return client_route_add(cl, &r);
+}
+
+/* The IPv6 address and routes, as the IPv4 ones. */
+static int
+client_tun_apply6(struct client *cl, const struct msg_config *cfg)
+{
+	struct nl_prefix p = { .family = AF_INET6,
+	    .len = cfg->vaddr6.prefix };
+	char a[64];
+
+	if (cfg->vaddr6.prefix == 0)
+		return 0;
+	memcpy(p.addr, cfg->vaddr6.addr, 16);
+	if (tun_add_addr(cl->dev, &p) == -1) {
+		log_warn("address %s on %s", nl_prefix_str(&p, a, sizeof(a)),
+		    cl->dev);
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->nroutes6; i++) {
+		struct nl_route r = { .dst = { .family = AF_INET6,
+		    .len = cfg->routes6[i].prefix } };
+
+		memcpy(r.dst.addr, cfg->routes6[i].addr, 16);
+		if (cl->gateway != 0) {
+			r.gw_family = AF_INET6;
+			memcpy(r.gw, cfg->server_vaddr6, 16);
+		}
+		if (client_route_add(cl, &r) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -353,12 +426,12 @@ client_tun_apply(struct client *cl, const struct msg_config *cfg)
 		return -1;
 	}
 	for (i = 0; i < cfg->nroutes; i++)
-		if (client_route_add(cl, &cfg->routes[i]) == -1)
+		if (client_route4_add(cl, &cfg->routes[i]) == -1)
 			return -1;
 	for (i = 0; i < nown; i++)
-		if (client_route_add(cl, &own[i]) == -1)
+		if (client_route4_add(cl, &own[i]) == -1)
 			return -1;
-	return 0;
+	return client_tun_apply6(cl, cfg);
 }
 
 /* The server's CONFIG, as the control process passed it on: judged again
@@ -368,7 +441,7 @@ client_tun_config(struct client *cl, const struct msg *m)
 {
 	struct msg_underlay u = { .full_tunnel = cl->c->allow_full_tunnel };
 	struct msg_config cfg;
-	char why[256], a[16];
+	char why[256], a[16], a6[46];
 
 	if (msg_get_config(m, &cfg) == -1) {
 		log_warnx("malformed TUN_CONFIG from the control process");
@@ -390,6 +463,10 @@ client_tun_config(struct client *cl, const struct msg *m)
 		return -1;
 	cl->vaddr = cfg.vaddr;
 	cl->prefix = cfg.prefix;
+	cl->vaddr6 = cfg.vaddr6;
+	if (cfg.vaddr6.prefix != 0)
+		log_info("IPv6: %s/%u on %s, %u routes", ip6_str(cfg.vaddr6.addr,
+		    a6), cfg.vaddr6.prefix, cl->dev, cfg.nroutes6);
 	memcpy(cl->routes, cfg.routes, cfg.nroutes * sizeof(cfg.routes[0]));
 	cl->nroutes = cfg.nroutes;
 	cl->since = status_wallclock();
@@ -406,13 +483,14 @@ static void
 client_hook_env(const struct client *cl, struct hook_env *e,
     const char *event)
 {
-	char a[16], routes[MSG_ROUTES_MAX * 20] = "";
+	char a[64], routes[(2 * MSG_ROUTES_MAX + CONF_REDIRECT_ROUTES) * 46] =
+	    "";
 	size_t n = 0;
 
 	for (unsigned i = 0; i < cl->nadded && n < sizeof(routes); i++)
-		n += (size_t)snprintf(routes + n, sizeof(routes) - n, "%s%s/%u",
-		    i ? " " : "", ip4_str(cl->added[i].addr, a),
-		    cl->added[i].prefix);
+		n += (size_t)snprintf(routes + n, sizeof(routes) - n, "%s%s",
+		    i ? " " : "", nl_prefix_str(&cl->added[i].dst, a,
+		    sizeof(a)));
 	hook_env_init(e, event);
 	hook_env_add(e, "ROLE", "client");
 	hook_env_add(e, "DEV", "%s", cl->dev);
@@ -635,6 +713,12 @@ client_status_client(struct client *cl, struct status_out *o)
 	    cl->reason);
 	status_str(o, "vaddr", up ? ip4_str(cl->vaddr, vaddr) : NULL);
 	status_u64(o, "prefix", up ? cl->prefix : 0);
+	if (up && cl->vaddr6.prefix != 0) {
+		char a6[46];
+
+		status_str(o, "vaddr6", ip6_str(cl->vaddr6.addr, a6));
+		status_u64(o, "prefix6", cl->vaddr6.prefix);
+	}
 	status_strs(o, "routes", routes, up ? cl->nroutes : 0);
 	status_u64(o, "attempts", cl->attempts);
 	status_u64(o, "failures", cl->failures);

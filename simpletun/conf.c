@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "msg.h"
+#include "pool.h"
 
 /* Characters in a config file line: room for any directive with a value
  * as long as its field holds, as conf_dump writes it. */
@@ -40,6 +41,7 @@ enum conf_type {
 	T_FLAG,		/* no argument: given means yes */
 	T_ADDRPORT,
 	T_CIDR,
+	T_CIDR6,	/* an IPv6 network: struct conf_net6 at off */
 	T_KEEPALIVE,
 	T_PAIR,
 	T_IDS,		/* FIRST COUNT: a block of uids and gids */
@@ -95,12 +97,12 @@ typedef void conf_dump_fn(FILE *, const struct conf *,
 
 static conf_parse_fn parse_string, parse_uint, parse_bool, parse_flag,
     parse_addrport,
-    parse_cidr, parse_keepalive, parse_pair, parse_ids, parse_enum,
+    parse_cidr, parse_cidr6, parse_keepalive, parse_pair, parse_ids, parse_enum,
     parse_fixed, parse_route, parse_remote, parse_pull_filter,
     parse_client_net;
 static conf_dump_fn dump_string, dump_uint, dump_bool, dump_flag,
     dump_addrport,
-    dump_cidr, dump_pair, dump_enum, dump_fixed, dump_route, dump_remote,
+    dump_cidr, dump_cidr6, dump_pair, dump_enum, dump_fixed, dump_route, dump_remote,
     dump_pull_filter, dump_client_net;
 
 static const struct {
@@ -116,6 +118,7 @@ static const struct {
 	[T_FLAG] = { 0, false, parse_flag, dump_flag },
 	[T_ADDRPORT] = { 1, false, parse_addrport, dump_addrport },
 	[T_CIDR] = { 1, false, parse_cidr, dump_cidr },
+	[T_CIDR6] = { 1, false, parse_cidr6, dump_cidr6 },
 	[T_KEEPALIVE] = { 2, false, parse_keepalive, dump_pair },
 	[T_PAIR] = { 2, false, parse_pair, dump_pair },
 	[T_IDS] = { 2, false, parse_ids, dump_pair },
@@ -290,6 +293,14 @@ static const struct directive directives[] = {
 	    "first host address is the server's",
 	  .off = OFF(pool_addr), .off2 = OFF(pool_prefix), .min = 8,
 	  .max = 30 },
+	{ .name = "pool6", .args = "CIDR", .type = T_CIDR6, .roles = SRV,
+	  .group = G_SERVER,
+	  .help = "IPv6 network of virtual addresses beside pool (prefix "
+	    "64..124, e.g. 2001:db8:1::/64): the server takes its first "
+	    "host address, each session one more (the lowest free of its "
+	    "first 65536)",
+	  .off = OFF(pool6), .min = POOL6_PREFIX_MIN,
+	  .max = POOL6_PREFIX_MAX },
 	{ .name = "client-to-client", .args = "yes|no", .type = T_BOOL,
 	  .roles = SRV, .def = "yes", .group = G_SERVER,
 	  .help = "let clients reach each other through the server",
@@ -320,7 +331,8 @@ static const struct directive directives[] = {
 	  .reload = CONF_RELOAD_NEW },
 	{ .name = "push-route", .args = "CIDR", .type = T_ROUTE, .roles = SRV,
 	  .group = G_SERVER,
-	  .help = "route clients send into the tunnel (repeatable, at most 64)",
+	  .help = "route clients send into the tunnel, IPv4 or (with pool6) "
+	    "IPv6 (repeatable, at most 64 of each)",
 	  .reload = CONF_RELOAD_NEW },
 	{ .name = "push-redirect-gateway", .args = "yes|no", .type = T_BOOL,
 	  .roles = SRV, .def = "no", .group = G_SERVER,
@@ -874,6 +886,58 @@ dump_cidr(FILE *out, const struct conf *c, const struct directive *d)
 }
 
 static int
+conf_cidr6(const char *s, unsigned long minp, unsigned long maxp,
+    struct conf_net6 *n, char *err, size_t errlen)
+{
+	char buf[INET6_ADDRSTRLEN], scratch[CONF_MSG_MAX];
+	const char *slash;
+	unsigned long p = 0;
+	struct msg_net6 m;
+
+	if ((slash = strchr(s, '/')) == NULL)
+		return conf_fail(err, errlen, "'%s' is not ADDR/PREFIX", s);
+	if ((size_t)(slash - s) >= sizeof(buf))
+		return conf_fail(err, errlen, "'%s' is not an IPv6 network", s);
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (inet_pton(AF_INET6, buf, m.addr) != 1)
+		return conf_fail(err, errlen, "'%s' is not an IPv6 network", s);
+	if (conf_ulong(slash + 1, minp, maxp, &p, scratch,
+	    sizeof(scratch)) == -1)
+		return conf_fail(err, errlen, "'%s': prefix must be %lu..%lu",
+		    s, minp, maxp);
+	m.prefix = (uint8_t)p;
+	if (!msg_net6_is_net(&m))
+		return conf_fail(err, errlen, "'%s' has host bits set", s);
+	memcpy(n->addr, m.addr, 16);
+	n->prefix = m.prefix;
+	return 0;
+}
+
+static const char *
+conf_ntop6(const uint8_t *addr, char buf[INET6_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET6, addr, buf, INET6_ADDRSTRLEN);
+}
+
+static int
+parse_cidr6(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	return conf_cidr6(av[0], d->min, d->max, conf_field(c, d->off), err,
+	    errlen);
+}
+
+static void
+dump_cidr6(FILE *out, const struct conf *c, const struct directive *d)
+{
+	const struct conf_net6 *n = conf_cfield(c, d->off);
+	char a[INET6_ADDRSTRLEN];
+
+	fprintf(out, "%s %s/%u\n", d->name, conf_ntop6(n->addr, a), n->prefix);
+}
+
+static int
 conf_pair(struct conf *c, const struct directive *d, char **av,
     unsigned long v[2], char *err, size_t errlen)
 {
@@ -1013,6 +1077,23 @@ dump_fixed(FILE *out, const struct conf *c, const struct directive *d)
 }
 
 static int
+conf_route6(struct conf *c, const char *s, char *err, size_t errlen)
+{
+	struct conf_net6 r;
+
+	if (c->nroutes6 >= CONF_ROUTES_MAX)
+		return conf_fail(err, errlen, "more than %d IPv6 routes",
+		    CONF_ROUTES_MAX);
+	if (conf_cidr6(s, 0, 128, &r, err, errlen) == -1)
+		return -1;
+	for (unsigned i = 0; i < c->nroutes6; i++)
+		if (memcmp(&c->routes6[i], &r, sizeof(r)) == 0)
+			return conf_fail(err, errlen, "'%s' given twice", s);
+	c->routes6[c->nroutes6++] = r;
+	return 0;
+}
+
+static int
 parse_route(struct conf *c, const struct directive *d, char **av,
     char *err, size_t errlen)
 {
@@ -1020,6 +1101,8 @@ parse_route(struct conf *c, const struct directive *d, char **av,
 	unsigned i;
 
 	(void)d;
+	if (strchr(av[0], ':') != NULL)
+		return conf_route6(c, av[0], err, errlen);
 	if (c->nroutes >= CONF_ROUTES_MAX)
 		return conf_fail(err, errlen, "more than %d routes",
 		    CONF_ROUTES_MAX);
@@ -1039,9 +1122,14 @@ dump_route(FILE *out, const struct conf *c, const struct directive *d)
 	char a[INET_ADDRSTRLEN];
 	unsigned i;
 
+	char a6[INET6_ADDRSTRLEN];
+
 	for (i = 0; i < c->nroutes; i++)
 		fprintf(out, "%s %s/%u\n", d->name,
 		    conf_ntoa(c->routes[i].addr, a), c->routes[i].prefix);
+	for (i = 0; i < c->nroutes6; i++)
+		fprintf(out, "%s %s/%u\n", d->name,
+		    conf_ntop6(c->routes6[i].addr, a6), c->routes6[i].prefix);
 }
 
 static int
@@ -1580,6 +1668,9 @@ conf_is_set(const struct conf *c, const struct directive *d)
 		return *(const char *)conf_cfield(c, d->off) != '\0';
 	case T_CIDR:
 		return *(const uint8_t *)conf_cfield(c, d->off2) != 0;
+	case T_CIDR6:
+		return ((const struct conf_net6 *)conf_cfield(c,
+		    d->off))->prefix != 0;
 	case T_REMOTE:
 		return c->remote_host[0] != '\0';
 	case T_KEEPALIVE:
@@ -1666,6 +1757,35 @@ conf_check_fixed(const struct conf *c, const struct conf_fixed *f,
 	return 0;
 }
 
+/* pool6 as pool_new6 takes it; IPv6 routes only with it, and none inside
+ * it (the pool's connected route holds it all). */
+static int
+conf_check_pool6(const struct conf *c, char *err, size_t errlen)
+{
+	const struct conf_net6 *p = &c->pool6;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	const struct conf_net6 *r;
+	struct msg_net6 pool = { .prefix = p->prefix };
+
+	if (p->prefix == 0)
+		return c->nroutes6 == 0 ? 0 : conf_fail(err, errlen,
+		    "push-route %s/%u: IPv6 routes need pool6",
+		    conf_ntop6(c->routes6[0].addr, a), c->routes6[0].prefix);
+	/* tap carries IPv4 and ARP only: no neighbour discovery */
+	if (c->dev_type == CONF_DEV_TAP)
+		return conf_fail(err, errlen, "pool6: IPv6 needs dev-type tun");
+	if (p->prefix < POOL6_PREFIX_MIN || p->prefix > POOL6_PREFIX_MAX)
+		return conf_fail(err, errlen, "pool6: prefix /%u is outside "
+		    "%u..%u", p->prefix, POOL6_PREFIX_MIN, POOL6_PREFIX_MAX);
+	memcpy(pool.addr, p->addr, 16);
+	for (r = c->routes6; r < c->routes6 + c->nroutes6; r++)
+		if (r->prefix >= p->prefix && msg_net6_holds(&pool, r->addr))
+			return conf_fail(err, errlen, "push-route %s/%u "
+			    "overlaps pool6 %s/%u", conf_ntop6(r->addr, a),
+			    r->prefix, conf_ntop6(p->addr, b), p->prefix);
+	return 0;
+}
+
 static int
 conf_check_pool(const struct conf *c, char *err, size_t errlen)
 {
@@ -1679,7 +1799,7 @@ conf_check_pool(const struct conf *c, char *err, size_t errlen)
 	for (i = 0; i < c->nfixed; i++)
 		if (conf_check_fixed(c, &c->fixed[i], err, errlen) == -1)
 			return -1;
-	return 0;
+	return conf_check_pool6(c, err, errlen);
 }
 
 static bool
@@ -1793,6 +1913,39 @@ const struct conf_route conf_redirect_routes[CONF_REDIRECT_ROUTES] = {
 	{ 0x00000000, 1 }, { 0x80000000, 1 },
 };
 
+/* The IPv6 part of conf_check_pushed: pool6's first client address, then
+ * each IPv6 route alone. cfg has the IPv4 part, no routes. */
+static int
+conf_check_pushed6(const struct conf *c, struct msg_config *cfg, char *err,
+    size_t errlen)
+{
+	struct msg_underlay u = { .server = 0 };
+	struct msg_config c6 = *cfg;
+	char why[256], a[INET6_ADDRSTRLEN];
+
+	if (c->pool6.prefix == 0)
+		return 0;
+	memcpy(c6.vaddr6.addr, c->pool6.addr, 16);
+	c6.vaddr6.addr[15] |= 2;
+	c6.vaddr6.prefix = c->pool6.prefix;
+	memcpy(c6.server_vaddr6, c->pool6.addr, 16);
+	c6.server_vaddr6[15] |= 1;
+	if (msg_config_judge(&c6, &u, why, sizeof(why)) != NULL)
+		return conf_fail(err, errlen, "clients would refuse this "
+		    "server's CONFIG: %s", why);
+	c6.nroutes6 = 1;
+	for (unsigned i = 0; i < c->nroutes6; i++) {
+		memcpy(c6.routes6[0].addr, c->routes6[i].addr, 16);
+		c6.routes6[0].prefix = c->routes6[i].prefix;
+		if (msg_config_judge(&c6, &u, why, sizeof(why)) != NULL)
+			return conf_fail(err, errlen, "push-route %s/%u: a "
+			    "client refuses it by default: %s",
+			    conf_ntop6(c->routes6[i].addr, a),
+			    c->routes6[i].prefix, why);
+	}
+	return 0;
+}
+
 /* A CONFIG as our clients will get it, judged as a client with default
  * settings judges it (knowing nothing of its host): what it would refuse,
  * it would refuse on every try, reconnecting forever. */
@@ -1817,6 +1970,8 @@ conf_check_pushed(const struct conf *c, char *err, size_t errlen)
 		return conf_fail(err, errlen, "push-route: at most %u with "
 		    "push-redirect-gateway", MSG_ROUTES_MAX -
 		    CONF_REDIRECT_ROUTES);
+	if (conf_check_pushed6(c, &cfg, err, errlen) == -1)
+		return -1;
 	cfg.nroutes = 1;
 	for (unsigned i = 0; i < c->nroutes; i++) {
 		cfg.routes[0] = (struct msg_route){ c->routes[i].addr,

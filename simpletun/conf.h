@@ -31,12 +31,18 @@ enum conf_reload {
 
 /* dev-type: what the device carries. Both sides must agree (HELLO). */
 enum conf_dev_type {
-	CONF_DEV_TUN,		/* IPv4 packets */
+	CONF_DEV_TUN,		/* IPv4 and IPv6 packets */
 	CONF_DEV_TAP,		/* Ethernet frames */
 };
 
 struct conf_route {
 	uint32_t addr;		/* host byte order, host bits zero */
+	uint8_t prefix;
+};
+
+/* An IPv6 network: network order, host bits zero. */
+struct conf_net6 {
+	uint8_t addr[16];
 	uint8_t prefix;
 };
 
@@ -99,6 +105,7 @@ struct conf {
 	socklen_t listen_len;
 	uint32_t pool_addr;			/* host order, network address */
 	uint8_t pool_prefix;			/* 0: no pool configured */
+	struct conf_net6 pool6;			/* prefix 0: no IPv6 */
 	bool client_to_client;
 	unsigned max_clients;
 	unsigned max_handshakes;		/* in progress, all sources */
@@ -110,6 +117,8 @@ struct conf {
 	unsigned reneg_sec;			/* 0: no time-based rekey */
 	struct conf_route routes[CONF_ROUTES_MAX];	/* push-route */
 	unsigned nroutes;
+	struct conf_net6 routes6[CONF_ROUTES_MAX];	/* push-route, IPv6 */
+	unsigned nroutes6;
 	struct conf_fixed *fixed;		/* fixed-address, heap */
 	unsigned nfixed;
 	struct conf_client_net client_nets[CONF_CLIENT_NETS_MAX];

@@ -233,9 +233,15 @@ ctl_session(struct control *ct, const struct msg_config *cfg,
 	    .rx_index = ct->rx_index, .tx_index = ct->tx_index };
 	uint8_t p[MSG_MAX_PAYLOAD];
 
+	memcpy(s.vaddr6, cfg->vaddr6.addr, 16);
+	memcpy(s.server_vaddr6, cfg->server_vaddr6, 16);
 	if (ct->server) {
 		s.pool = ct->c->pool_addr;
 		s.pool_prefix = ct->c->pool_prefix;
+		if (cfg->vaddr6.prefix != 0) {
+			memcpy(s.pool6, ct->c->pool6.addr, 16);
+			s.pool6_prefix = ct->c->pool6.prefix;
+		}
 		s.client_to_client = ct->c->client_to_client;
 		s.nnets = ctl_client_nets(ct->c, ct->cn, true, s.nets,
 		    MSG_NETS_MAX);
@@ -560,6 +566,14 @@ ctl_server_config(struct control *ct, const struct msg_grant *g,
 	if (c->push_client_nets && c->client_to_client)
 		cfg->nroutes += ctl_client_nets(c, ct->cn, false,
 		    cfg->routes + cfg->nroutes, MSG_ROUTES_MAX - cfg->nroutes);
+	if (g->vaddr6.prefix == 0)
+		return;
+	cfg->vaddr6 = g->vaddr6;
+	memcpy(cfg->server_vaddr6, g->server_vaddr6, 16);
+	for (unsigned i = 0; i < c->nroutes6 && i < MSG_ROUTES_MAX; i++) {
+		memcpy(cfg->routes6[i].addr, c->routes6[i].addr, 16);
+		cfg->routes6[cfg->nroutes6++].prefix = c->routes6[i].prefix;
+	}
 }
 
 /* Our TLS context from the PEM files we were handed, which are then closed:
@@ -758,6 +772,8 @@ ctl_client_config(struct control *ct, const struct sockaddr_storage *peer,
 		if (conf_pull_route(ct->c, cfg->routes[i].addr,
 		    cfg->routes[i].prefix, NULL))
 			taken.routes[taken.nroutes++] = cfg->routes[i];
+	if (ct->c->route_nopull)
+		taken.nroutes6 = 0;
 	if (msg_config_judge(&taken, &u, err, sizeof(err)) != NULL) {
 		log_warnx("refusing the CONFIG of %s: %s", ct->peer, err);
 		ctl_bye(ct, "CONFIG refused");

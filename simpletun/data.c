@@ -82,6 +82,9 @@ struct data {
 	mqd_t queue;
 
 	uint32_t vaddr, server_vaddr, pool, pool_mask;
+	struct msg_net6 vaddr6;		/* prefix 128, or 0: no IPv6 */
+	struct msg_net6 server6;	/* prefix 128 */
+	struct msg_net6 pool6;		/* prefix 0: no pool6 */
 	struct {
 		uint32_t addr, mask;
 	} nets[MSG_NETS_MAX];		/* client-networks: sources the */
@@ -241,6 +244,56 @@ inner_ipv4_ok(const uint8_t *p, size_t n)
 	return ihl >= 20 && ihl <= n && get_u16(p + 2) == n;
 }
 
+/* The fixed header and a payload length that accounts for every byte. */
+static bool
+inner_ipv6_ok(const uint8_t *p, size_t n)
+{
+	return n >= 40 && p[0] >> 4 == 6 && get_u16(p + 4) == n - 40;
+}
+
+static bool
+inner_ip_ok(const uint8_t *p, size_t n)
+{
+	return inner_ipv4_ok(p, n) || inner_ipv6_ok(p, n);
+}
+
+/* What a client sends from its tun: no IPv6 from a link-local address or
+ * to a multicast one. The tunnel is routed: the kernel's neighbour
+ * discovery and MLD on tun have no one to talk to (and the server would
+ * count them as bad sources). */
+static bool
+inner_tx_ok(const uint8_t *p, size_t n)
+{
+	if (inner_ipv4_ok(p, n))
+		return true;
+	return inner_ipv6_ok(p, n) && !(p[8] == 0xfe && (p[9] & 0xc0) ==
+	    0x80) && p[24] != 0xff;
+}
+
+/* a lies in net; a prefix of 0 here means none, not everything */
+static bool
+data_in_net6(const uint8_t *a, const struct msg_net6 *net)
+{
+	return net->prefix != 0 && msg_net6_holds(net, a);
+}
+
+/* IPv6 from the client: only from its own address; without
+ * client-to-client, not to another client's. */
+static bool
+data_inner6_ok(struct data *d, const uint8_t *p)
+{
+	if (!data_in_net6(p + 8, &d->vaddr6)) {
+		d->st.bad_source++;
+		return false;
+	}
+	if (!d->c2c && data_in_net6(p + 24, &d->pool6) &&
+	    !data_in_net6(p + 24, &d->server6)) {
+		d->st.blocked++;
+		return false;
+	}
+	return true;
+}
+
 /* The client's own address, or one in a network behind it. */
 static bool
 data_source_ok(const struct data *d, uint32_t src)
@@ -262,20 +315,22 @@ data_other_client(const struct data *d, uint32_t dst)
 	return conf_client_net_of(d->c, dst) != -1 && !data_source_ok(d, dst);
 }
 
-/* What may enter tun: well-formed IPv4 and, on the server, only from the
- * client's own address or its client-networks and, without
- * client-to-client, not to other clients. */
+/* What may enter tun: well-formed IPv4 or IPv6 and, on the server, only
+ * from the client's own address (IPv4: or its client-networks) and,
+ * without client-to-client, not to other clients. */
 static bool
 data_inner_ok(struct data *d, const uint8_t *p, size_t n)
 {
 	uint32_t dst;
 
-	if (!inner_ipv4_ok(p, n)) {
+	if (!inner_ip_ok(p, n)) {
 		d->st.bad_inner++;
 		return false;
 	}
 	if (!d->server)
 		return true;
+	if (p[0] >> 4 == 6)
+		return data_inner6_ok(d, p);
 	if (!data_source_ok(d, get_u32(p + 12))) {
 		d->st.bad_source++;
 		return false;
@@ -374,8 +429,8 @@ data_arp_ok(struct data *d, const uint8_t *f, size_t n)
 }
 
 /* What a frame from our client carries: IPv4 (checked as in tun mode,
- * Ethernet padding aside) or ARP; nothing else, as tun mode carries IPv4
- * only. */
+ * Ethernet padding aside) or ARP; nothing else (IPv6 is for tun mode,
+ * see pool6). */
 static bool
 data_frame_ok(struct data *d, const uint8_t *f, size_t n)
 {
@@ -804,7 +859,7 @@ data_tx_tun(struct data *d, const uint8_t *p, size_t n)
 	}
 	if (!d->vnet || off_vnet_plain(v)) {
 		if (n <= d->mtu && (d->server || (d->tap ?
-		    n >= CONF_ETH_HLEN : inner_ipv4_ok(p, n))))
+		    n >= CONF_ETH_HLEN : inner_tx_ok(p, n))))
 			data_tx(d, PKT_DATA, p, n);
 		else
 			d->st.bad_inner++;
@@ -815,7 +870,7 @@ data_tx_tun(struct data *d, const uint8_t *p, size_t n)
 	if (k < 0)
 		d->st.bad_inner++;
 	for (int i = 0; i < k; i++) {
-		if (d->server || inner_ipv4_ok(d->seg_buf + at, d->seg_len[i]))
+		if (d->server || inner_tx_ok(d->seg_buf + at, d->seg_len[i]))
 			data_tx(d, PKT_DATA, d->seg_buf + at, d->seg_len[i]);
 		at += d->seg_len[i];
 	}
@@ -961,6 +1016,19 @@ data_client_udp(struct data *d)
 }
 
 static void
+data_session6(struct data *d, const struct msg_session *s)
+{
+	memcpy(d->vaddr6.addr, s->vaddr6, 16);
+	memcpy(d->server6.addr, s->server_vaddr6, 16);
+	memcpy(d->pool6.addr, s->pool6, 16);
+	d->pool6.prefix = s->pool6_prefix;
+	/* all zero: the session has no IPv6, and :: is no source */
+	d->vaddr6.prefix = memcmp(s->vaddr6, (uint8_t[16]){ 0 }, 16) ? 128 :
+	    0;
+	d->server6.prefix = 128;
+}
+
+static void
 data_session(struct data *d, const struct msg *m)
 {
 	struct msg_session s;
@@ -974,6 +1042,7 @@ data_session(struct data *d, const struct msg *m)
 	d->pool_mask = s.pool_prefix ? 0xffffffffu << (32 - s.pool_prefix) :
 	    0;
 	d->c2c = s.client_to_client;
+	data_session6(d, &s);
 	d->ka_int = s.keepalive_interval * 1000ULL;
 	d->ka_to = s.keepalive_timeout * 1000ULL;
 	d->mtu = s.mtu + (d->tap ? CONF_ETH_HLEN : 0);	/* frames in tap */

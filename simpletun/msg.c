@@ -34,7 +34,11 @@ enum {
 	SESSION_RX_INDEX = 21,
 	SESSION_TX_INDEX = 25,
 	SESSION_PEER = 29,
-	SESSION_LEN = SESSION_PEER + MSG_SA_LEN,
+	SESSION_VADDR6 = SESSION_PEER + MSG_SA_LEN,
+	SESSION_SERVER6 = SESSION_VADDR6 + 16,
+	SESSION_POOL6 = SESSION_SERVER6 + 16,
+	SESSION_POOL6_PREFIX = SESSION_POOL6 + 16,
+	SESSION_LEN = SESSION_POOL6_PREFIX + 1,
 	/* then 0..MSG_NETS_MAX client networks of ROUTE_LEN bytes, which the
 	 * length counts */
 	SESSION_NETS = SESSION_LEN,
@@ -55,7 +59,10 @@ enum {
 	GRANT_PREFIX = 4,
 	GRANT_SERVER = 5,
 	GRANT_INDEX = 9,
-	GRANT_LEN = 13,
+	GRANT_VADDR6 = 13,
+	GRANT_PREFIX6 = 29,
+	GRANT_SERVER6 = 30,
+	GRANT_LEN = 46,
 };
 
 /* REGISTER and UNREGISTER */
@@ -63,7 +70,8 @@ enum {
 	REGISTER_SLOT = 0,
 	REGISTER_INDEX = 2,
 	REGISTER_VADDR = 6,
-	REGISTER_LEN = 10,
+	REGISTER_VADDR6 = 10,
+	REGISTER_LEN = 26,
 	REGISTER_CN = REGISTER_LEN,	/* then 0..MSG_CN_MAX bytes of CN */
 	UNREGISTER_SLOT = 0,
 	UNREGISTER_LEN = 2,
@@ -77,8 +85,9 @@ enum {
 	HELLO_LEN = 8,
 };
 
-/* CONFIG: a fixed part, then nroutes routes of ROUTE_LEN bytes; the length
- * must account for every byte. */
+/* CONFIG: a fixed part, then nroutes routes of ROUTE_LEN bytes, then, with
+ * IPv6 only, the IPv6 part (offsets from its start) and its nroutes6
+ * routes of ROUTE6_LEN bytes; the length must account for every byte. */
 enum {
 	CONFIG_VADDR = 0,
 	CONFIG_PREFIX = 4,
@@ -93,7 +102,16 @@ enum {
 	ROUTE_ADDR = 0,
 	ROUTE_PREFIX = 4,
 	ROUTE_LEN = 5,
-	CONFIG_MAX = CONFIG_ROUTES + ROUTE_LEN * MSG_ROUTES_MAX,
+	CONFIG6_VADDR = 0,
+	CONFIG6_PREFIX = 16,
+	CONFIG6_SERVER = 17,
+	CONFIG6_NROUTES = 33,
+	CONFIG6_ROUTES = 34,
+	ROUTE6_ADDR = 0,
+	ROUTE6_PREFIX = 16,
+	ROUTE6_LEN = 17,
+	CONFIG_MAX = CONFIG_ROUTES + ROUTE_LEN * MSG_ROUTES_MAX +
+	    CONFIG6_ROUTES + ROUTE6_LEN * MSG_ROUTES_MAX,
 };
 
 /* REKEY and REKEY_ACK */
@@ -171,9 +189,19 @@ static const struct msg_spec msg_specs[] = {
 static int
 msg_check_config(const uint8_t *payload, size_t len)
 {
-	return payload[CONFIG_NROUTES] <= MSG_ROUTES_MAX && len ==
-	    CONFIG_ROUTES + ROUTE_LEN * (size_t)payload[CONFIG_NROUTES] ?
-	    0 : -1;
+	size_t v4 = CONFIG_ROUTES + ROUTE_LEN *
+	    (size_t)payload[CONFIG_NROUTES];
+	const uint8_t *p6 = payload + v4;
+
+	if (payload[CONFIG_NROUTES] > MSG_ROUTES_MAX || len < v4)
+		return -1;
+	if (len == v4)
+		return 0;
+	if (len - v4 < CONFIG6_ROUTES || p6[CONFIG6_PREFIX] == 0 ||
+	    p6[CONFIG6_PREFIX] > 128 || p6[CONFIG6_NROUTES] > MSG_ROUTES_MAX)
+		return -1;
+	return len - v4 == CONFIG6_ROUTES + ROUTE6_LEN *
+	    (size_t)p6[CONFIG6_NROUTES] ? 0 : -1;
 }
 
 static const struct msg_spec *
@@ -502,6 +530,10 @@ msg_put_session(uint8_t *p, const struct msg_session *s)
 	put_u32(p + SESSION_RX_INDEX, s->rx_index);
 	put_u32(p + SESSION_TX_INDEX, s->tx_index);
 	msg_put_sa(p + SESSION_PEER, &s->peer);
+	memcpy(p + SESSION_VADDR6, s->vaddr6, 16);
+	memcpy(p + SESSION_SERVER6, s->server_vaddr6, 16);
+	memcpy(p + SESSION_POOL6, s->pool6, 16);
+	p[SESSION_POOL6_PREFIX] = s->pool6_prefix;
 	return (size_t)(msg_put_routes(p + SESSION_NETS, s->nets,
 	    s->nnets < MSG_NETS_MAX ? s->nnets : MSG_NETS_MAX) - p);
 }
@@ -512,7 +544,8 @@ msg_get_session(const struct msg *m, struct msg_session *s)
 	const uint8_t *p = m->payload;
 
 	if (!msg_is(m, MSG_SESSION) || p[SESSION_PREFIX] > 32 ||
-	    p[SESSION_POOL_PREFIX] > 32 || p[SESSION_FLAGS] > 1)
+	    p[SESSION_POOL_PREFIX] > 32 || p[SESSION_FLAGS] > 1 ||
+	    p[SESSION_POOL6_PREFIX] > 128)
 		return -1;
 	s->vaddr = get_u32(p + SESSION_VADDR);
 	s->prefix = p[SESSION_PREFIX];
@@ -525,6 +558,10 @@ msg_get_session(const struct msg *m, struct msg_session *s)
 	s->mtu = get_u16(p + SESSION_MTU);
 	s->rx_index = get_u32(p + SESSION_RX_INDEX);
 	s->tx_index = get_u32(p + SESSION_TX_INDEX);
+	memcpy(s->vaddr6, p + SESSION_VADDR6, 16);
+	memcpy(s->server_vaddr6, p + SESSION_SERVER6, 16);
+	memcpy(s->pool6, p + SESSION_POOL6, 16);
+	s->pool6_prefix = p[SESSION_POOL6_PREFIX];
 	if (s->mtu < 576 || s->mtu > 9000 || s->keepalive_interval == 0 ||
 	    s->keepalive_timeout <= s->keepalive_interval ||
 	    (m->len - SESSION_NETS) % ROUTE_LEN != 0)
@@ -566,6 +603,9 @@ msg_put_grant(uint8_t *p, const struct msg_grant *g)
 	p[GRANT_PREFIX] = g->prefix;
 	put_u32(p + GRANT_SERVER, g->server_vaddr);
 	put_u32(p + GRANT_INDEX, g->index);
+	memcpy(p + GRANT_VADDR6, g->vaddr6.addr, 16);
+	p[GRANT_PREFIX6] = g->vaddr6.prefix;
+	memcpy(p + GRANT_SERVER6, g->server_vaddr6, 16);
 	return GRANT_LEN;
 }
 
@@ -574,12 +614,16 @@ msg_get_grant(const struct msg *m, struct msg_grant *g)
 {
 	const uint8_t *p = m->payload;
 
-	if (!msg_is(m, MSG_ADDRESS_GRANT) || p[GRANT_PREFIX] > 32)
+	if (!msg_is(m, MSG_ADDRESS_GRANT) || p[GRANT_PREFIX] > 32 ||
+	    p[GRANT_PREFIX6] > 128)
 		return -1;
 	g->vaddr = get_u32(p + GRANT_VADDR);
 	g->prefix = p[GRANT_PREFIX];
 	g->server_vaddr = get_u32(p + GRANT_SERVER);
 	g->index = get_u32(p + GRANT_INDEX);
+	memcpy(g->vaddr6.addr, p + GRANT_VADDR6, 16);
+	g->vaddr6.prefix = p[GRANT_PREFIX6];
+	memcpy(g->server_vaddr6, p + GRANT_SERVER6, 16);
 	return 0;
 }
 
@@ -589,6 +633,7 @@ msg_put_register(uint8_t *p, const struct msg_register *r)
 	put_u16(p + REGISTER_SLOT, r->slot);
 	put_u32(p + REGISTER_INDEX, r->index);
 	put_u32(p + REGISTER_VADDR, r->vaddr);
+	memcpy(p + REGISTER_VADDR6, r->vaddr6, 16);
 	return REGISTER_LEN + msg_put_text(p + REGISTER_CN, r->cn, MSG_CN_MAX);
 }
 
@@ -600,6 +645,7 @@ msg_get_register(const struct msg *m, struct msg_register *r)
 	r->slot = get_u16(m->payload + REGISTER_SLOT);
 	r->index = get_u32(m->payload + REGISTER_INDEX);
 	r->vaddr = get_u32(m->payload + REGISTER_VADDR);
+	memcpy(r->vaddr6, m->payload + REGISTER_VADDR6, 16);
 	memcpy(r->cn, m->payload + REGISTER_CN, m->len - REGISTER_LEN);
 	r->cn[m->len - REGISTER_LEN] = '\0';
 	return strlen(r->cn) == (size_t)(m->len - REGISTER_LEN) ? 0 : -1;
@@ -641,6 +687,40 @@ msg_get_hello(const struct msg *m, struct msg_hello *h)
 	return 0;
 }
 
+static uint8_t *
+msg_put_config6(uint8_t *p, const struct msg_config *c)
+{
+	uint8_t *r = p + CONFIG6_ROUTES;
+	unsigned n = c->nroutes6 < MSG_ROUTES_MAX ? c->nroutes6 :
+	    MSG_ROUTES_MAX;
+
+	memcpy(p + CONFIG6_VADDR, c->vaddr6.addr, 16);
+	p[CONFIG6_PREFIX] = c->vaddr6.prefix;
+	memcpy(p + CONFIG6_SERVER, c->server_vaddr6, 16);
+	p[CONFIG6_NROUTES] = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++, r += ROUTE6_LEN) {
+		memcpy(r + ROUTE6_ADDR, c->routes6[i].addr, 16);
+		r[ROUTE6_PREFIX] = c->routes6[i].prefix;
+	}
+	return r;
+}
+
+/* msg_check_config accepted the length and the IPv6 part's counts. */
+static void
+msg_get_config6(const uint8_t *p, struct msg_config *c)
+{
+	const uint8_t *r = p + CONFIG6_ROUTES;
+
+	memcpy(c->vaddr6.addr, p + CONFIG6_VADDR, 16);
+	c->vaddr6.prefix = p[CONFIG6_PREFIX];
+	memcpy(c->server_vaddr6, p + CONFIG6_SERVER, 16);
+	c->nroutes6 = p[CONFIG6_NROUTES];
+	for (unsigned i = 0; i < c->nroutes6; i++, r += ROUTE6_LEN) {
+		memcpy(c->routes6[i].addr, r + ROUTE6_ADDR, 16);
+		c->routes6[i].prefix = r[ROUTE6_PREFIX];
+	}
+}
+
 size_t
 msg_put_config(uint8_t *p, const struct msg_config *c)
 {
@@ -661,7 +741,9 @@ msg_put_config(uint8_t *p, const struct msg_config *c)
 		put_u32(r + ROUTE_ADDR, c->routes[i].addr);
 		r[ROUTE_PREFIX] = c->routes[i].prefix;
 	}
-	return (size_t)(r - p);
+	if (c->vaddr6.prefix == 0)
+		return (size_t)(r - p);
+	return (size_t)(msg_put_config6(r, c) - p);
 }
 
 int
@@ -686,6 +768,8 @@ msg_get_config(const struct msg *m, struct msg_config *c)
 		c->routes[i].addr = get_u32(r + ROUTE_ADDR);
 		c->routes[i].prefix = r[ROUTE_PREFIX];
 	}
+	if (r < p + m->len)
+		msg_get_config6(r, c);
 	return 0;
 }
 
@@ -1003,6 +1087,181 @@ msg_judge_route(const struct msg_route *r, const struct msg_underlay *u,
 	return u->full_tunnel ? NULL : msg_judge_cover(r, u, why, whylen);
 }
 
+/* --- the same for IPv6 --- */
+
+static const struct {
+	uint8_t addr[16];
+	uint8_t prefix;
+	const char *name;
+} msg_reserved6[] = {
+	{ { 0 }, 8, "::/8 (unspecified, loopback, IPv4-mapped)" },
+	{ { 0xfe, 0x80 }, 10, "fe80::/10 (link-local)" },
+	{ { 0xff }, 8, "ff00::/8 (multicast)" },
+};
+
+bool
+msg_net6_holds(const struct msg_net6 *net, const uint8_t addr[16])
+{
+	unsigned whole = net->prefix / 8, rest = net->prefix % 8;
+
+	if (net->prefix > 128 || memcmp(addr, net->addr, whole) != 0)
+		return false;
+	return rest == 0 || ((addr[whole] ^ net->addr[whole]) &
+	    (0xff00 >> rest)) == 0;
+}
+
+/* a lies inside (or is) b */
+static bool
+net6_inside(const struct msg_net6 *a, const struct msg_net6 *b)
+{
+	return a->prefix >= b->prefix && msg_net6_holds(b, a->addr);
+}
+
+static bool
+net6_overlap(const struct msg_net6 *a, const struct msg_net6 *b)
+{
+	return net6_inside(a, b) || net6_inside(b, a);
+}
+
+static const char *
+msg_ip6(const uint8_t *addr, char buf[INET6_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET6, addr, buf, INET6_ADDRSTRLEN);
+}
+
+static struct msg_net6
+msg_reserved6_net(unsigned i)
+{
+	struct msg_net6 n = { .prefix = msg_reserved6[i].prefix };
+
+	memcpy(n.addr, msg_reserved6[i].addr, 16);
+	return n;
+}
+
+bool
+msg_net6_is_net(const struct msg_net6 *n)
+{
+	if (n->prefix > 128)
+		return false;
+	for (unsigned i = n->prefix; i < 128; i++)
+		if (n->addr[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+#define MSG_NRESERVED6 (sizeof(msg_reserved6) / sizeof(msg_reserved6[0]))
+
+static const char *
+msg_judge_address6(const struct msg_config *c, const struct msg_underlay *u,
+    char *why, size_t whylen)
+{
+	char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
+	struct msg_net6 srv = { .prefix = 128 }, r;
+	const struct msg_net6 *v = &c->vaddr6;
+	unsigned i;
+
+	memcpy(srv.addr, c->server_vaddr6, 16);
+	msg_ip6(v->addr, a);
+	if (v->prefix < 64 || v->prefix > 126)
+		return msg_refuse("bad prefix", why, whylen, "IPv6 prefix "
+		    "/%u is outside 64..126", v->prefix);
+	if (!net6_inside(&srv, v) || memcmp(srv.addr, v->addr, 16) == 0 ||
+	    msg_net6_is_net(v))
+		return msg_refuse("bad addresses", why, whylen, "address %s/%u "
+		    "and server address %s do not fit", a, v->prefix,
+		    msg_ip6(srv.addr, s));
+	for (i = 0; i < MSG_NRESERVED6; i++)
+		if (r = msg_reserved6_net(i), net6_overlap(v, &r))
+			return msg_refuse("address in a reserved range", why,
+			    whylen, "address %s/%u overlaps %s", a, v->prefix,
+			    msg_reserved6[i].name);
+	for (i = 0; i < u->nnets6; i++)
+		if (net6_overlap(v, &u->nets6[i]))
+			return msg_refuse("address overlaps the client's side",
+			    why, whylen, "address %s/%u overlaps the client's "
+			    "network %s/%u", a, v->prefix,
+			    msg_ip6(u->nets6[i].addr, s), u->nets6[i].prefix);
+	return NULL;
+}
+
+static const char *
+msg_judge_cover6(const struct msg_net6 *r, const struct msg_underlay *u,
+    char *why, size_t whylen)
+{
+	const char *rule = "route covers the client's side";
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	const char *no = "and allow-full-tunnel is no";
+	struct msg_net6 n;
+
+	msg_ip6(r->addr, a);
+	for (unsigned i = 0; i < MSG_NRESERVED6; i++)
+		if (n = msg_reserved6_net(i), net6_inside(&n, r))
+			return msg_refuse(rule, why, whylen, "route %s/%u "
+			    "covers %s %s", a, r->prefix,
+			    msg_reserved6[i].name, no);
+	for (unsigned i = 0; i < u->nnets6; i++)
+		if (net6_inside(&u->nets6[i], r))
+			return msg_refuse(rule, why, whylen, "route %s/%u "
+			    "covers the client's network %s/%u %s", a,
+			    r->prefix, msg_ip6(u->nets6[i].addr, b),
+			    u->nets6[i].prefix, no);
+	return NULL;
+}
+
+/* As msg_judge_route; and a route inside the tunnel's own network would
+ * take part of it away from the connected route. */
+static const char *
+msg_judge_route6(const struct msg_config *c, const struct msg_net6 *r,
+    const struct msg_underlay *u, char *why, size_t whylen)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct msg_net6 n;
+
+	msg_ip6(r->addr, a);
+	if (!msg_net6_is_net(r))
+		return msg_refuse("bad pushed route", why, whylen, "route "
+		    "%s/%u is not a network", a, r->prefix);
+	for (unsigned i = 0; i < MSG_NRESERVED6; i++)
+		if (n = msg_reserved6_net(i), net6_inside(r, &n))
+			return msg_refuse("route in a reserved range", why,
+			    whylen, "route %s/%u lies in %s", a, r->prefix,
+			    msg_reserved6[i].name);
+	for (unsigned i = 0; i < u->nnets6; i++)
+		if (net6_inside(r, &u->nets6[i]))
+			return msg_refuse("route inside the client's network",
+			    why, whylen, "route %s/%u lies inside the client's "
+			    "network %s/%u", a, r->prefix,
+			    msg_ip6(u->nets6[i].addr, b), u->nets6[i].prefix);
+	if (net6_inside(r, &c->vaddr6))
+		return msg_refuse("route inside the tunnel's network", why,
+		    whylen, "route %s/%u lies inside the tunnel's network "
+		    "%s/%u", a, r->prefix, msg_ip6(c->vaddr6.addr, b),
+		    c->vaddr6.prefix);
+	return u->full_tunnel ? NULL : msg_judge_cover6(r, u, why, whylen);
+}
+
+static const char *
+msg_judge6(const struct msg_config *c, const struct msg_underlay *u,
+    char *why, size_t whylen)
+{
+	const char *rule;
+
+	if (c->vaddr6.prefix == 0) {
+		if (c->nroutes6 > 0)
+			return msg_refuse("IPv6 routes without IPv6", why,
+			    whylen, "%u IPv6 routes but no IPv6 address",
+			    c->nroutes6);
+		return NULL;
+	}
+	if ((rule = msg_judge_address6(c, u, why, whylen)) != NULL)
+		return rule;
+	for (unsigned i = 0; i < c->nroutes6; i++)
+		if ((rule = msg_judge_route6(c, &c->routes6[i], u, why,
+		    whylen)) != NULL)
+			return rule;
+	return NULL;
+}
+
 const char *
 msg_config_judge(const struct msg_config *c, const struct msg_underlay *u,
     char *why, size_t whylen)
@@ -1017,7 +1276,7 @@ msg_config_judge(const struct msg_config *c, const struct msg_underlay *u,
 		if ((rule = msg_judge_route(&c->routes[i], u, why,
 		    whylen)) != NULL)
 			return rule;
-	return NULL;
+	return msg_judge6(c, u, why, whylen);
 }
 
 const char *

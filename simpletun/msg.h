@@ -86,6 +86,12 @@ struct msg_route {
 	uint8_t prefix;
 };
 
+/* An IPv6 address or network: network order, prefix 0..128. */
+struct msg_net6 {
+	uint8_t addr[16];
+	uint8_t prefix;
+};
+
 /* SESSION: what a data process needs besides keys. */
 struct msg_session {
 	uint32_t vaddr;			/* host order, as every address here */
@@ -99,6 +105,9 @@ struct msg_session {
 	uint32_t rx_index;		/* carried by every packet we accept */
 	uint32_t tx_index;		/* put into every packet we send */
 	struct sockaddr_storage peer;	/* client: the server's UDP endpoint */
+	/* IPv6 (pool6), all zero without: as vaddr, server_vaddr, pool */
+	uint8_t vaddr6[16], server_vaddr6[16], pool6[16];
+	uint8_t pool6_prefix;		/* 0: no IPv6 in the tunnel */
 	uint8_t nnets;			/* server: client-networks of this */
 	struct msg_route nets[MSG_NETS_MAX];	/* client, sources it may use */
 };
@@ -117,12 +126,15 @@ struct msg_grant {
 	uint8_t prefix;
 	uint32_t server_vaddr;
 	uint32_t index;			/* the session's receiver index */
+	struct msg_net6 vaddr6;		/* prefix 0: no pool6 */
+	uint8_t server_vaddr6[16];
 };
 
 struct msg_register {
 	uint16_t slot;
 	uint32_t index;
 	uint32_t vaddr;			/* IPv4, host order */
+	uint8_t vaddr6[16];		/* IPv6; all zero: none */
 	char cn[MSG_CN_MAX + 1];	/* "" or the client's: its networks */
 };
 
@@ -150,6 +162,13 @@ struct msg_config {
 	uint32_t index;			/* the server's receiver index */
 	uint8_t nroutes;
 	struct msg_route routes[MSG_ROUTES_MAX];
+	/* IPv6 (pool6), sent only when vaddr6.prefix is not 0: the client's
+	 * address with its network's prefix, the server's tunnel address,
+	 * IPv6 routes. A CONFIG without them is what older servers send. */
+	struct msg_net6 vaddr6;
+	uint8_t server_vaddr6[16];
+	uint8_t nroutes6;
+	struct msg_net6 routes6[MSG_ROUTES_MAX];
 };
 
 struct msg_epoch {
@@ -256,6 +275,8 @@ struct msg_underlay {
 	uint32_t server;
 	struct msg_route nets[MSG_UNDERLAY_NETS];
 	unsigned nnets;
+	struct msg_net6 nets6[MSG_UNDERLAY_NETS];	/* IPv6 networks */
+	unsigned nnets6;
 	uint32_t gateways[MSG_UNDERLAY_GATEWAYS];
 	unsigned ngateways;
 	bool full_tunnel;
@@ -282,10 +303,19 @@ struct msg_underlay {
  *    the client;
  *  - unless u->full_tunnel: a route that covers a reserved range, a
  *    network of the client, a gateway or the server.
+ * And the same for IPv6 when the CONFIG has it: prefix outside 64..126,
+ * addresses not in one subnet; a network or route in or over ::/8,
+ * fe80::/10 or ff00::/8, or in or over a network of the client (u->nets6);
+ * a route inside the tunnel's own IPv6 network; a route with host bits or
+ * a prefix > 128.
  * NULL if the client may apply it; else a fixed text naming the rule, and,
  * if why is not NULL, one line there naming what is refused and why. */
 const char *msg_config_judge(const struct msg_config *c,
     const struct msg_underlay *u, char *why, size_t whylen);
+/* Whether addr lies in net (has its first net->prefix bits). */
+bool msg_net6_holds(const struct msg_net6 *net, const uint8_t addr[16]);
+/* Whether n is a network: prefix 0..128, no host bit set. */
+bool msg_net6_is_net(const struct msg_net6 *n);
 /* msg_config_judge knowing only the server's address (0: not known), with
  * no full tunnel. */
 const char *msg_config_check(const struct msg_config *c, uint32_t server);

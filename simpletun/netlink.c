@@ -87,6 +87,10 @@ nl_build_addr(void *buf, uint16_t type, uint16_t flags, unsigned ifindex,
 	ifa->ifa_prefixlen = p->len;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = ifindex;
+	/* A tunnel has no neighbours to detect a duplicate on; without this
+	 * the address stays tentative (unusable) for a second or more. */
+	if (p->family == AF_INET6)
+		ifa->ifa_flags = IFA_F_NODAD;
 	mnl_attr_put(nlh, IFA_LOCAL, alen, p->addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, alen, p->addr);
 	return nlh;

@@ -1,13 +1,18 @@
 /* The address pool as two bitmaps over the network's addresses: one for
- * addresses in use, one for addresses no dynamic client may get. */
+ * addresses in use, one for addresses no dynamic client may get. IPv4 and
+ * IPv6 pools share them: an address is its index from the network. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pool.h"
 
 struct pool {
-	uint32_t net;
-	uint32_t size;		/* addresses in the network, 2^(32-prefix) */
+	uint32_t net;		/* IPv4, host order */
+	uint8_t net6[16];	/* IPv6 (v6 true), network order */
+	bool v6;
+	uint32_t size;		/* addresses in the network, 2^(32-prefix);
+				   IPv6: at most POOL6_HOSTS */
 	size_t nwords;
 	unsigned in_use;
 	uint64_t *used;
@@ -41,9 +46,30 @@ pool_reserve_unusable(struct pool *p)
 
 	pool_set(p->reserved, 0);
 	pool_set(p->reserved, 1);
-	pool_set(p->reserved, p->size - 1);
+	if (!p->v6)		/* IPv6 has no broadcast address */
+		pool_set(p->reserved, p->size - 1);
 	for (i = p->size; i < p->nwords * 64; i++)
 		pool_set(p->reserved, i);
+}
+
+static struct pool *
+pool_alloc(uint32_t size, bool v6)
+{
+	struct pool *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->v6 = v6;
+	p->size = size;
+	p->nwords = (p->size + 63) / 64;
+	p->used = calloc(p->nwords, sizeof(uint64_t));
+	p->reserved = calloc(p->nwords, sizeof(uint64_t));
+	if (p->used == NULL || p->reserved == NULL) {
+		pool_free(p);
+		return NULL;
+	}
+	pool_reserve_unusable(p);
+	return p;
 }
 
 struct pool *
@@ -55,19 +81,62 @@ pool_new(uint32_t net, uint8_t prefix)
 		errno = EINVAL;
 		return NULL;
 	}
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	p->net = net;
-	p->size = (uint32_t)1 << (32 - prefix);
-	p->nwords = (p->size + 63) / 64;
-	p->used = calloc(p->nwords, sizeof(uint64_t));
-	p->reserved = calloc(p->nwords, sizeof(uint64_t));
-	if (p->used == NULL || p->reserved == NULL) {
-		pool_free(p);
+	if ((p = pool_alloc((uint32_t)1 << (32 - prefix), false)) != NULL)
+		p->net = net;
+	return p;
+}
+
+/* Whether a (network order) has no bit set past its first prefix bits. */
+static bool
+pool_host_bits_zero(const uint8_t *a, unsigned prefix)
+{
+	for (unsigned i = prefix; i < 128; i++)
+		if (a[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+struct pool *
+pool_new6(const uint8_t net[16], uint8_t prefix)
+{
+	struct pool *p;
+	unsigned host = 128u - prefix;
+
+	if (prefix < POOL6_PREFIX_MIN || prefix > POOL6_PREFIX_MAX ||
+	    !pool_host_bits_zero(net, prefix)) {
+		errno = EINVAL;
 		return NULL;
 	}
-	pool_reserve_unusable(p);
+	if ((p = pool_alloc(host >= 16 ? POOL6_HOSTS : (uint32_t)1 << host,
+	    true)) != NULL)
+		memcpy(p->net6, net, 16);
 	return p;
+}
+
+/* The last 16 bits: the only ones an IPv6 pool hands out. */
+static uint32_t
+pool_low16(const uint8_t *a)
+{
+	return (uint32_t)a[14] << 8 | a[15];
+}
+
+/* addr's index in the IPv6 pool; >= size if it is not inside. */
+static uint32_t
+pool_index6(const struct pool *p, const uint8_t addr[16])
+{
+	if (!p->v6 || memcmp(addr, p->net6, 14) != 0)
+		return UINT32_MAX;
+	return pool_low16(addr) - pool_low16(p->net6);
+}
+
+static void
+pool_addr6(const struct pool *p, uint32_t i, uint8_t out[16])
+{
+	uint32_t low = pool_low16(p->net6) + i;
+
+	memcpy(out, p->net6, 14);
+	out[14] = (uint8_t)(low >> 8);
+	out[15] = (uint8_t)low;
 }
 
 void
@@ -86,13 +155,37 @@ pool_server_addr(const struct pool *p)
 	return p->net + 1;
 }
 
+void
+pool_server_addr6(const struct pool *p, uint8_t out[16])
+{
+	pool_addr6(p, 1, out);
+}
+
+/* A client-usable index: not the network's, the server's or (IPv4) the
+ * broadcast address's. Unsigned wrap-around puts addresses below the
+ * network far above size. */
+static bool
+pool_usable(const struct pool *p, uint32_t i)
+{
+	return i >= 2 && i < p->size - (p->v6 ? 0 : 1);
+}
+
+static uint32_t
+pool_index(const struct pool *p, uint32_t addr)
+{
+	return p->v6 ? UINT32_MAX : addr - p->net;
+}
+
 bool
 pool_contains(const struct pool *p, uint32_t addr)
 {
-	uint32_t i = addr - p->net;
+	return pool_usable(p, pool_index(p, addr));
+}
 
-	/* unsigned wrap-around puts addresses below net far above size */
-	return i >= 2 && i < p->size - 1;
+bool
+pool_contains6(const struct pool *p, const uint8_t addr[16])
+{
+	return pool_usable(p, pool_index6(p, addr));
 }
 
 int
@@ -111,20 +204,25 @@ pool_unreserve(struct pool *p, uint32_t addr)
 		pool_clear(p->reserved, addr - p->net);
 }
 
-int
-pool_take(struct pool *p, uint32_t addr)
+static int
+pool_take_index(struct pool *p, uint32_t i)
 {
-	uint32_t i = addr - p->net;
-
-	if (!pool_contains(p, addr) || pool_bit(p->used, i))
+	if (!pool_usable(p, i) || pool_bit(p->used, i))
 		return -1;
 	pool_set(p->used, i);
 	p->in_use++;
 	return 0;
 }
 
-uint32_t
-pool_take_lowest(struct pool *p)
+int
+pool_take(struct pool *p, uint32_t addr)
+{
+	return pool_take_index(p, pool_index(p, addr));
+}
+
+/* The lowest free unreserved index, taken; 0 if none is left. */
+static uint32_t
+pool_take_lowest_index(struct pool *p)
 {
 	uint64_t free_bits;
 	uint32_t i;
@@ -137,20 +235,51 @@ pool_take_lowest(struct pool *p)
 		i = (uint32_t)(w * 64) + (uint32_t)__builtin_ctzll(free_bits);
 		pool_set(p->used, i);
 		p->in_use++;
-		return p->net + i;
+		return i;
 	}
 	return 0;
+}
+
+uint32_t
+pool_take_lowest(struct pool *p)
+{
+	uint32_t i;
+
+	if (p->v6 || (i = pool_take_lowest_index(p)) == 0)
+		return 0;
+	return p->net + i;
+}
+
+int
+pool_take_lowest6(struct pool *p, uint8_t out[16])
+{
+	uint32_t i;
+
+	if (!p->v6 || (i = pool_take_lowest_index(p)) == 0)
+		return -1;
+	pool_addr6(p, i, out);
+	return 0;
+}
+
+static void
+pool_release_index(struct pool *p, uint32_t i)
+{
+	if (!pool_usable(p, i) || !pool_bit(p->used, i))
+		return;
+	pool_clear(p->used, i);
+	p->in_use--;
 }
 
 void
 pool_release(struct pool *p, uint32_t addr)
 {
-	uint32_t i = addr - p->net;
+	pool_release_index(p, pool_index(p, addr));
+}
 
-	if (!pool_contains(p, addr) || !pool_bit(p->used, i))
-		return;
-	pool_clear(p->used, i);
-	p->in_use--;
+void
+pool_release6(struct pool *p, const uint8_t addr[16])
+{
+	pool_release_index(p, pool_index6(p, addr));
 }
 
 unsigned

@@ -1,5 +1,6 @@
-/* The server's virtual address pool: the first host address is the server's,
- * clients get a fixed address (reserved for their CN) or the lowest free one. */
+/* The server's virtual address pools (pool, and pool6 for IPv6): the first
+ * host address is the server's, clients get a fixed address (reserved for
+ * their CN, IPv4) or the lowest free one. */
 #ifndef POOL_H
 #define POOL_H
 
@@ -25,5 +26,19 @@ int pool_take(struct pool *p, uint32_t addr);
 uint32_t pool_take_lowest(struct pool *p);
 void pool_release(struct pool *p, uint32_t addr);
 unsigned pool_in_use(const struct pool *p);
+
+/* IPv6 (pool6): net in network order, prefix POOL6_PREFIX_MIN..MAX. The
+ * server has net+1; clients get net+2 up, at most POOL6_HOSTS addresses
+ * from the network's start (no session table comes near that). pool_in_use
+ * counts as for IPv4; the IPv4 calls fail or are no-ops on an IPv6 pool. */
+#define POOL6_PREFIX_MIN 64
+#define POOL6_PREFIX_MAX 124
+#define POOL6_HOSTS 65536
+struct pool *pool_new6(const uint8_t net[16], uint8_t prefix);
+void pool_server_addr6(const struct pool *p, uint8_t out[16]);
+bool pool_contains6(const struct pool *p, const uint8_t addr[16]);
+/* The lowest free address into out: 0, or -1 if none is left. */
+int pool_take_lowest6(struct pool *p, uint8_t out[16]);
+void pool_release6(struct pool *p, const uint8_t addr[16]);
 
 #endif

@@ -97,6 +97,14 @@ tun_index(const char *name)
 }
 
 int
+tun_add_addr(const char *name, const struct nl_prefix *p)
+{
+	unsigned i = tun_index(name);
+
+	return i == 0 ? -1 : nl_addr_add(i, p);
+}
+
+int
 tun_configure(const char *name, uint32_t addr, uint8_t prefix, unsigned mtu)
 {
 	struct nl_prefix p = nl_prefix4(addr, prefix);
@@ -107,11 +115,32 @@ tun_configure(const char *name, uint32_t addr, uint8_t prefix, unsigned mtu)
 	return nl_link_set(i, 1, mtu);
 }
 
-static struct nl_route
-tun_route(unsigned ifindex, uint32_t net, uint8_t prefix, uint32_t gw)
+int
+tun_route_add(const char *name, const struct nl_route *rt)
 {
-	struct nl_route r = { .dst = nl_prefix4(net, prefix),
-	    .ifindex = ifindex };
+	struct nl_route r = *rt;
+
+	if ((r.ifindex = tun_index(name)) == 0)
+		return -1;
+	if (nl_route_add(&r) == 0)
+		return 0;
+	return errno == EEXIST ? 1 : -1;
+}
+
+int
+tun_route_del(const char *name, const struct nl_route *rt)
+{
+	struct nl_route r = *rt;
+
+	if ((r.ifindex = tun_index(name)) == 0)
+		return -1;
+	return nl_route_del(&r);
+}
+
+static struct nl_route
+tun_route(uint32_t net, uint8_t prefix, uint32_t gw)
+{
+	struct nl_route r = { .dst = nl_prefix4(net, prefix) };
 
 	if (gw != 0)
 		nl_gw4(&r, gw);
@@ -121,23 +150,17 @@ tun_route(unsigned ifindex, uint32_t net, uint8_t prefix, uint32_t gw)
 int
 tun_add_route(const char *name, uint32_t net, uint8_t prefix, uint32_t gw)
 {
-	unsigned i = tun_index(name);
-	struct nl_route r = tun_route(i, net, prefix, gw);
+	struct nl_route r = tun_route(net, prefix, gw);
 
-	if (i == 0)
-		return -1;
-	if (nl_route_add(&r) == 0)
-		return 0;
-	return errno == EEXIST ? 1 : -1;
+	return tun_route_add(name, &r);
 }
 
 int
 tun_del_route(const char *name, uint32_t net, uint8_t prefix, uint32_t gw)
 {
-	unsigned i = tun_index(name);
-	struct nl_route r = tun_route(i, net, prefix, gw);
+	struct nl_route r = tun_route(net, prefix, gw);
 
-	return i == 0 ? -1 : nl_route_del(&r);
+	return tun_route_del(name, &r);
 }
 
 int
@@ -148,7 +171,7 @@ tun_get_mtu(const char *name)
 	return i == 0 ? -1 : nl_link_mtu(i);
 }
 
-/* Deleting the device's IPv4 addresses takes their connected and local
+/* Deleting the device's addresses takes their connected and local
  * routes with them. */
 int
 tun_unconfigure(const char *name, unsigned mtu)
@@ -158,7 +181,8 @@ tun_unconfigure(const char *name, unsigned mtu)
 
 	if (i == 0)
 		return -1;
-	if (nl_addr_flush(i, AF_INET) == -1)
+	if (nl_addr_flush(i, AF_INET) == -1 ||
+	    nl_addr_flush(i, AF_INET6) == -1)
 		r = -1;
 	if (nl_link_set(i, 0, 0) == -1)
 		r = -1;

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct nl_prefix;
+struct nl_route;
+
 /* Opens (or creates) tun device name; the kernel's name goes to name.
  * Returns the fd (close-on-exec) or -1. */
 int tun_open(char *name, size_t namelen);
@@ -24,6 +27,12 @@ int tun_is_vnet(int fd);
 /* Host-order IPv4 address and prefix, MTU, and brings the link up. */
 int tun_configure(const char *name, uint32_t addr, uint8_t prefix,
     unsigned mtu);
+/* One more address (IPv4 or IPv6) on the device. */
+int tun_add_addr(const char *name, const struct nl_prefix *p);
+/* Route r (either family) through the device (r's ifindex is ignored):
+ * 0 if added, 1 if the same route was there already, -1. */
+int tun_route_add(const char *name, const struct nl_route *r);
+int tun_route_del(const char *name, const struct nl_route *r);
 /* Route net/prefix (host order) through the device, via gateway gw (tap:
  * a segment needs a next hop) or on-link (gw 0): 0 if added, 1 if the same
  * route was there already (the caller did not add it), -1. */
@@ -33,7 +42,7 @@ int tun_del_route(const char *name, uint32_t net, uint8_t prefix,
     uint32_t gw);
 /* The device's MTU, or -1. */
 int tun_get_mtu(const char *name);
-/* Removes the device's IPv4 address, brings the link down and sets mtu:
+/* Removes the device's IPv4 and IPv6 addresses, brings the link down and sets mtu:
  * as tun_open left it. Tries every step; -1 if one failed. */
 int tun_unconfigure(const char *name, unsigned mtu);
 /* Per-device IPv4 forwarding, so client-to-client needs no global switch. */

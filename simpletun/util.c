@@ -60,6 +60,14 @@ now_ms(void)
 }
 
 const char *
+ip6_str(const uint8_t addr[16], char buf[46])
+{
+	if (inet_ntop(AF_INET6, addr, buf, 46) == NULL)
+		snprintf(buf, 46, "?");
+	return buf;
+}
+
+const char *
 ip4_str(uint32_t addr, char buf[16])
 {
 	struct in_addr in = { .s_addr = htonl(addr) };

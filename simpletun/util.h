@@ -20,6 +20,7 @@ void children_end(void (*signal_all)(void *arg, int sig), void *arg, int ms);
 uint64_t now_ms(void);
 /* Dotted quad of a host-order IPv4 address into a static-free buffer. */
 const char *ip4_str(uint32_t addr, char buf[16]);
+const char *ip6_str(const uint8_t addr[16], char buf[46]);
 /* Same family, address and port. */
 bool sa_equal(const struct sockaddr_storage *a,
     const struct sockaddr_storage *b);

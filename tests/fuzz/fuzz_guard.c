@@ -45,12 +45,15 @@ static void
 do_register(struct slot_table *st, struct route_table *rt, unsigned n,
     const uint8_t *payload)
 {
-	uint8_t buf[MSG_MAX_LEN], addr[4];
+	uint8_t buf[MSG_MAX_LEN], addr[4], reg[26] = { 0 };
 	struct msg_register r;
 	struct msg m;
-	ssize_t len = msg_build(buf, sizeof(buf), MSG_REGISTER, payload, 10);
+	ssize_t len;
 
-	CHECK(len == MSG_HDR_LEN + 10 && msg_parse(buf, (size_t)len, &m) == len);
+	/* the fuzzed slot, index and IPv4 address; no IPv6 address */
+	memcpy(reg, payload, 10);
+	len = msg_build(buf, sizeof(buf), MSG_REGISTER, reg, sizeof(reg));
+	CHECK(len == MSG_HDR_LEN + 26 && msg_parse(buf, (size_t)len, &m) == len);
 	CHECK(msg_get_register(&m, &r) == 0);
 	if (r.slot >= n) {
 		CHECK(slots_register(st, &r) == -1);

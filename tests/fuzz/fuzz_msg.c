@@ -179,9 +179,9 @@ check_payload(const struct msg *m)
 		CHECK(n == (p[0] == 0 || p[0] == 4 || p[0] == 6));
 	if (m->type == MSG_KEYS)
 		CHECK(n == ((p[4] & ~MSG_KEYS_TX_NOW) == 0));
-	/* REGISTER: a CN after 10 bytes, without a NUL in it */
+	/* REGISTER: a CN after 26 bytes, without a NUL in it */
 	if (m->type == MSG_REGISTER)
-		CHECK(n == (memchr(p + 10, 0, m->len - 10u) == NULL));
+		CHECK(n == (memchr(p + 26, 0, m->len - 26u) == NULL));
 	check_text(&c);
 	free(p);
 }

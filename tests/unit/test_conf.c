@@ -1057,6 +1057,92 @@ test_check(void)
 #undef TLS
 }
 
+/* pool6 and IPv6 push-route: parsed as IPv6 networks, checked as a
+ * client would judge them, and only with each other. */
+static void
+test_pool6(void)
+{
+	char *ca = write_conf("ca6.pem", "ca\n");
+	char *cert = write_conf("cert6.pem", "cert\n");
+	char *key = write_conf("key6.pem", "key\n");
+	uint8_t want[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1 };
+	struct conf c;
+
+	LOAD_ERR(CONF_SERVER, "=--pool6: '198.18.0.0/24' is not an IPv6 "
+	    "network", "--pool6", "198.18.0.0/24");
+	LOAD_ERR(CONF_SERVER, "=--pool6: '2001:db8:1::' is not ADDR/PREFIX",
+	    "--pool6", "2001:db8:1::");
+	LOAD_ERR(CONF_SERVER, "=--pool6: '2001:db8::/48': prefix must be "
+	    "64..124", "--pool6", "2001:db8::/48");
+	LOAD_ERR(CONF_SERVER, "prefix must be 64..124", "--pool6",
+	    "2001:db8::/125");
+	LOAD_ERR(CONF_SERVER, "=--pool6: '2001:db8::1/64' has host bits set",
+	    "--pool6", "2001:db8::1/64");
+	LOAD_ERR(CONF_CLIENT, "pool6", "--pool6", "2001:db8::/64");
+	LOAD_ERR(CONF_SERVER, "=--push-route: '2001:db8::/129': prefix must "
+	    "be 0..128", "--push-route", "2001:db8::/129");
+	LOAD_ERR(CONF_SERVER, "host bits", "--push-route", "2001:db8::1/64");
+	LOAD_ERR(CONF_SERVER, "=--push-route: '2001:db8::/32' given twice",
+	    "--push-route", "2001:db8::/32", "--push-route", "2001:db8::/32");
+	LOAD_ERR(CONF_SERVER, "is not an IPv6 network", "--push-route",
+	    "2001:zz::/32");
+
+	if (LOAD_OK(&c, CONF_SERVER, "--pool6", "2001:db8:1::/64",
+	    "--push-route", "2001:db8:203::/64", "--push-route",
+	    "10.0.0.0/8") == 0) {
+		CHECK(memcmp(c.pool6.addr, want, 16) == 0 &&
+		    c.pool6.prefix == 64);
+		CHECK(c.nroutes == 1 && c.nroutes6 == 1 &&
+		    c.routes6[0].prefix == 64 && c.routes6[0].addr[5] == 3);
+		conf_free(&c);
+	}
+
+#define TLS "--ca", ca, "--cert", cert, "--key", key, "--user", "root"
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--push-route",
+	    "2001:db8:203::/64", "--push-route", "2001:db8::/32") == 0) {
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--push-route", "2001:db8:203::/64") == 0) {
+		CHECK_CONF(&c, "=push-route 2001:db8:203::/64: IPv6 routes "
+		    "need pool6");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--push-route",
+	    "2001:db8:1:0:8000::/65") == 0) {
+		CHECK_CONF(&c, "=push-route 2001:db8:1:0:8000::/65 overlaps "
+		    "pool6 2001:db8:1::/64");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--push-route", "::/0") == 0) {
+		CHECK_CONF(&c, "=push-route ::/0: a client refuses it by "
+		    "default: route ::/0 covers ::/8 (unspecified, loopback, "
+		    "IPv4-mapped) and allow-full-tunnel is no");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--push-route", "ff00::/8") == 0) {
+		CHECK_CONF(&c, "push-route ff00::/8: a client refuses it");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--dev-type", "tap") == 0) {
+		CHECK_CONF(&c, "=pool6: IPv6 needs dev-type tun");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "fe80::/64") == 0) {
+		CHECK_CONF(&c, "=clients would refuse this server's CONFIG: "
+		    "address fe80::2/64 overlaps fe80::/10 (link-local)");
+		conf_free(&c);
+	}
+#undef TLS
+}
+
 static void
 test_words(void)
 {
@@ -1412,6 +1498,10 @@ same_lists(int line, const struct conf *a, const struct conf *b)
 	for (i = 0; i < a->nroutes && i < b->nroutes; i++)
 		SAME("routes", a->routes[i].addr == b->routes[i].addr &&
 		    a->routes[i].prefix == b->routes[i].prefix);
+	SAME("pool6", memcmp(&a->pool6, &b->pool6, sizeof(a->pool6)) == 0);
+	SAME_NUM(nroutes6);
+	SAME("routes6", memcmp(a->routes6, b->routes6,
+	    sizeof(a->routes6)) == 0);
 	SAME_NUM(nfixed);
 	for (i = 0; i < a->nfixed && i < b->nfixed; i++)
 		SAME("fixed", strcmp(a->fixed[i].cn, b->fixed[i].cn) == 0 &&
@@ -1513,9 +1603,13 @@ test_round_trip_server(void)
 	    "bob@example.net", "198.19.255.254", "--fixed-address",
 	    "a#\"'\\", "198.18.0.2", "--client-network", cn64,
 	    "203.0.113.0/25", "--client-network", "a#\"'\\", "10.0.0.0/8",
-	    "--push-client-networks", "no") == 0) {
+	    "--push-client-networks", "no", "--pool6", "2001:db8:1::/64",
+	    "--push-route", "2001:db8:203::/64", "--push-route", "::/0") ==
+	    0) {
 		text = ROUND_TRIP(&c);
-		CHECK(count_lines(text, "push-route ") == 3);
+		CHECK(count_lines(text, "push-route ") == 5);
+		CHECK(strstr(text, "pool6 2001:db8:1::/64\n") != NULL);
+		CHECK(strstr(text, "push-route 2001:db8:203::/64\n") != NULL);
 		CHECK(count_lines(text, "client-network ") == 2);
 		CHECK(strstr(text, "push-client-networks no\n") != NULL);
 		CHECK(count_lines(text, "fixed-address ") == 3);
@@ -1926,6 +2020,7 @@ main(void)
 	test_file_errors();
 	test_fixed_max();
 	test_check();
+	test_pool6();
 	test_words();
 	test_session_users();
 	test_check_session_users();

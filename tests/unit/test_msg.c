@@ -56,18 +56,18 @@ static const struct {
 	unsigned min, max;
 } types[] = {
 	{ MSG_START, 1, "START", 19, 19 },	/* a socket address */
-	{ MSG_SESSION, 2, "SESSION", 48, 368 },	/* + 5 per client network */
+	{ MSG_SESSION, 2, "SESSION", 97, 417 },	/* + 5 per client network */
 	{ MSG_KEYS, 3, "KEYS", 149, 149 },	/* epoch | flags | 2 keymat */
 	{ MSG_PEER_DEAD, 4, "PEER_DEAD", 0, 0 },
 	{ MSG_STATS, 5, "STATS", 0, 512 },
 	{ MSG_STOP, 6, "STOP", 0, 64 },
 	{ MSG_ADDRESS_REQUEST, 7, "ADDRESS_REQUEST", 1, 64 },
-	{ MSG_ADDRESS_GRANT, 8, "ADDRESS_GRANT", 13, 13 },
+	{ MSG_ADDRESS_GRANT, 8, "ADDRESS_GRANT", 46, 46 },
 	{ MSG_ADDRESS_DENY, 9, "ADDRESS_DENY", 1, 256 },
 	{ MSG_QUEUE, 10, "QUEUE", 0, 0 },
-	{ MSG_REGISTER, 11, "REGISTER", 10, 74 },	/* + the CN */
+	{ MSG_REGISTER, 11, "REGISTER", 26, 90 },	/* + the CN */
 	{ MSG_UNREGISTER, 12, "UNREGISTER", 2, 2 },
-	{ MSG_TUN_CONFIG, 13, "TUN_CONFIG", 22, 342 },
+	{ MSG_TUN_CONFIG, 13, "TUN_CONFIG", 22, 1464 },
 	{ MSG_REKEY_DUE, 14, "REKEY_DUE", 0, 0 },
 	{ MSG_STATUS_REPLY, 15, "STATUS_REPLY", 0, 4096 },
 	{ MSG_UDP_SOCKET, 16, "UDP_SOCKET", 0, 0 },
@@ -80,7 +80,9 @@ static const struct {
 	{ MSG_STATUS_END, 23, "STATUS_END", 0, 0 },
 	{ MSG_REFUSED, 24, "REFUSED", 1, 256 },
 	{ MSG_HELLO, 0x100, "HELLO", 8, 8 },
-	{ MSG_CONFIG, 0x101, "CONFIG", 22, 342 },	/* 22 + 5 per route */
+	{ MSG_CONFIG, 0x101, "CONFIG", 22, 1464 },	/* 22 + 5 per route,
+							   34 + 17 per IPv6
+							   route */
 	{ MSG_REKEY, 0x102, "REKEY", 4, 4 },
 	{ MSG_REKEY_ACK, 0x103, "REKEY_ACK", 4, 4 },
 	{ MSG_BYE, 0x104, "BYE", 0, 256 },
@@ -112,6 +114,12 @@ make(uint16_t type, size_t plen, size_t have)
 		put_u16(b + 2, (uint16_t)plen);
 	if (is_config(type) && have > 4 + CONFIG_NROUTES_AT && plen >= 22)
 		b[4 + CONFIG_NROUTES_AT] = (uint8_t)((plen - 22) / 5);
+	/* beyond 64 IPv4 routes: an IPv6 part, /64, with its routes */
+	if (is_config(type) && plen >= 342 + 34 && have >= 4 + plen) {
+		b[4 + CONFIG_NROUTES_AT] = 64;
+		b[4 + 342 + 16] = 64;
+		b[4 + 342 + 33] = (uint8_t)((plen - 342 - 34) / 17);
+	}
 	return b;
 }
 
@@ -438,14 +446,18 @@ test_start(void)
 }
 
 /* Every field a different value, most bytes different too. */
+#define SW 97		/* the fixed part of SESSION */
 static const struct msg_session session_v = {
+	.vaddr6 = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 },
+	.server_vaddr6 = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1 },
+	.pool6 = { 0x20, 0x01, 0x0d, 0xb8, 0, 1 }, .pool6_prefix = 64,
 	.vaddr = 0x0a0b0c0d, .prefix = 17, .server_vaddr = 0x1a1b1c1d,
 	.pool = 0x2a2b2c00, .pool_prefix = 22, .client_to_client = true,
 	.keepalive_interval = 0x0102, .keepalive_timeout = 0x0304,
 	.mtu = 0x0506, .rx_index = 0x31323334, .tx_index = 0x41424344,
 };
 
-static const uint8_t session_wire[48] = {
+static const uint8_t session_wire[SW] = {
 	0x0a, 0x0b, 0x0c, 0x0d,		/* vaddr */
 	17,				/* prefix */
 	0x1a, 0x1b, 0x1c, 0x1d,		/* server */
@@ -459,6 +471,13 @@ static const uint8_t session_wire[48] = {
 	0x41, 0x42, 0x43, 0x44,		/* tx index */
 	6, 0x01, 0xbb, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0x2a,			/* peer [2001:db8::2a]:443 */
+	0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+					/* vaddr6 */
+	0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+					/* server6 */
+	0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					/* pool6 */
+	64,				/* pool6 prefix */
 };
 
 static bool
@@ -481,6 +500,10 @@ session_equal(const struct msg_session *a, const struct msg_session *b)
 	    a->keepalive_timeout == b->keepalive_timeout &&
 	    a->mtu == b->mtu && a->rx_index == b->rx_index &&
 	    a->tx_index == b->tx_index && sa_equal(&a->peer, &b->peer) &&
+	    memcmp(a->vaddr6, b->vaddr6, 16) == 0 &&
+	    memcmp(a->server_vaddr6, b->server_vaddr6, 16) == 0 &&
+	    memcmp(a->pool6, b->pool6, 16) == 0 &&
+	    a->pool6_prefix == b->pool6_prefix &&
 	    a->nnets == b->nnets && nets_equal(a->nets, b->nets, a->nnets);
 }
 
@@ -492,7 +515,7 @@ test_session_nets(void)
 	static const uint8_t nets_wire[10] = { 198, 19, 1, 0, 24,
 	    203, 0, 113, 128, 25 };
 	struct msg_session s = session_v, t;
-	uint8_t p[48 + 10];
+	uint8_t p[SW + 10];
 	struct msg m;
 
 	sa4(&s.peer, "192.0.2.10", 51820);
@@ -500,23 +523,23 @@ test_session_nets(void)
 	s.nets[0] = (struct msg_route){ 0xc6130100, 24 };
 	s.nets[1] = (struct msg_route){ 0xcb007180, 25 };
 	out_clear();
-	CHECK(msg_put_session(out, &s) == 58 &&
-	    memcmp(out + 48, nets_wire, sizeof(nets_wire)) == 0 &&
-	    out[58] == 0xee);
+	CHECK(msg_put_session(out, &s) == SW + 10 &&
+	    memcmp(out + SW, nets_wire, sizeof(nets_wire)) == 0 &&
+	    out[SW + 10] == 0xee);
 	memset(&t, 0x5a, sizeof(t));
-	m = framed(MSG_SESSION, out, 58);
+	m = framed(MSG_SESSION, out, SW + 10);
 	CHECK(msg_get_session(&m, &t) == 0 && session_equal(&s, &t));
 	memcpy(p, out, sizeof(p));
-	m = framed(MSG_SESSION, p, 57);		/* a network cut short */
+	m = framed(MSG_SESSION, p, SW + 9);		/* a network cut short */
 	CHECK(msg_get_session(&m, &t) == -1);
-	p[48 + 9] = 24;				/* host bits */
-	m = framed(MSG_SESSION, p, 58);
+	p[SW + 9] = 24;				/* host bits */
+	m = framed(MSG_SESSION, p, SW + 10);
 	CHECK(msg_get_session(&m, &t) == -1);
-	p[48 + 9] = 33;
-	m = framed(MSG_SESSION, p, 58);
+	p[SW + 9] = 33;
+	m = framed(MSG_SESSION, p, SW + 10);
 	CHECK(msg_get_session(&m, &t) == -1);
-	p[48 + 9] = 32;
-	m = framed(MSG_SESSION, p, 58);
+	p[SW + 9] = 32;
+	m = framed(MSG_SESSION, p, SW + 10);
 	CHECK(msg_get_session(&m, &t) == 0 && t.nnets == 2 &&
 	    t.nets[1].prefix == 32);
 }
@@ -526,7 +549,7 @@ static int
 session_get_with(size_t off, const uint8_t *v, size_t vlen,
     struct msg_session *s)
 {
-	uint8_t p[48];
+	uint8_t p[SW];
 	struct msg m;
 
 	memcpy(p, session_wire, sizeof(p));
@@ -557,21 +580,21 @@ static void
 test_session(void)
 {
 	struct msg_session s = session_v, t;
-	uint8_t p[49];
+	uint8_t p[SW + 1];
 	struct msg m;
 
 	sa6(&s.peer, "2001:db8::2a", 443);
 	out_clear();
-	CHECK(out_is(msg_put_session(out, &s), session_wire, 48));
-	m = framed(MSG_SESSION, out, 48);
+	CHECK(out_is(msg_put_session(out, &s), session_wire, SW));
+	m = framed(MSG_SESSION, out, SW);
 	memset(&t, 0x5a, sizeof(t));
 	CHECK(msg_get_session(&m, &t) == 0 && session_equal(&s, &t));
 	s.client_to_client = false;
 	sa4(&s.peer, "192.0.2.10", 51820);
 	out_clear();
-	CHECK(msg_put_session(out, &s) == 48 && out[14] == 0 &&
-	    memcmp(out + 29, wire_sa4, MSG_SA_LEN) == 0 && out[48] == 0xee);
-	m = framed(MSG_SESSION, out, 48);
+	CHECK(msg_put_session(out, &s) == SW && out[14] == 0 &&
+	    memcmp(out + 29, wire_sa4, MSG_SA_LEN) == 0 && out[SW] == 0xee);
+	m = framed(MSG_SESSION, out, SW);
 	CHECK(msg_get_session(&m, &t) == 0 && session_equal(&s, &t));
 
 	/* the limits get enforces, each just inside and just outside */
@@ -589,15 +612,16 @@ test_session(void)
 	CHECK(session_u16(17, 0x0103) == 0);
 	CHECK(session_u8(29, 0) == 0 && session_u8(29, 4) == 0);
 	CHECK(session_u8(29, 5) == -1 && session_u8(29, AF_INET6) == -1);
+	CHECK(session_u8(SW - 1, 128) == 0 && session_u8(SW - 1, 129) == -1);
 
 	/* wrong length, either way, even of the right type */
-	memcpy(p, session_wire, 48);
-	p[48] = 0;
-	m = raw_msg(MSG_SESSION, p, 47);
+	memcpy(p, session_wire, SW);
+	p[SW] = 0;
+	m = raw_msg(MSG_SESSION, p, SW - 1);
 	CHECK(msg_get_session(&m, &t) == -1);
-	m = raw_msg(MSG_SESSION, p, 49);
+	m = raw_msg(MSG_SESSION, p, SW + 1);
 	CHECK(msg_get_session(&m, &t) == -1);
-	m = raw_msg(MSG_KEYS, p, 48);
+	m = raw_msg(MSG_KEYS, p, SW);
 	CHECK(msg_get_session(&m, &t) == -1);
 }
 
@@ -637,11 +661,16 @@ test_keys(void)
 static void
 test_grant(void)
 {
-	static const uint8_t want[13] = { 0x0a, 0x14, 0x1e, 0x28, 19,
-	    0x0a, 0x14, 0x1e, 0x01, 0xde, 0xad, 0xbe, 0xef };
+	static const uint8_t want[46] = { 0x0a, 0x14, 0x1e, 0x28, 19,
+	    0x0a, 0x14, 0x1e, 0x01, 0xde, 0xad, 0xbe, 0xef,
+	    0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+	    64,
+	    0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
 	struct msg_grant g = { .vaddr = 0x0a141e28, .prefix = 19,
-	    .server_vaddr = 0x0a141e01, .index = 0xdeadbeef }, t;
-	uint8_t p[13];
+	    .server_vaddr = 0x0a141e01, .index = 0xdeadbeef,
+	    .vaddr6 = { { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 }, 64 },
+	    .server_vaddr6 = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1 } }, t;
+	uint8_t p[46];
 	struct msg m;
 
 	out_clear();
@@ -650,7 +679,9 @@ test_grant(void)
 	memset(&t, 0, sizeof(t));
 	CHECK(msg_get_grant(&m, &t) == 0 && t.vaddr == g.vaddr &&
 	    t.prefix == g.prefix && t.server_vaddr == g.server_vaddr &&
-	    t.index == g.index);
+	    t.index == g.index && memcmp(&t.vaddr6, &g.vaddr6,
+	    sizeof(g.vaddr6)) == 0 && memcmp(t.server_vaddr6,
+	    g.server_vaddr6, 16) == 0);
 	memcpy(p, want, sizeof(p));
 	p[4] = 32;
 	m = framed(MSG_ADDRESS_GRANT, p, sizeof(p));
@@ -658,15 +689,24 @@ test_grant(void)
 	p[4] = 33;
 	m = framed(MSG_ADDRESS_GRANT, p, sizeof(p));
 	CHECK(msg_get_grant(&m, &t) == -1);
+	p[4] = 19;
+	p[29] = 128;
+	m = framed(MSG_ADDRESS_GRANT, p, sizeof(p));
+	CHECK(msg_get_grant(&m, &t) == 0 && t.vaddr6.prefix == 128);
+	p[29] = 129;
+	m = framed(MSG_ADDRESS_GRANT, p, sizeof(p));
+	CHECK(msg_get_grant(&m, &t) == -1);
 }
 
 static void
 test_register(void)
 {
-	static const uint8_t want[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	static const uint8_t want[26] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+	    0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };
 	static const uint8_t want_un[2] = { 0xab, 0xcd };
 	struct msg_register r = { .slot = 0x0102, .index = 0x03040506,
-	    .vaddr = 0x0708090a }, t;
+	    .vaddr = 0x0708090a,
+	    .vaddr6 = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 } }, t;
 	struct msg_unregister u = { .slot = 0xabcd }, v;
 	struct msg m;
 
@@ -675,7 +715,8 @@ test_register(void)
 	m = framed(MSG_REGISTER, out, sizeof(want));
 	memset(&t, 0, sizeof(t));
 	CHECK(msg_get_register(&m, &t) == 0 && t.slot == r.slot &&
-	    t.index == r.index && t.vaddr == r.vaddr);
+	    t.index == r.index && t.vaddr == r.vaddr &&
+	    memcmp(t.vaddr6, r.vaddr6, 16) == 0);
 	out_clear();
 	CHECK(out_is(msg_put_unregister(out, &u), want_un, sizeof(want_un)));
 	m = framed(MSG_UNREGISTER, out, sizeof(want_un));
@@ -685,14 +726,14 @@ test_register(void)
 	/* the CN after the fixed part, without its NUL, none inside */
 	memcpy(r.cn, "site-a", 7);
 	out_clear();
-	CHECK(msg_put_register(out, &r) == 16 &&
-	    memcmp(out + 10, "site-a", 6) == 0 && out[16] == 0xee);
-	m = framed(MSG_REGISTER, out, 16);
+	CHECK(msg_put_register(out, &r) == 32 &&
+	    memcmp(out + 26, "site-a", 6) == 0 && out[32] == 0xee);
+	m = framed(MSG_REGISTER, out, 32);
 	CHECK(msg_get_register(&m, &t) == 0 && strcmp(t.cn, "site-a") == 0);
 	m = framed(MSG_REGISTER, want, sizeof(want));
 	CHECK(msg_get_register(&m, &t) == 0 && t.cn[0] == '\0');
-	out[12] = '\0';
-	m = framed(MSG_REGISTER, out, 16);
+	out[28] = '\0';
+	m = framed(MSG_REGISTER, out, 32);
 	CHECK(msg_get_register(&m, &t) == -1);
 }
 
@@ -1034,10 +1075,10 @@ static const struct {
 static void
 test_get_types(void)
 {
-	static const uint8_t reg[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	static const uint8_t reg[26] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 	static const uint8_t hello[8] = { 0, 2, 0, 0, 1, 2, 3, 4 };
 	static const uint8_t unreg[2] = { 0, 7 }, epoch[4] = { 0, 0, 0, 9 };
-	static const uint8_t grant[13] = { 10, 0, 0, 2, 24, 10, 0, 0, 1 };
+	static const uint8_t grant[46] = { 10, 0, 0, 2, 24, 10, 0, 0, 1 };
 	static const uint8_t recheck[4] = { 0, 0, 1, 2 };
 	static const uint8_t end[1] = { MSG_END_KICKED }, end_bad[1] = { 0 };
 	static const uint8_t live[1] = { 1 }, live_bad[1] = { 2 };
@@ -1389,6 +1430,120 @@ test_config_judge_routes(void)
 	}
 }
 
+/* A CONFIG with IPv6: config_v's, with 2001:db8:1::2/64, server ::1 and
+ * the given IPv6 routes. */
+static struct msg_config
+config6(const char *const *routes, const uint8_t *prefixes, unsigned n)
+{
+	struct msg_config c;
+
+	config_v(&c);
+	c.nroutes = 0;
+	inet_pton(AF_INET6, "2001:db8:1::2", c.vaddr6.addr);
+	c.vaddr6.prefix = 64;
+	inet_pton(AF_INET6, "2001:db8:1::1", c.server_vaddr6);
+	for (unsigned i = 0; i < n; i++) {
+		inet_pton(AF_INET6, routes[i], c.routes6[i].addr);
+		c.routes6[i].prefix = prefixes[i];
+	}
+	c.nroutes6 = (uint8_t)n;
+	return c;
+}
+
+static bool
+route6_refused(const char *addr, uint8_t prefix, bool full)
+{
+	struct msg_config c = config6(&addr, &prefix, 1);
+	struct msg_underlay u = { .full_tunnel = full, .nnets6 = 1 };
+
+	inet_pton(AF_INET6, "2001:db8:99::", u.nets6[0].addr);
+	u.nets6[0].prefix = 48;
+	return msg_config_judge(&c, &u, NULL, 0) != NULL;
+}
+
+/* The IPv6 part rides after the IPv4 routes only when there is one: 34
+ * bytes and 17 per route, every byte counted; the same rules as IPv4. */
+static void
+test_config6(void)
+{
+	static const char *const r[] = { "2001:db8:203::", "2001:db8::" };
+	static const uint8_t rp[] = { 64, 32 };
+	struct msg_config c = config6(r, rp, 2), t;
+	struct msg_underlay u = { .server = 0 };
+	uint8_t p[22 + 34 + 2 * 17];
+	struct msg m;
+
+	out_clear();
+	CHECK(msg_put_config(out, &c) == sizeof(p) && out[sizeof(p)] == 0xee);
+	CHECK(out[22 + 16] == 64 && out[22 + 33] == 2 &&
+	    out[22 + 34 + 17 + 16] == 32);
+	memcpy(p, out, sizeof(p));
+	m = framed(MSG_CONFIG, p, sizeof(p));
+	memset(&t, 0x5a, sizeof(t));
+	CHECK(msg_get_config(&m, &t) == 0 && t.nroutes == 0 &&
+	    memcmp(&t.vaddr6, &c.vaddr6, sizeof(c.vaddr6)) == 0 &&
+	    memcmp(t.server_vaddr6, c.server_vaddr6, 16) == 0 &&
+	    t.nroutes6 == 2 && memcmp(t.routes6, c.routes6,
+	    2 * sizeof(c.routes6[0])) == 0);
+	CHECK(msg_config_judge(&t, &u, NULL, 0) == NULL);
+	m = raw_msg(MSG_CONFIG, p, sizeof(p) - 1);	/* a route cut short */
+	CHECK(msg_get_config(&m, &t) == -1);
+	m = raw_msg(MSG_CONFIG, p, 22 + 33);		/* the part cut short */
+	CHECK(msg_get_config(&m, &t) == -1);
+	p[22 + 16] = 0;					/* prefix 0: none */
+	m = raw_msg(MSG_CONFIG, p, sizeof(p));
+	CHECK(msg_get_config(&m, &t) == -1);
+	p[22 + 16] = 129;
+	m = raw_msg(MSG_CONFIG, p, sizeof(p));
+	CHECK(msg_get_config(&m, &t) == -1);
+	/* without IPv6 nothing is sent, and read as none */
+	c.vaddr6.prefix = 0;
+	out_clear();
+	CHECK(msg_put_config(out, &c) == 22);
+	m = framed(MSG_CONFIG, out, 22);
+	CHECK(msg_get_config(&m, &t) == 0 && t.vaddr6.prefix == 0 &&
+	    t.nroutes6 == 0);
+	c.nroutes6 = 1;				/* routes without an address */
+	CHECK(msg_config_judge(&c, &u, NULL, 0) != NULL);
+
+	/* the address: prefix 64..126, one subnet, not its first address,
+	 * outside reserved ranges */
+	c = config6(NULL, NULL, 0);
+	CHECK(msg_config_judge(&c, &u, NULL, 0) == NULL);
+	c.vaddr6.prefix = 63;
+	CHECK(msg_config_judge(&c, &u, NULL, 0) != NULL);
+	c.vaddr6.prefix = 127;
+	CHECK(msg_config_judge(&c, &u, NULL, 0) != NULL);
+	c.vaddr6.prefix = 126;
+	CHECK(msg_config_judge(&c, &u, NULL, 0) == NULL);
+	c.vaddr6.prefix = 64;
+	c.server_vaddr6[5] = 2;				/* another subnet */
+	CHECK(msg_config_judge(&c, &u, NULL, 0) != NULL);
+	c = config6(NULL, NULL, 0);
+	c.vaddr6.addr[15] = 0;				/* the subnet's own */
+	CHECK(msg_config_judge(&c, &u, NULL, 0) != NULL);
+	c = config6(NULL, NULL, 0);
+	inet_pton(AF_INET6, "fe80::2", c.vaddr6.addr);
+	inet_pton(AF_INET6, "fe80::1", c.server_vaddr6);
+	CHECK(msg_config_judge(&c, &u, NULL, 0) != NULL);
+
+	/* routes: always refused, refused unless a full tunnel, fine */
+	CHECK(route6_refused("2001:db8:1::", 80, true));	/* tunnel's */
+	CHECK(route6_refused("2001:db8:1::", 64, true));
+	CHECK(route6_refused("2001:db8:99:1::", 64, true));	/* client's */
+	CHECK(route6_refused("fe80::", 64, true));
+	CHECK(route6_refused("ff02::", 16, true));
+	CHECK(route6_refused("::1", 128, true));
+	CHECK(route6_refused("2001:db8:203::1", 64, true));	/* host bits */
+	CHECK(route6_refused("2001:db8:203::", 129, true));
+	CHECK(route6_refused("::", 0, false) && !route6_refused("::", 0, true));
+	CHECK(route6_refused("2001:db8::", 32, false) &&
+	    !route6_refused("2001:db8::", 32, true));		/* covers ours */
+	CHECK(!route6_refused("2001:db8:203::", 64, false));
+	CHECK(!route6_refused("2001:db8:200::", 40, false));
+	CHECK(!route6_refused("2001:db8:1:1::", 64, false));
+}
+
 static void
 test_config_judge_why(void)
 {
@@ -1579,7 +1734,7 @@ test_socket(void)
 static void
 fds_pass(size_t n)
 {
-	static const uint8_t reg[10] = { 0, 3, 0, 0, 0, 9, 0xc6, 0x12, 0, 6 };
+	static const uint8_t reg[26] = { 0, 3, 0, 0, 0, 9, 0xc6, 0x12, 0, 6 };
 	int sv[2], rd[MSG_MAX_FDS], wr[MSG_MAX_FDS], got[MSG_MAX_FDS];
 	uint8_t buf[MSG_MAX_LEN];
 	size_t nfds = 99;
@@ -2156,6 +2311,7 @@ main(void)
 	test_config_judge_address();
 	test_config_judge_routes();
 	test_config_judge_why();
+	test_config6();
 	test_socket();
 	test_fds();
 	test_qmsg_tun();

@@ -1,7 +1,9 @@
 /* Unit test of the address pool: server address, lowest free address,
  * reservations, release and reuse, exhaustion, and the edges of contains. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pool.h"
 
@@ -152,6 +154,88 @@ test_words(void)
 	pool_free(p);
 }
 
+static void
+a6(const char *s, uint8_t out[16])
+{
+	CHECK(inet_pton(AF_INET6, s, out) == 1);
+}
+
+static bool
+is6(const uint8_t *a, const char *s)
+{
+	uint8_t b[16];
+
+	a6(s, b);
+	return memcmp(a, b, 16) == 0;
+}
+
+/* pool6: prefix bounds and host bits, the server at ::1, the lowest free
+ * address from ::2 up, release and reuse, no broadcast to keep out, and
+ * at most POOL6_HOSTS addresses however short the prefix. The IPv4 calls
+ * do nothing to it. */
+static void
+test_pool6(void)
+{
+	uint8_t net[16], x[16], y[16];
+	struct pool *p;
+
+	a6("2001:db8:1::", net);
+	CHECK(pool_new6(net, 63) == NULL);
+	CHECK(pool_new6(net, 125) == NULL);
+	a6("2001:db8:1::1", x);
+	CHECK(pool_new6(x, 64) == NULL);			/* host bits */
+	CHECK((p = pool_new6(net, 64)) != NULL);
+	pool_server_addr6(p, x);
+	CHECK(is6(x, "2001:db8:1::1"));
+	CHECK(pool_take_lowest6(p, x) == 0 && is6(x, "2001:db8:1::2"));
+	CHECK(pool_take_lowest6(p, y) == 0 && is6(y, "2001:db8:1::3"));
+	CHECK(pool_in_use(p) == 2);
+	pool_release6(p, x);
+	pool_release6(p, x);				/* twice: no-op */
+	CHECK(pool_in_use(p) == 1);
+	CHECK(pool_take_lowest6(p, x) == 0 && is6(x, "2001:db8:1::2"));
+	a6("2001:db8:1::", x);
+	CHECK(!pool_contains6(p, x));			/* the network's */
+	a6("2001:db8:1::1", x);
+	CHECK(!pool_contains6(p, x));			/* the server's */
+	a6("2001:db8:1::ffff", x);
+	CHECK(pool_contains6(p, x));			/* no broadcast */
+	a6("2001:db8:1::1:0", x);
+	CHECK(!pool_contains6(p, x));			/* past POOL6_HOSTS */
+	a6("2001:db8:2::2", x);
+	CHECK(!pool_contains6(p, x));
+	pool_release6(p, x);				/* not ours: no-op */
+	CHECK(pool_in_use(p) == 2);
+	/* the IPv4 calls on an IPv6 pool */
+	CHECK(pool_take_lowest(p) == 0 && !pool_contains(p, 2) &&
+	    pool_take(p, 2) == -1);
+	pool_release(p, 3);
+	CHECK(pool_in_use(p) == 2);
+	pool_free(p);
+
+	/* a /120 inside a network: 254 clients from ::x02 to ::xff */
+	a6("2001:db8:1::100", net);
+	CHECK((p = pool_new6(net, 120)) != NULL);
+	pool_server_addr6(p, x);
+	CHECK(is6(x, "2001:db8:1::101"));
+	for (unsigned i = 0; i < 254; i++)
+		CHECK(pool_take_lowest6(p, x) == 0);
+	CHECK(is6(x, "2001:db8:1::1ff"));
+	CHECK(pool_take_lowest6(p, y) == -1);
+	pool_release6(p, x);
+	CHECK(pool_take_lowest6(p, y) == 0 && is6(y, "2001:db8:1::1ff"));
+	a6("2001:db8:1::ff", x);
+	CHECK(!pool_contains6(p, x));			/* below the network */
+	a6("2001:db8:1::200", x);
+	CHECK(!pool_contains6(p, x));			/* above it */
+	pool_free(p);
+
+	/* an IPv4 pool has no IPv6 */
+	p = pool_new(A(198, 18, 0, 0), 24);
+	CHECK(pool_take_lowest6(p, x) == -1 && !pool_contains6(p, y));
+	pool_free(p);
+}
+
 int
 main(void)
 {
@@ -162,6 +246,7 @@ main(void)
 	test_exhaust(29, 5);
 	test_exhaust(24, 253);
 	test_words();
+	test_pool6();
 	if (failures > 0) {
 		fprintf(stderr, "test_pool: %d checks failed\n", failures);
 		return 1;

@@ -73,29 +73,13 @@ done
 pass "ping -6 (56 and 4000 bytes) A->S, A->H, H->A, A->B, B->A, S->B"
 
 head -c 8M /dev/urandom >"$TMP/big"
-BIGSUM=$(sha256sum <"$TMP/big" | cut -d' ' -f1)
-listening() { n "$1" ss -Hltn "sport = :$2" | grep -q .; }
-OUT=
-transfer() {	# FROM TO ADDR PORT FILE, as in topology.sh, over IPv6
-	local from=$1 to=$2 addr=$3 port=$4 file=$5
-	OUT=$TMP/recv.$to.$port
-	rm -f "$OUT"
-	start_bg "recv-$to-$port" "$to" socat -u \
-	    "TCP6-LISTEN:$port,bind=[$addr],reuseaddr" "OPEN:$OUT,creat,trunc"
-	wait_until 10 listening "$to" "$port" ||
-	    fail "socat in $to does not listen on $port"
-	n "$from" timeout 300 socat -u "OPEN:$file" "TCP6:[$addr]:$port" ||
-	    fail "sending $file from $from to [$addr]:$port failed"
-	wait_bg "recv-$to-$port" 30 || fail "the receiver in $to failed"
-	[[ $(sha256sum <"$OUT" | cut -d' ' -f1) == "$BIGSUM" ]] ||
-	    fail "$from -> $to: the file arrived changed ($(stat -c %s "$OUT") bytes)"
-	pass "8 MB $from -> $to [$addr] over IPv6, sha256 matches"
-}
-transfer A S "$SRV6" 5001 "$TMP/big"
-transfer S A "$A6" 5002 "$TMP/big"
-transfer A H "$H6" 5003 "$TMP/big"
-transfer H B "$B6" 5004 "$TMP/big"
-transfer A B "$B6" 5005 "$TMP/big"
+for t in "A S $SRV6 5001" "S A $A6 5002" "A H $H6 5003" "H B $B6 5004" \
+    "A B $B6 5005"; do
+	read -r from to addr port <<<"$t"
+	transfer_ok "$from" "$to" "$addr" "$port" "$TMP/big"
+	pass "8 MB $from -> $to [$addr] over IPv6, sha256 matches" \
+	    "($TRANSFER_SECONDS s)"
+done
 rm -f "$TMP"/recv.* "$TMP/big"
 
 # --- a forged inner IPv6 source ---------------------------------------------

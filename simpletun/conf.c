@@ -340,8 +340,8 @@ static const struct directive directives[] = {
 	  .help = "a DNS server (IPv4 or IPv6 address) for clients "
 	    "(repeatable, at most 4, in the order given). A client applies "
 	    "the servers and domains with resolvectl on its tun device when "
-	    "systemd-resolved runs, and hands them to its up and down hooks "
-	    "in any case (see DNS in README.md)",
+	    "systemd-resolved runs in its network namespace, and hands them "
+	    "to its up and down hooks in any case (see DNS in README.md)",
 	  .reload = CONF_RELOAD_NEW },
 	{ .name = "push-domain", .args = "NAME", .type = T_DOMAIN,
 	  .roles = SRV, .group = G_SERVER,
@@ -2353,6 +2353,14 @@ static const char conf_man_tail[] =
     "\\fB.guard\\fP for the guard and one per client, mode 0600 and owned\n"
     "by \\fBuser\\fP; they show here where the mqueue file system is\n"
     "mounted, and the server removes them when it ends.\n"
+    ".TP\n"
+    ".I /run/systemd/resolve/io.systemd.Resolve\n"
+    "a client applies pushed DNS (\\fBpush\\-dns\\fP, \\fBpush\\-domain\\fP)\n"
+    "with \\fBresolvectl\\fP(1) on its tun device when this socket takes a\n"
+    "connection from a process of the client's network namespace and\n"
+    "\\fBresolvectl\\fP is on \\fBPATH\\fP; \\fBresolvectl revert\\fP when the\n"
+    "session ends. Otherwise its up and down hooks get them in\n"
+    "\\fBSIMPLETUN_DNS_SERVERS\\fP and \\fBSIMPLETUN_DNS_DOMAINS\\fP.\n"
     ".SH DIAGNOSTICS\n"
     "simpletun logs one line per event to standard error:\n"
     "\\fBsimpletun[\\fP\\fIPID\\fP\\fB]\\fP \\fIprocess\\fP\n"

@@ -415,6 +415,8 @@ client_tun_config(struct client *cl, const struct msg *m)
 	return 0;
 }
 
+#define CLIENT_OR_NONE(s) ((s)[0] != '\0' ? (s) : "none")
+
 /* The pushed DNS servers, or domains, space-separated. */
 static void
 client_dns_list(const struct client *cl, bool domains, char *out,
@@ -460,8 +462,8 @@ client_dns_apply(struct client *cl)
 			log_warnx("the server pushed DNS (servers: %s; domains: "
 			    "%s), but systemd-resolved is not running in this "
 			    "network namespace and there is no up hook: nothing "
-			    "applies it", servers,
-			    domains);
+			    "applies it", CLIENT_OR_NONE(servers),
+			    CLIENT_OR_NONE(domains));
 		else
 			cl->dns_by = "hook";
 		return;
@@ -473,7 +475,7 @@ client_dns_apply(struct client *cl)
 	}
 	cl->dns_by = "resolvectl";
 	log_info("DNS on %s through systemd-resolved: servers %s; domains %s",
-	    cl->dev, servers, domains);
+	    cl->dev, CLIENT_OR_NONE(servers), CLIENT_OR_NONE(domains));
 }
 
 /* After the down hook; tun keeps its name for the next session. */

@@ -21,10 +21,12 @@ foreach(u simpletun-server@.service simpletun-client@.service)
   file(INSTALL ${SIMPLETUN_BINARY_DIR}/dist/${u}
     DESTINATION "${SYSTEMD_UNITDIR}")
 endforeach()
-# Keys and certificates live next to them: readable by root only.
+# The configurations hold no secret (keys are files of their own, 0600,
+# made by simpletun-mkcerts) and must stay readable by the server's `user`:
+# SIGHUP re-reads them after privileges are dropped.
 file(INSTALL ${SIMPLETUN_SOURCE_DIR}/dist/server.conf
   ${SIMPLETUN_SOURCE_DIR}/dist/client.conf
   DESTINATION "${SYSCONFDIR}/simpletun"
-  FILE_PERMISSIONS OWNER_READ OWNER_WRITE
+  FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
   DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE
     GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)

@@ -40,8 +40,10 @@ has -rwxr-xr-x usr/bin/simpletun-mkcerts
 has -rw-r--r-- usr/share/man/man8/simpletun.8
 has -rw-r--r-- 'usr/lib/systemd/system/simpletun-server@\.service'
 has -rw-r--r-- 'usr/lib/systemd/system/simpletun-client@\.service'
-has -rw------- etc/simpletun/server.conf
-has -rw------- etc/simpletun/client.conf
+# SIGHUP re-reads the configuration as the server's user (nobody): a
+# root-only file would make every reload fail. Keys are files of their own.
+has -rw-r--r-- etc/simpletun/server.conf
+has -rw-r--r-- etc/simpletun/client.conf
 ! grep -q -E '\./(tmp|usr/local|home)/' "$tmp/contents" ||
     fail "the package holds files of the build machine's paths"
 pass "its files, modes and owners"

@@ -537,3 +537,35 @@ ping_fails() {
 	shift 2
 	! n "$ns" ping -n -q -c 3 -i 0.5 -w 3 "$@" "$dst" >/dev/null 2>&1
 }
+
+# listening NS PORT: a TCP socket listens on PORT in NS.
+listening() { n "$1" ss -Hltn "sport = :$2" | grep -q .; }
+
+# transfer_ok FROM TO ADDR PORT FILE: FILE from namespace FROM to a socat
+# in TO listening on ADDR:PORT (IPv4 or IPv6); fails the test unless what
+# arrived has FILE's sha256. Says how long it took in TRANSFER_SECONDS.
+TRANSFER_SECONDS=
+transfer_ok() {
+	local from=$1 to=$2 addr=$3 port=$4 file=$5 t0=$SECONDS
+	local out=$TMP/recv.$to.$port listen=TCP-LISTEN:$port,bind=$addr
+	local connect=TCP:$addr:$port want got
+
+	if [[ $addr == *:* ]]; then
+		listen=TCP6-LISTEN:$port,bind=[$addr]
+		connect=TCP6:[$addr]:$port
+	fi
+	rm -f "$out"
+	start_bg "recv-$to-$port" "$to" socat -u "$listen,reuseaddr" \
+	    "OPEN:$out,creat,trunc"
+	wait_until 10 listening "$to" "$port" ||
+	    fail "socat in $to does not listen on $port"
+	n "$from" timeout 300 socat -u "OPEN:$file" "$connect" ||
+	    fail "sending $file from $from to $addr port $port failed"
+	wait_bg "recv-$to-$port" 30 || fail "the receiver in $to failed"
+	want=$(sha256sum <"$file" | cut -d' ' -f1)
+	got=$(sha256sum <"$out" | cut -d' ' -f1)
+	[[ $got == "$want" ]] || fail "$from -> $to ($addr): $(stat -c %s \
+	    "$file") bytes sent, $(stat -c %s "$out") arrived, sha256 differs"
+	rm -f "$out"
+	TRANSFER_SECONDS=$((SECONDS - t0))
+}

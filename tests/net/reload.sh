@@ -77,10 +77,9 @@ pass "alice and bob are connected; alice's control process is $A_CTL"
 head -c $((400 * 32768)) /dev/urandom >"$TMP/big"
 BIGSUM=$(sha256sum <"$TMP/big" | cut -d' ' -f1)
 OUT=$TMP/recv
-listening() { n S ss -Hltn "sport = :5001" | grep -q .; }
 start_bg recv S socat -u TCP-LISTEN:5001,bind=198.18.0.1,reuseaddr \
     "OPEN:$OUT,creat,trunc"
-wait_until 10 listening || fail "socat in S does not listen on 5001"
+wait_until 10 listening S 5001 || fail "socat in S does not listen on 5001"
 start_bg send A timeout 300 bash -c '
 	for ((i = 0; i < 400; i++)); do
 		dd if="$1" bs=32768 skip=$i count=1 status=none

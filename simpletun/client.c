@@ -18,6 +18,11 @@
  * SIGKILL of the whole client closes the last tun fd, and the kernel
  * deletes the device with all of it.
  *
+ * Pushed DNS goes to systemd-resolved through resolvectl on tun when it
+ * runs (dns.c) and is reverted when the session ends; a SIGKILL takes tun
+ * away, and resolved forgets a link that is gone. The hooks get it in any
+ * case.
+ *
  * Owns: the tun fd, the PEM memfds and the configuration memfd (handed to
  * its children), the status socket, a socket to each child. */
 #include <arpa/inet.h>
@@ -35,6 +40,7 @@
 
 #include "child.h"
 #include "conf.h"
+#include "dns.h"
 #include "hook.h"
 #include "log.h"
 #include "msg.h"
@@ -75,6 +81,10 @@ struct client {
 					   server's address), else 0 */
 	struct msg_route routes[MSG_ROUTES_MAX];	/* pushed, and taken */
 	unsigned nroutes;
+	struct msg_config dns;		/* pushed DNS (ndns, ndomains) only */
+	char resolvectl[CONF_PATH_MAX];	/* "" unless this session set DNS
+					   through it: revert at its end */
+	const char *dns_by;		/* "resolvectl", "hook", "none" */
 	int64_t since;			/* wall clock, s: connected at */
 	unsigned attempts;		/* connections started */
 	unsigned failures;		/* attempts in a row that failed */
@@ -472,10 +482,90 @@ client_tun_config(struct client *cl, const struct msg *m)
 	cl->since = status_wallclock();
 	cl->server_vaddr = cfg.server_vaddr;
 	cl->mtu = cfg.mtu;
+	cl->dns.ndns = cfg.ndns;
+	memcpy(cl->dns.dns, cfg.dns, sizeof(cfg.dns));
+	cl->dns.ndomains = cfg.ndomains;
+	memcpy(cl->dns.domains, cfg.domains, sizeof(cfg.domains));
 	log_info("connected: %s/%u on %s, mtu %u, %u routes%s",
 	    ip4_str(cfg.vaddr, a), cfg.prefix, cl->dev, cfg.mtu, cfg.nroutes,
 	    cl->c->redirect_gateway ? ", redirect-gateway" : "");
 	return 0;
+}
+
+#define CLIENT_OR_NONE(s) ((s)[0] != '\0' ? (s) : "none")
+
+/* The pushed DNS servers, or domains, space-separated. */
+static void
+client_dns_list(const struct client *cl, bool domains, char *out,
+    size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+	unsigned n = domains ? cl->dns.ndomains : cl->dns.ndns;
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(out + len, size - len, "%s%s",
+		    i ? " " : "", domains ? cl->dns.domains[i] :
+		    msg_dns_str(&cl->dns.dns[i], a));
+}
+
+/* The tunnel takes all IPv4 (or IPv6) traffic (ours or a pushed
+ * redirect-gateway): so does DNS, for every name no other link claims. */
+static bool
+client_full_tunnel(const struct client *cl)
+{
+	for (unsigned i = 0; i < cl->nadded; i++)
+		if (cl->added[i].dst.len <= 1)
+			return true;
+	return false;
+}
+
+/* Before the up hook, which learns whether it is done. */
+static void
+client_dns_apply(struct client *cl)
+{
+	char servers[MSG_DNS_MAX * INET6_ADDRSTRLEN];
+	char domains[MSG_DOMAINS_MAX * (MSG_DOMAIN_MAX + 1)], why[512];
+
+	cl->dns_by = "none";
+	if (cl->dns.ndns == 0 && cl->dns.ndomains == 0)
+		return;
+	client_dns_list(cl, false, servers, sizeof(servers));
+	client_dns_list(cl, true, domains, sizeof(domains));
+	if (!dns_resolved(cl->resolvectl, sizeof(cl->resolvectl))) {
+		cl->resolvectl[0] = '\0';
+		if (cl->c->up[0] == '\0')
+			log_warnx("the server pushed DNS (servers: %s; domains: "
+			    "%s), but systemd-resolved is not running in this "
+			    "network namespace and there is no up hook: nothing "
+			    "applies it", CLIENT_OR_NONE(servers),
+			    CLIENT_OR_NONE(domains));
+		else
+			cl->dns_by = "hook";
+		return;
+	}
+	if (dns_apply(cl->resolvectl, cl->dev, &cl->dns, client_full_tunnel(cl),
+	    why, sizeof(why)) == -1) {
+		log_warnx("DNS not applied (the tunnel is up): %s", why);
+		return;
+	}
+	cl->dns_by = "resolvectl";
+	log_info("DNS on %s through systemd-resolved: servers %s; domains %s",
+	    cl->dev, CLIENT_OR_NONE(servers), CLIENT_OR_NONE(domains));
+}
+
+/* After the down hook; tun keeps its name for the next session. */
+static void
+client_dns_revert(struct client *cl)
+{
+	char why[512];
+
+	if (cl->resolvectl[0] != '\0' && dns_revert(cl->resolvectl, cl->dev,
+	    why, sizeof(why)) == -1)
+		log_warnx("DNS of %s not reverted: %s", cl->dev, why);
+	cl->resolvectl[0] = '\0';
+	cl->dns_by = "none";
 }
 
 /* What the client's hooks get; ROUTES are those it added to tun. */
@@ -485,6 +575,8 @@ client_hook_env(const struct client *cl, struct hook_env *e,
 {
 	char a[64], routes[(2 * MSG_ROUTES_MAX + CONF_REDIRECT_ROUTES) * 46] =
 	    "";
+	char servers[MSG_DNS_MAX * INET6_ADDRSTRLEN];
+	char domains[MSG_DOMAINS_MAX * (MSG_DOMAIN_MAX + 1)];
 	size_t n = 0;
 
 	for (unsigned i = 0; i < cl->nadded && n < sizeof(routes); i++)
@@ -502,6 +594,12 @@ client_hook_env(const struct client *cl, struct hook_env *e,
 	hook_env_add(e, "REMOTE", "%s:%u", cl->c->remote_host,
 	    cl->c->remote_port);
 	hook_env_add(e, "SERVER_NAME", "%s", cl->c->server_name);
+	client_dns_list(cl, false, servers, sizeof(servers));
+	client_dns_list(cl, true, domains, sizeof(domains));
+	hook_env_add(e, "DNS_SERVERS", "%s", servers);
+	hook_env_add(e, "DNS_DOMAINS", "%s", domains);
+	hook_env_add(e, "DNS_APPLIED", "%s",
+	    strcmp(cl->dns_by, "resolvectl") == 0 ? "resolvectl" : "no");
 }
 
 /* up and down run as root (this process is), waited for. */
@@ -564,6 +662,7 @@ client_dispatch_control(struct client *cl)
 		if (client_tun_config(cl, &m) == 0) {
 			client_start_data(cl);
 			cl->connected = true;
+			client_dns_apply(cl);
 			if (client_hook(cl, cl->c->up, "up") == 0) {
 				cl->hook_up = true;
 				client_notify_up(cl);
@@ -636,6 +735,7 @@ client_session_over(struct client *cl)
 	client_close(&cl->data);
 	client_close(&cl->data_end);
 	client_hook_down(cl);
+	client_dns_revert(cl);
 	client_tun_clear(cl);
 	if (cl->connected) {
 		cl->backoff = cl->c->connect_retry;
@@ -692,7 +792,9 @@ static void
 client_status_client(struct client *cl, struct status_out *o)
 {
 	char remote[300], vaddr[16], net[MSG_ROUTES_MAX][24];
-	const char *routes[MSG_ROUTES_MAX];
+	char dns[MSG_DNS_MAX][INET6_ADDRSTRLEN];
+	const char *routes[MSG_ROUTES_MAX], *servers[MSG_DNS_MAX];
+	const char *domains[MSG_DOMAINS_MAX];
 	bool up = cl->data_pid > 0;
 
 	snprintf(remote, sizeof(remote), "%s:%u", cl->c->remote_host,
@@ -720,6 +822,13 @@ client_status_client(struct client *cl, struct status_out *o)
 		status_u64(o, "prefix6", cl->vaddr6.prefix);
 	}
 	status_strs(o, "routes", routes, up ? cl->nroutes : 0);
+	for (unsigned i = 0; up && i < cl->dns.ndns; i++)
+		servers[i] = msg_dns_str(&cl->dns.dns[i], dns[i]);
+	for (unsigned i = 0; up && i < cl->dns.ndomains; i++)
+		domains[i] = cl->dns.domains[i];
+	status_strs(o, "dns_servers", servers, up ? cl->dns.ndns : 0);
+	status_strs(o, "dns_domains", domains, up ? cl->dns.ndomains : 0);
+	status_str(o, "dns_applied_by", up ? cl->dns_by : NULL);
 	status_u64(o, "attempts", cl->attempts);
 	status_u64(o, "failures", cl->failures);
 	status_i64(o, "control_pid", cl->control_pid);
@@ -756,6 +865,7 @@ client_stop(struct client *cl)
 {
 	children_end(client_signal, cl, 3000);
 	client_hook_down(cl);
+	client_dns_revert(cl);
 	client_tun_clear(cl);
 	if (cl->c->status_socket[0] != '\0')
 		unlink(cl->c->status_socket);
@@ -906,7 +1016,8 @@ client_main(struct conf *c)
 {
 	enum { P_STATUS, P_CTL, P_DATA, P_COUNT };
 	struct client cl = { .c = c, .ctl = -1, .data = -1, .data_end = -1,
-	    .backoff = c->connect_retry, .notify = -1, .exit_code = -1 };
+	    .backoff = c->connect_retry, .notify = -1, .exit_code = -1,
+	    .dns_by = "none" };
 	struct pollfd pfd[P_COUNT];
 
 	log_set_exit_code(2);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,6 +52,8 @@ enum conf_type {
 	T_REMOTE,
 	T_PULL_FILTER,
 	T_CLIENT_NET,
+	T_DNS,
+	T_DOMAIN,
 };
 
 enum conf_group {
@@ -99,11 +102,11 @@ static conf_parse_fn parse_string, parse_uint, parse_bool, parse_flag,
     parse_addrport,
     parse_cidr, parse_cidr6, parse_keepalive, parse_pair, parse_ids, parse_enum,
     parse_fixed, parse_route, parse_remote, parse_pull_filter,
-    parse_client_net;
+    parse_client_net, parse_dns, parse_domain;
 static conf_dump_fn dump_string, dump_uint, dump_bool, dump_flag,
     dump_addrport,
-    dump_cidr, dump_cidr6, dump_pair, dump_enum, dump_fixed, dump_route, dump_remote,
-    dump_pull_filter, dump_client_net;
+    dump_cidr, dump_cidr6, dump_pair, dump_enum, dump_fixed, dump_route,
+    dump_remote, dump_pull_filter, dump_client_net, dump_dns, dump_domain;
 
 static const struct {
 	int nargs;
@@ -128,6 +131,8 @@ static const struct {
 	[T_REMOTE] = { 1, false, parse_remote, dump_remote },
 	[T_PULL_FILTER] = { 2, true, parse_pull_filter, dump_pull_filter },
 	[T_CLIENT_NET] = { 2, true, parse_client_net, dump_client_net },
+	[T_DNS] = { 1, true, parse_dns, dump_dns },
+	[T_DOMAIN] = { 1, true, parse_domain, dump_domain },
 };
 
 static const char *const conf_group_names[G_COUNT] = {
@@ -342,6 +347,20 @@ static const struct directive directives[] = {
 	    "yes of its own, route-nopull or a pull-filter ignore); the "
 	    "client keeps the server reachable through its old gateway",
 	  .off = OFF(push_redirect_gateway), .reload = CONF_RELOAD_NEW },
+	{ .name = "push-dns", .args = "ADDR", .type = T_DNS, .roles = SRV,
+	  .group = G_SERVER,
+	  .help = "a DNS server (IPv4 or IPv6 address) for clients "
+	    "(repeatable, at most 4, in the order given). A client applies "
+	    "the servers and domains with resolvectl on its tun device when "
+	    "systemd-resolved runs in its network namespace, and hands them "
+	    "to its up and down hooks in any case (see DNS in README.md)",
+	  .reload = CONF_RELOAD_NEW },
+	{ .name = "push-domain", .args = "NAME", .type = T_DOMAIN,
+	  .roles = SRV, .group = G_SERVER,
+	  .help = "a DNS search domain for clients (repeatable, at most 4): "
+	    "a name of dot-separated labels of letters, digits and '-', at "
+	    "most 253 characters, no trailing dot",
+	  .reload = CONF_RELOAD_NEW },
 	{ .name = "masquerade", .args = "IFACE", .type = T_STRING,
 	  .roles = SRV, .group = G_SERVER,
 	  .help = "source-NAT the pool's packets that leave through IFACE to "
@@ -448,6 +467,9 @@ static const struct directive directives[] = {
 
 #define CONF_NDIRS (sizeof(directives) / sizeof(directives[0]))
 
+_Static_assert(CONF_DNS_MAX == MSG_DNS_MAX &&
+    CONF_DOMAINS_MAX == MSG_DOMAINS_MAX && CONF_DOMAIN_MAX == MSG_DOMAIN_MAX,
+    "push-dns and push-domain fit into a CONFIG");
 _Static_assert(sizeof(enum conf_dev_type) == sizeof(unsigned),
     "parse_enum stores an unsigned into an enum field");
 _Static_assert(sizeof(enum conf_dup_cn) == sizeof(unsigned),
@@ -1171,6 +1193,80 @@ dump_client_net(FILE *out, const struct conf *c, const struct directive *d)
 		fprintf(out, "%s %s %s/%u\n", d->name, c->client_nets[i].cn,
 		    conf_ntoa(c->client_nets[i].addr, a),
 		    c->client_nets[i].prefix);
+}
+
+static int
+parse_dns(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	struct msg_dns m = { .family = 4 };
+	const char *bad;
+	unsigned i;
+
+	(void)d;
+	if (inet_pton(AF_INET, av[0], m.addr) != 1) {
+		m.family = 6;
+		if (inet_pton(AF_INET6, av[0], m.addr) != 1)
+			return conf_fail(err, errlen, "'%s' is not an IPv4 or "
+			    "IPv6 address", av[0]);
+	}
+	if ((bad = msg_dns_bad(&m)) != NULL)
+		return conf_fail(err, errlen, "'%s' %s", av[0], bad);
+	for (i = 0; i < c->ndns; i++)
+		if (c->dns[i].family == m.family &&
+		    memcmp(c->dns[i].addr, m.addr, sizeof(m.addr)) == 0)
+			return conf_fail(err, errlen, "'%s' given twice",
+			    av[0]);
+	if (c->ndns >= CONF_DNS_MAX)
+		return conf_fail(err, errlen, "more than %d DNS servers",
+		    CONF_DNS_MAX);
+	c->dns[c->ndns].family = m.family;
+	memcpy(c->dns[c->ndns++].addr, m.addr, sizeof(m.addr));
+	return 0;
+}
+
+static void
+dump_dns(FILE *out, const struct conf *c, const struct directive *d)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	for (unsigned i = 0; i < c->ndns; i++) {
+		struct msg_dns m = { .family = c->dns[i].family };
+
+		memcpy(m.addr, c->dns[i].addr, sizeof(m.addr));
+		fprintf(out, "%s %s\n", d->name, msg_dns_str(&m, a));
+	}
+}
+
+static int
+parse_domain(struct conf *c, const struct directive *d, char **av,
+    char *err, size_t errlen)
+{
+	size_t n = strlen(av[0]);
+	const char *bad;
+	unsigned i;
+
+	(void)d;
+	if ((bad = msg_domain_bad(av[0], n)) != NULL)
+		return conf_fail(err, errlen, "'%.*s%s' is not a DNS name: it "
+		    "%s", n > 40 ? 32 : (int)n, av[0], n > 40 ? "..." : "",
+		    bad);
+	for (i = 0; i < c->ndomains; i++)
+		if (strcasecmp(c->domains[i], av[0]) == 0)
+			return conf_fail(err, errlen, "'%s' given twice",
+			    av[0]);
+	if (c->ndomains >= CONF_DOMAINS_MAX)
+		return conf_fail(err, errlen, "more than %d domains",
+		    CONF_DOMAINS_MAX);
+	memcpy(c->domains[c->ndomains++], av[0], n + 1);
+	return 0;
+}
+
+static void
+dump_domain(FILE *out, const struct conf *c, const struct directive *d)
+{
+	for (unsigned i = 0; i < c->ndomains; i++)
+		fprintf(out, "%s %s\n", d->name, c->domains[i]);
 }
 
 static int
@@ -2412,6 +2508,14 @@ static const char conf_man_tail[] =
     "\\fB.guard\\fP for the guard and one per client, mode 0600 and owned\n"
     "by \\fBuser\\fP; they show here where the mqueue file system is\n"
     "mounted, and the server removes them when it ends.\n"
+    ".TP\n"
+    ".I /run/systemd/resolve/io.systemd.Resolve\n"
+    "a client applies pushed DNS (\\fBpush\\-dns\\fP, \\fBpush\\-domain\\fP)\n"
+    "with \\fBresolvectl\\fP(1) on its tun device when this socket takes a\n"
+    "connection from a process of the client's network namespace and\n"
+    "\\fBresolvectl\\fP is on \\fBPATH\\fP; \\fBresolvectl revert\\fP when the\n"
+    "session ends. Otherwise its up and down hooks get them in\n"
+    "\\fBSIMPLETUN_DNS_SERVERS\\fP and \\fBSIMPLETUN_DNS_DOMAINS\\fP.\n"
     ".SH DIAGNOSTICS\n"
     "simpletun logs one line per event to standard error:\n"
     "\\fBsimpletun[\\fP\\fIPID\\fP\\fB]\\fP \\fIprocess\\fP\n"

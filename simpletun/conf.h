@@ -66,6 +66,15 @@ struct conf_client_net {
 	uint8_t prefix;
 };
 
+/* push-dns: a DNS server, IPv4 or IPv6, network order. */
+struct conf_dns {
+	uint8_t family;		/* 4 or 6 */
+	uint8_t addr[16];	/* IPv4 in the first 4, the rest 0 */
+};
+
+#define CONF_DNS_MAX 4		/* = MSG_DNS_MAX */
+#define CONF_DOMAINS_MAX 4	/* = MSG_DOMAINS_MAX */
+#define CONF_DOMAIN_MAX 253	/* = MSG_DOMAIN_MAX */
 #define CONF_ROUTES_MAX 64
 #define CONF_CLIENT_NETS_MAX 64
 #define CONF_FIXED_MAX 1024
@@ -125,6 +134,10 @@ struct conf {
 	unsigned nclient_nets;
 	bool push_client_nets;			/* to the other clients */
 	bool push_redirect_gateway;		/* push 0.0.0.0/1, 128.0.0.0/1 */
+	struct conf_dns dns[CONF_DNS_MAX];	/* push-dns */
+	unsigned ndns;
+	char domains[CONF_DOMAINS_MAX][CONF_DOMAIN_MAX + 1];	/* push-domain */
+	unsigned ndomains;
 	char masquerade[IFNAMSIZ];		/* "" if none */
 	unsigned mac_age;			/* tap: seconds a MAC stays
 						   owned without a frame */

@@ -30,7 +30,7 @@
 #include "tls.h"
 #include "util.h"
 
-#define PROTO_VERSION 2
+#define PROTO_VERSION 3		/* 3: CONFIG carries push-dns, push-domain */
 #define CTL_IO_MS 5000		/* one control message write, at most */
 #define CTL_CHILD_MS 10000	/* a sibling's answer, at most */
 /* REKEY from a client: every one costs an export and a KEYS message to the
@@ -566,6 +566,13 @@ ctl_server_config(struct control *ct, const struct msg_grant *g,
 	if (c->push_client_nets && c->client_to_client)
 		cfg->nroutes += ctl_client_nets(c, ct->cn, false,
 		    cfg->routes + cfg->nroutes, MSG_ROUTES_MAX - cfg->nroutes);
+	cfg->ndns = (uint8_t)c->ndns;		/* conf.c: they fit */
+	for (unsigned i = 0; i < c->ndns; i++) {
+		cfg->dns[i].family = c->dns[i].family;
+		memcpy(cfg->dns[i].addr, c->dns[i].addr, sizeof(c->dns[i].addr));
+	}
+	cfg->ndomains = (uint8_t)c->ndomains;
+	memcpy(cfg->domains, c->domains, sizeof(cfg->domains));
 	if (g->vaddr6.prefix == 0)
 		return;
 	cfg->vaddr6 = g->vaddr6;

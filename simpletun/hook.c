@@ -74,10 +74,9 @@ hook_env_add(struct hook_env *e, const char *name, const char *fmt, ...)
  * alarm, which survives the exec: a hook runs as root, which the acceptor
  * (as `user`) could not signal. */
 static void
-hook_exec(const char *path, const struct hook_env *e, unsigned timeout_s)
+hook_exec(char *const argv[], const struct hook_env *e, unsigned timeout_s)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	char *argv[] = { (char *)path, NULL };
 	sigset_t none;
 	int fd;
 
@@ -95,17 +94,26 @@ hook_exec(const char *path, const struct hook_env *e, unsigned timeout_s)
 	if (geteuid() != 0 && (setgroups(0, NULL) == -1 ||
 	    setresgid(0, 0, 0) == -1 || setresuid(0, 0, 0) == -1))
 		_exit(126);
-	execve(path, argv, (char *const *)e->vars);
+	execve(argv[0], argv, (char *const *)e->vars);
 	_exit(127);
 }
 
 pid_t
 hook_spawn(const char *path, const struct hook_env *e, unsigned timeout_s)
 {
+	char *argv[] = { (char *)path, NULL };
+
+	return hook_spawn_argv(argv, e, timeout_s);
+}
+
+pid_t
+hook_spawn_argv(char *const argv[], const struct hook_env *e,
+    unsigned timeout_s)
+{
 	pid_t pid = fork();
 
 	if (pid == 0)
-		hook_exec(path, e, timeout_s);
+		hook_exec(argv, e, timeout_s);
 	return pid;
 }
 
@@ -122,10 +130,19 @@ hook_status(int status)
 int
 hook_run(const char *path, const struct hook_env *e, unsigned timeout_s)
 {
+	char *argv[] = { (char *)path, NULL };
+
+	return hook_run_argv(argv, e, timeout_s);
+}
+
+int
+hook_run_argv(char *const argv[], const struct hook_env *e,
+    unsigned timeout_s)
+{
 	int status;
 	pid_t pid, r;
 
-	if ((pid = hook_spawn(path, e, timeout_s)) == -1)
+	if ((pid = hook_spawn_argv(argv, e, timeout_s)) == -1)
 		return -1;
 	while ((r = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
 		;

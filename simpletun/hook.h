@@ -30,9 +30,14 @@ void hook_env_add(struct hook_env *e, const char *name, const char *fmt, ...)
  * pid, or -1. */
 pid_t hook_spawn(const char *path, const struct hook_env *e,
     unsigned timeout_s);
+/* The same with arguments: argv[0] is the program's absolute path. */
+pid_t hook_spawn_argv(char *const argv[], const struct hook_env *e,
+    unsigned timeout_s);
 /* hook_spawn and wait for it. Returns its exit status, 128 + signal if a
  * signal ended it (SIGALRM: it ran out of time), -1 if it did not start. */
 int hook_run(const char *path, const struct hook_env *e, unsigned timeout_s);
+int hook_run_argv(char *const argv[], const struct hook_env *e,
+    unsigned timeout_s);
 /* The same figure from a waitpid status. */
 int hook_status(int status);
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -85,9 +86,11 @@ enum {
 	HELLO_LEN = 8,
 };
 
-/* CONFIG: a fixed part, then nroutes routes of ROUTE_LEN bytes, then, with
- * IPv6 only, the IPv6 part (offsets from its start) and its nroutes6
- * routes of ROUTE6_LEN bytes; the length must account for every byte. */
+/* CONFIG: a fixed part, nroutes routes of ROUTE_LEN bytes, then the DNS
+ * part: a count and that many servers of DNS_LEN bytes, a count and that
+ * many domains, each a length byte and its characters; then, with IPv6
+ * (pool6) only, the IPv6 part (offsets from its start) and its nroutes6
+ * routes of ROUTE6_LEN bytes. The length must account for every byte. */
 enum {
 	CONFIG_VADDR = 0,
 	CONFIG_PREFIX = 4,
@@ -102,6 +105,11 @@ enum {
 	ROUTE_ADDR = 0,
 	ROUTE_PREFIX = 4,
 	ROUTE_LEN = 5,
+	DNS_FAMILY = 0,
+	DNS_ADDR = 1,
+	DNS_LEN = 17,
+	DOMAIN_LEN = 0,
+	DOMAIN_NAME = 1,
 	CONFIG6_VADDR = 0,
 	CONFIG6_PREFIX = 16,
 	CONFIG6_SERVER = 17,
@@ -110,7 +118,10 @@ enum {
 	ROUTE6_ADDR = 0,
 	ROUTE6_PREFIX = 16,
 	ROUTE6_LEN = 17,
-	CONFIG_MAX = CONFIG_ROUTES + ROUTE_LEN * MSG_ROUTES_MAX +
+	CONFIG_MIN = CONFIG_ROUTES + 2,		/* both DNS counts 0 */
+	CONFIG_MAX = CONFIG_ROUTES + ROUTE_LEN * MSG_ROUTES_MAX + 1 +
+	    DNS_LEN * MSG_DNS_MAX + 1 +
+	    (DOMAIN_NAME + MSG_DOMAIN_MAX) * MSG_DOMAINS_MAX +
 	    CONFIG6_ROUTES + ROUTE6_LEN * MSG_ROUTES_MAX,
 };
 
@@ -161,7 +172,7 @@ static const struct msg_spec msg_specs[] = {
 	    NULL },
 	[MSG_UNREGISTER] = { "UNREGISTER", UNREGISTER_LEN, UNREGISTER_LEN,
 	    NULL },
-	[MSG_TUN_CONFIG] = { "TUN_CONFIG", CONFIG_ROUTES, CONFIG_MAX,
+	[MSG_TUN_CONFIG] = { "TUN_CONFIG", CONFIG_MIN, CONFIG_MAX,
 	    msg_check_config },
 	[MSG_REKEY_DUE] = { "REKEY_DUE", 0, 0, NULL },
 	[MSG_STATUS_REPLY] = { "STATUS_REPLY", 0, MSG_STATUS_MAX, NULL },
@@ -175,7 +186,7 @@ static const struct msg_spec msg_specs[] = {
 	[MSG_STATUS_END] = { "STATUS_END", 0, 0, NULL },
 	[MSG_REFUSED] = { "REFUSED", 1, MSG_REASON_MAX, NULL },
 	[MSG_HELLO] = { "HELLO", HELLO_LEN, HELLO_LEN, NULL },
-	[MSG_CONFIG] = { "CONFIG", CONFIG_ROUTES, CONFIG_MAX,
+	[MSG_CONFIG] = { "CONFIG", CONFIG_MIN, CONFIG_MAX,
 	    msg_check_config },
 	[MSG_REKEY] = { "REKEY", EPOCH_LEN, EPOCH_LEN, NULL },
 	[MSG_REKEY_ACK] = { "REKEY_ACK", EPOCH_LEN, EPOCH_LEN, NULL },
@@ -184,24 +195,51 @@ static const struct msg_spec msg_specs[] = {
 
 #define MSG_NSPECS (sizeof(msg_specs) / sizeof(msg_specs[0]))
 
-/* The route count must account for every byte, so no trailing data can ride
- * along unnoticed and no route is read past the end. */
+/* The counts and domain lengths must account for every byte, so no
+ * trailing data can ride along unnoticed and nothing is read past the end;
+ * a server's family is 4 or 6 (IPv4 with a zero tail), a domain has the
+ * form msg_domain_bad asks for, so that what frames also reads and
+ * writes back the same; an IPv6 part, if any, has a prefix and its routes.
+ * Called with len >= CONFIG_MIN. */
 static int
 msg_check_config(const uint8_t *payload, size_t len)
 {
-	size_t v4 = CONFIG_ROUTES + ROUTE_LEN *
-	    (size_t)payload[CONFIG_NROUTES];
-	const uint8_t *p6 = payload + v4;
+	static const uint8_t zero[DNS_LEN - DNS_ADDR - 4];
+	const uint8_t *d;
+	size_t at, n, i;
 
-	if (payload[CONFIG_NROUTES] > MSG_ROUTES_MAX || len < v4)
+	if (payload[CONFIG_NROUTES] > MSG_ROUTES_MAX)
 		return -1;
-	if (len == v4)
-		return 0;
-	if (len - v4 < CONFIG6_ROUTES || p6[CONFIG6_PREFIX] == 0 ||
-	    p6[CONFIG6_PREFIX] > 128 || p6[CONFIG6_NROUTES] > MSG_ROUTES_MAX)
+	at = CONFIG_ROUTES + ROUTE_LEN * (size_t)payload[CONFIG_NROUTES];
+	if (at >= len || (n = payload[at++]) > MSG_DNS_MAX ||
+	    at + DNS_LEN * n >= len)
 		return -1;
-	return len - v4 == CONFIG6_ROUTES + ROUTE6_LEN *
-	    (size_t)p6[CONFIG6_NROUTES] ? 0 : -1;
+	for (i = 0; i < n; i++, at += DNS_LEN) {
+		d = payload + at;
+		if ((d[DNS_FAMILY] != 4 && d[DNS_FAMILY] != 6) ||
+		    (d[DNS_FAMILY] == 4 && memcmp(d + DNS_ADDR + 4, zero,
+		    sizeof(zero)) != 0))
+			return -1;
+	}
+	if ((n = payload[at++]) > MSG_DOMAINS_MAX)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (at >= len || len - at - DOMAIN_NAME <
+		    payload[at + DOMAIN_LEN] ||
+		    msg_domain_bad((const char *)payload + at + DOMAIN_NAME,
+		    payload[at + DOMAIN_LEN]) != NULL)
+			return -1;
+		at += DOMAIN_NAME + payload[at + DOMAIN_LEN];
+	}
+	if (at == len)
+		return 0;		/* no IPv6 part */
+	d = payload + at;
+	len -= at;
+	if (len < CONFIG6_ROUTES || d[CONFIG6_PREFIX] == 0 ||
+	    d[CONFIG6_PREFIX] > 128 || d[CONFIG6_NROUTES] > MSG_ROUTES_MAX)
+		return -1;
+	return len == CONFIG6_ROUTES + ROUTE6_LEN *
+	    (size_t)d[CONFIG6_NROUTES] ? 0 : -1;
 }
 
 static const struct msg_spec *
@@ -705,6 +743,29 @@ msg_put_config6(uint8_t *p, const struct msg_config *c)
 	return r;
 }
 
+/* The DNS part of a CONFIG at r; returns its end. */
+static uint8_t *
+msg_put_config_dns(uint8_t *r, const struct msg_config *c)
+{
+	unsigned n = c->ndns < MSG_DNS_MAX ? c->ndns : MSG_DNS_MAX;
+
+	*r++ = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++, r += DNS_LEN) {
+		r[DNS_FAMILY] = c->dns[i].family;
+		memcpy(r + DNS_ADDR, c->dns[i].addr, DNS_LEN - DNS_ADDR);
+	}
+	n = c->ndomains < MSG_DOMAINS_MAX ? c->ndomains : MSG_DOMAINS_MAX;
+	*r++ = (uint8_t)n;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = strnlen(c->domains[i], MSG_DOMAIN_MAX);
+
+		r[DOMAIN_LEN] = (uint8_t)len;
+		memcpy(r + DOMAIN_NAME, c->domains[i], len);
+		r += DOMAIN_NAME + len;
+	}
+	return r;
+}
+
 /* msg_check_config accepted the length and the IPv6 part's counts. */
 static void
 msg_get_config6(const uint8_t *p, struct msg_config *c)
@@ -719,6 +780,26 @@ msg_get_config6(const uint8_t *p, struct msg_config *c)
 		memcpy(c->routes6[i].addr, r + ROUTE6_ADDR, 16);
 		c->routes6[i].prefix = r[ROUTE6_PREFIX];
 	}
+}
+
+/* Reads the DNS part that msg_check_config has checked; returns its end. */
+static const uint8_t *
+msg_get_config_dns(const uint8_t *r, struct msg_config *c)
+{
+	c->ndns = *r++;
+	for (unsigned i = 0; i < c->ndns; i++, r += DNS_LEN) {
+		c->dns[i].family = r[DNS_FAMILY];
+		memcpy(c->dns[i].addr, r + DNS_ADDR, DNS_LEN - DNS_ADDR);
+	}
+	c->ndomains = *r++;
+	for (unsigned i = 0; i < c->ndomains; i++) {
+		size_t len = r[DOMAIN_LEN];
+
+		memcpy(c->domains[i], r + DOMAIN_NAME, len);
+		c->domains[i][len] = '\0';
+		r += DOMAIN_NAME + len;
+	}
+	return r;
 }
 
 size_t
@@ -741,9 +822,10 @@ msg_put_config(uint8_t *p, const struct msg_config *c)
 		put_u32(r + ROUTE_ADDR, c->routes[i].addr);
 		r[ROUTE_PREFIX] = c->routes[i].prefix;
 	}
-	if (c->vaddr6.prefix == 0)
-		return (size_t)(r - p);
-	return (size_t)(msg_put_config6(r, c) - p);
+	r = msg_put_config_dns(r, c);
+	if (c->vaddr6.prefix != 0)
+		r = msg_put_config6(r, c);
+	return (size_t)(r - p);
 }
 
 int
@@ -768,9 +850,72 @@ msg_get_config(const struct msg *m, struct msg_config *c)
 		c->routes[i].addr = get_u32(r + ROUTE_ADDR);
 		c->routes[i].prefix = r[ROUTE_PREFIX];
 	}
+	r = msg_get_config_dns(r, c);
 	if (r < p + m->len)
 		msg_get_config6(r, c);
 	return 0;
+}
+
+const char *
+msg_domain_bad(const char *name, size_t len)
+{
+	size_t i, label = 0;
+
+	if (len == 0)
+		return "is empty";
+	if (len > MSG_DOMAIN_MAX)
+		return "is longer than 253 characters";
+	for (i = 0; i < len; i++) {
+		char ch = name[i];
+
+		if (ch == '.') {
+			if (label == 0)
+				return "has an empty label (a dot at the start "
+				    "or end, or two in a row)";
+			if (name[i - 1] == '-')
+				return "has a label that ends with '-'";
+			label = 0;
+		} else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' &&
+		    ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-') {
+			if (label == 0 && ch == '-')
+				return "has a label that starts with '-'";
+			if (++label > 63)
+				return "has a label longer than 63 characters";
+		} else
+			return "holds a character other than letters, "
+			    "digits, '-' and '.'";
+	}
+	if (label == 0)
+		return "has an empty label (a dot at the start or end, or two "
+		    "in a row)";
+	return name[len - 1] == '-' ? "has a label that ends with '-'" : NULL;
+}
+
+const char *
+msg_dns_bad(const struct msg_dns *d)
+{
+	static const uint8_t zero[16];
+
+	if (d->family != 4 && d->family != 6)
+		return "is neither IPv4 nor IPv6";
+	if (memcmp(d->addr, zero, d->family == 4 ? 4 : 16) == 0)
+		return "is the unspecified address";
+	if (d->family == 4 && (d->addr[0] & 0xf0) == 0xe0)
+		return "is a multicast address";
+	if (d->family == 4 && memcmp(d->addr, "\xff\xff\xff\xff", 4) == 0)
+		return "is the broadcast address";
+	if (d->family == 6 && d->addr[0] == 0xff)
+		return "is a multicast address";
+	return NULL;
+}
+
+const char *
+msg_dns_str(const struct msg_dns *d, char *buf)
+{
+	if (inet_ntop(d->family == 4 ? AF_INET : AF_INET6, d->addr, buf,
+	    INET6_ADDRSTRLEN) == NULL)
+		snprintf(buf, INET6_ADDRSTRLEN, "?");
+	return buf;
 }
 
 size_t
@@ -1262,6 +1407,35 @@ msg_judge6(const struct msg_config *c, const struct msg_underlay *u,
 	return NULL;
 }
 
+/* A pushed DNS server or domain is handed to resolvectl or a hook as it
+ * is; one given twice is a server that does not know what it pushes. */
+static const char *
+msg_judge_dns(const struct msg_config *c, char *why, size_t whylen)
+{
+	char a[INET6_ADDRSTRLEN];
+	const char *bad;
+	unsigned i, j;
+
+	for (i = 0; i < c->ndns; i++) {
+		msg_dns_str(&c->dns[i], a);
+		if ((bad = msg_dns_bad(&c->dns[i])) != NULL)
+			return msg_refuse("bad DNS server", why, whylen,
+			    "DNS server %s %s", a, bad);
+		for (j = 0; j < i; j++)
+			if (c->dns[j].family == c->dns[i].family &&
+			    memcmp(c->dns[j].addr, c->dns[i].addr, 16) == 0)
+				return msg_refuse("DNS server given twice", why,
+				    whylen, "DNS server %s given twice", a);
+	}
+	for (i = 0; i < c->ndomains; i++)
+		for (j = 0; j < i; j++)
+			if (strcasecmp(c->domains[j], c->domains[i]) == 0)
+				return msg_refuse("DNS domain given twice", why,
+				    whylen, "DNS domain %s given twice",
+				    c->domains[i]);
+	return NULL;
+}
+
 const char *
 msg_config_judge(const struct msg_config *c, const struct msg_underlay *u,
     char *why, size_t whylen)
@@ -1276,7 +1450,9 @@ msg_config_judge(const struct msg_config *c, const struct msg_underlay *u,
 		if ((rule = msg_judge_route(&c->routes[i], u, why,
 		    whylen)) != NULL)
 			return rule;
-	return msg_judge6(c, u, why, whylen);
+	if ((rule = msg_judge6(c, u, why, whylen)) != NULL)
+		return rule;
+	return msg_judge_dns(c, why, whylen);
 }
 
 const char *

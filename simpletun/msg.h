@@ -68,6 +68,9 @@ enum msg_type {
 #define MSG_ROUTES_MAX 64
 #define MSG_NETS_MAX 64		/* client networks of one session */
 #define MSG_SA_LEN 19		/* a socket address: family | port | 16 */
+#define MSG_DNS_MAX 4		/* pushed DNS servers */
+#define MSG_DOMAINS_MAX 4	/* pushed DNS search domains */
+#define MSG_DOMAIN_MAX 253	/* characters of one domain name */
 
 struct msg {
 	uint16_t type;
@@ -151,6 +154,12 @@ struct msg_hello {
 };
 
 
+/* A pushed DNS server: an IPv4 or IPv6 address, network order. */
+struct msg_dns {
+	uint8_t family;			/* 4 or 6 */
+	uint8_t addr[16];		/* IPv4 in the first 4, the rest 0 */
+};
+
 /* CONFIG (and TUN_CONFIG): what the server tells its client. */
 struct msg_config {
 	uint32_t vaddr;
@@ -164,11 +173,15 @@ struct msg_config {
 	struct msg_route routes[MSG_ROUTES_MAX];
 	/* IPv6 (pool6), sent only when vaddr6.prefix is not 0: the client's
 	 * address with its network's prefix, the server's tunnel address,
-	 * IPv6 routes. A CONFIG without them is what older servers send. */
+	 * IPv6 routes. */
 	struct msg_net6 vaddr6;
 	uint8_t server_vaddr6[16];
 	uint8_t nroutes6;
 	struct msg_net6 routes6[MSG_ROUTES_MAX];
+	uint8_t ndns;			/* push-dns */
+	struct msg_dns dns[MSG_DNS_MAX];
+	uint8_t ndomains;		/* push-domain */
+	char domains[MSG_DOMAINS_MAX][MSG_DOMAIN_MAX + 1];
 };
 
 struct msg_epoch {
@@ -260,6 +273,16 @@ size_t msg_put_live(uint8_t *p, const struct msg_live *l);
 int msg_get_live(const struct msg *m, struct msg_live *l);
 size_t msg_put_kick(uint8_t *p, const struct msg_kick *k);
 int msg_get_kick(const struct msg *m, struct msg_kick *k);
+/* NULL if name (len bytes, no NUL needed) is a DNS name as push-domain
+ * takes it: 1..MSG_DOMAIN_MAX characters, dot-separated labels of 1..63
+ * letters, digits and '-', none starting or ending with '-'; no trailing
+ * dot. Else why not, as a fixed text. */
+const char *msg_domain_bad(const char *name, size_t len);
+/* NULL if a DNS server address may be pushed and applied: not the
+ * unspecified address, multicast or IPv4 broadcast. Else why not. */
+const char *msg_dns_bad(const struct msg_dns *d);
+/* The address as text; buf has INET6_ADDRSTRLEN bytes. */
+const char *msg_dns_str(const struct msg_dns *d, char *buf);
 /* Text payloads (CN, reasons, status lines): copied with a NUL into out,
  * cut to size. */
 void msg_get_text(const struct msg *m, char *out, size_t size);
@@ -302,7 +325,9 @@ struct msg_underlay {
  *  - a route inside a reserved range or inside (or equal to) a network of
  *    the client;
  *  - unless u->full_tunnel: a route that covers a reserved range, a
- *    network of the client, a gateway or the server.
+ *    network of the client, a gateway or the server;
+ *  - a DNS server that msg_dns_bad refuses, or one given twice, or a
+ *    domain given twice (msg_get_config has checked the domains' form).
  * And the same for IPv6 when the CONFIG has it: prefix outside 64..126,
  * addresses not in one subnet; a network or route in or over ::/8,
  * fe80::/10 or ff00::/8, or in or over a network of the client (u->nets6);

@@ -133,6 +133,29 @@ config6(uint8_t *p, unsigned n6)
 	return msg_put_config(p, &c);
 }
 
+/* config() with the DNS part full: 4 servers (IPv4 and IPv6) and 4
+ * domains, the last of the longest kind. */
+static size_t
+config_dns(uint8_t *p, unsigned n)
+{
+	struct msg_config c = { .vaddr = 0xc6120006, .prefix = 16,
+	    .server_vaddr = 0xc6120001, .mtu = 1420, .port = 40001,
+	    .keepalive_interval = 10, .keepalive_timeout = 60,
+	    .index = 0x8000002a, .nroutes = (uint8_t)n,
+	    .ndns = MSG_DNS_MAX, .ndomains = MSG_DOMAINS_MAX,
+	    .dns = { { 4, { 198, 18, 0, 53 } },
+	    { 6, { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x53 } },
+	    { 4, { 198, 19, 0, 53 } },
+	    { 6, { 0x20, 0x01, 0x0d, 0xb8, [14] = 1, [15] = 0x53 } } },
+	    .domains = { "corp.example", "lab-1.corp.example", "x" } };
+
+	memset(c.domains[3], 'z', MSG_DOMAIN_MAX);
+	c.domains[3][63] = c.domains[3][127] = c.domains[3][191] = '.';
+	for (unsigned i = 0; i < n && i < MSG_ROUTES_MAX; i++)
+		c.routes[i] = (struct msg_route){ 0x0a000000 | i << 16, 16 };
+	return msg_put_config(p, &c);
+}
+
 /* A server's data process: 198.18.0.6/16 in pool 198.18.0.0/16. */
 static struct msg_session
 session(void)
@@ -211,7 +234,7 @@ corpus_fixed(void)
 	    .vaddr = 0xc6120006,
 	    .vaddr6 = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 } };
 	struct msg_unregister u = { .slot = 3 };
-	struct msg_hello h = { .version = 2, .index = 0x8000002a };
+	struct msg_hello h = { .version = 3, .index = 0x8000002a };
 	struct msg_epoch e = { .epoch = 2 };
 	struct msg_recheck rc = { .generation = 3 };
 	struct msg_end end = { .cause = MSG_END_KICKED };
@@ -283,9 +306,32 @@ corpus_ranges(void)
 	put_msg("tun-config-min", MSG_TUN_CONFIG, p, config(p, 0));
 	put_msg("tun-config-max", MSG_TUN_CONFIG, p,
 	    config(p, MSG_ROUTES_MAX));
+	put_msg("config-dns", MSG_CONFIG, p, config_dns(p, 1));
+	put_msg("config-dns-max", MSG_CONFIG, p, config_dns(p, MSG_ROUTES_MAX));
+	put_msg("tun-config-dns", MSG_TUN_CONFIG, p, config_dns(p, 0));
+	/* the judge's DNS rules: a server twice, a multicast one */
+	n = config_dns(p, 0);
+	memcpy(p + 22 + 1 + 17 * 2, p + 22 + 1, 17);
+	put_msg("config-dns-twice", MSG_CONFIG, p, n);
+	p[22 + 1 + 1] = 224;
+	put_msg("config-dns-multicast", MSG_CONFIG, p, n);
+	/* framing: a family 5, a domain with an underscore */
+	n = config_dns(p, 0);
+	p[22 + 1] = 5;
+	put_bad_msg("config-dns-family", MSG_CONFIG, p, n);
+	n = config_dns(p, 0);
+	p[22 + 1 + 17 * 4 + 1 + 1 + 4] = '_';
+	put_bad_msg("config-domain-char", MSG_CONFIG, p, n);
+	/* framing: a domain's length past the end, a count short */
+	n = config_dns(p, 0);
+	p[22 + 1 + 17 * 4 + 1] = 13;
+	put_bad_msg("config-domain-long", MSG_CONFIG, p, n);
+	n = config_dns(p, 0);
+	p[22] = 3;
+	put_bad_msg("config-dns-count-short", MSG_CONFIG, p, n);
 	/* msg_config_check's last test: a route over the server's address */
 	n = config(p, 2);
-	put_u32(p + n - 5, 0xc6120000);
+	put_u32(p + n - 7, 0xc6120000);
 	put_msg("config-covers-server", MSG_CONFIG, p, n);
 	/* the route count must account for every byte */
 	n = config(p, 3);
@@ -314,12 +360,12 @@ static void
 corpus_stream(void)
 {
 	uint8_t p[MSG_MAX_PAYLOAD] = { 0 };
-	struct msg_hello h = { .version = 2, .index = 0x8000002a };
+	struct msg_hello h = { .version = 3, .index = 0x8000002a };
 	struct msg_epoch e = { .epoch = 1 };
 
 	slen = 0;
 	add(MSG_HELLO, p, msg_put_hello(p, &h));
-	add(MSG_CONFIG, p, config(p, 3));
+	add(MSG_CONFIG, p, config_dns(p, 3));
 	add(MSG_REKEY, p, msg_put_epoch(p, &e));
 	add(MSG_REKEY_ACK, p, msg_put_epoch(p, &e));
 	add(MSG_BYE, "shutdown", 8);
@@ -362,7 +408,10 @@ static const struct {
 	  "client-network client1 198.19.1.0/24\n"
 	  "client-network client1 198.19.2.0/24\n"
 	  "client-network client2 203.0.113.128/25\n"
-	  "push-client-networks yes\n"),
+	  "push-client-networks yes\n"
+	  "push-dns 198.18.0.53\n"
+	  "push-dns 2001:db8::53\n"
+	  "push-domain corp.example\n"),
 	CONF("client-full", "\x01"
 	  "# simpletun client, every directive\n"
 	  "ca /etc/simpletun/ca.pem\n"
@@ -441,6 +490,14 @@ static const struct {
 	CONF("err-remote", "\x01" "remote [2001:db8::1\n"),
 	CONF("err-nul", "\x00" "dev a\0b\n"),
 	CONF("err-retry", "\x01" "connect-retry 60 1\n"),
+	CONF("err-dns", "\x00" "push-dns 198.18.0.53 x\npush-dns dns.example\n"),
+	CONF("err-dns-twice", "\x00"
+	  "push-dns 2001:db8::53\npush-dns 2001:db8:0::53\n"),
+	CONF("err-dns-five", "\x00"
+	  "push-dns 198.18.0.1\npush-dns 198.18.0.2\npush-dns ::ffff:1.2.3.4\n"
+	  "push-dns 2001:db8::4\npush-dns 2001:db8::5\n"),
+	CONF("err-domain", "\x00"
+	  "push-domain corp.example\npush-domain -bad..example.\n"),
 };
 
 /* Every route a server may push, and one more. */

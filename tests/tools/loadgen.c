@@ -71,7 +71,7 @@
 #include "packet.h"
 #include "tls.h"
 
-#define LG_PROTO_VERSION 2	/* PROTO_VERSION in simpletun/control.c */
+#define LG_PROTO_VERSION 3	/* PROTO_VERSION in simpletun/control.c */
 #define LG_MAX_SESSIONS 60000	/* the ICMP identifier is the session's id */
 #define LG_MAX_WORKERS 64
 #define LG_IO_MS 5000		/* one small TLS write, at most */

@@ -470,6 +470,76 @@ test_cidr(void)
 	}
 }
 
+/* push-dns: IPv4 and IPv6, in order; garbage, a duplicate (however
+ * spelt), what no client may use and a fifth are refused, one line each.
+ * push-domain: a DNS name, and why not. */
+static void
+test_dns(void)
+{
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x53 };
+	struct conf c;
+
+	if (LOAD_OK(&c, CONF_SERVER, "--push-dns", "198.18.0.53",
+	    "--push-dns", "2001:db8::53", "--push-domain", "corp.example",
+	    "--push-domain", "Lab-1.corp.example") == 0) {
+		CHECK(c.ndns == 2 && c.dns[0].family == 4 &&
+		    memcmp(c.dns[0].addr, "\xc6\x12\x00\x35", 4) == 0);
+		CHECK(c.dns[1].family == 6 && memcmp(c.dns[1].addr, v6, 16) == 0);
+		CHECK(c.ndomains == 2 &&
+		    strcmp(c.domains[0], "corp.example") == 0 &&
+		    strcmp(c.domains[1], "Lab-1.corp.example") == 0);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--push-dns: 'dns.example' is not an IPv4 or "
+	    "IPv6 address", "--push-dns", "dns.example");
+	LOAD_ERR(CONF_SERVER, "=--push-dns: '198.18.0.53/32' is not an IPv4 "
+	    "or IPv6 address", "--push-dns", "198.18.0.53/32");
+	LOAD_ERR(CONF_SERVER, "=--push-dns: '2001:0db8:0::53' given twice",
+	    "--push-dns", "2001:db8::53", "--push-dns", "2001:0db8:0::53");
+	LOAD_ERR(CONF_SERVER, "=--push-dns: '0.0.0.0' is the unspecified "
+	    "address", "--push-dns", "0.0.0.0");
+	LOAD_ERR(CONF_SERVER, "=--push-dns: '::' is the unspecified address",
+	    "--push-dns", "::");
+	LOAD_ERR(CONF_SERVER, "=--push-dns: '224.0.0.251' is a multicast "
+	    "address", "--push-dns", "224.0.0.251");
+	LOAD_ERR(CONF_SERVER, "=--push-dns: 'ff02::fb' is a multicast "
+	    "address", "--push-dns", "ff02::fb");
+	LOAD_ERR(CONF_SERVER, "=--push-dns: '255.255.255.255' is the "
+	    "broadcast address", "--push-dns", "255.255.255.255");
+	LOAD_ERR(CONF_SERVER, "=--push-dns: more than 4 DNS servers",
+	    "--push-dns", "198.18.0.1", "--push-dns", "198.18.0.2",
+	    "--push-dns", "198.18.0.3", "--push-dns", "2001:db8::4",
+	    "--push-dns", "2001:db8::5");
+	LOAD_ERR(CONF_CLIENT, "is not a client directive", "--push-dns",
+	    "198.18.0.53");
+
+	LOAD_ERR(CONF_SERVER, "=--push-domain: 'corp..example' is not a DNS "
+	    "name: it has an empty label (a dot at the start or end, or two "
+	    "in a row)", "--push-domain", "corp..example");
+	LOAD_ERR(CONF_SERVER, "--push-domain: 'corp.example.' is not a DNS "
+	    "name: it has an empty label", "--push-domain", "corp.example.");
+	LOAD_ERR(CONF_SERVER, "=--push-domain: '-corp.example' is not a DNS "
+	    "name: it has a label that starts with '-'", "--push-domain",
+	    "-corp.example");
+	LOAD_ERR(CONF_SERVER, "=--push-domain: 'corp-.example' is not a DNS "
+	    "name: it has a label that ends with '-'", "--push-domain",
+	    "corp-.example");
+	LOAD_ERR(CONF_SERVER, "=--push-domain: 'corp_x.example' is not a DNS "
+	    "name: it holds a character other than letters, digits, '-' and "
+	    "'.'", "--push-domain", "corp_x.example");
+	LOAD_ERR(CONF_SERVER, "--push-domain: '~corp.example' is not a DNS "
+	    "name", "--push-domain", "~corp.example");
+	LOAD_ERR(CONF_SERVER, "a label longer than 63 characters",
+	    "--push-domain", "a234567890123456789012345678901234567890"
+	    "123456789012345678901234.example");
+	LOAD_ERR(CONF_SERVER, "=--push-domain: 'CORP.example' given twice",
+	    "--push-domain", "corp.example", "--push-domain", "CORP.example");
+	LOAD_ERR(CONF_SERVER, "=--push-domain: more than 4 domains",
+	    "--push-domain", "a.example", "--push-domain", "b.example",
+	    "--push-domain", "c.example", "--push-domain", "d.example",
+	    "--push-domain", "e.example");
+}
+
 static void
 test_fixed(void)
 {
@@ -1604,12 +1674,18 @@ test_round_trip_server(void)
 	    "a#\"'\\", "198.18.0.2", "--client-network", cn64,
 	    "203.0.113.0/25", "--client-network", "a#\"'\\", "10.0.0.0/8",
 	    "--push-client-networks", "no", "--pool6", "2001:db8:1::/64",
-	    "--push-route", "2001:db8:203::/64", "--push-route", "::/0") ==
-	    0) {
+	    "--push-route", "2001:db8:203::/64", "--push-route", "::/0",
+	    "--push-dns", "198.18.0.53", "--push-dns", "2001:0db8::0:53",
+	    "--push-domain", "corp.example", "--push-domain",
+	    "b.corp.example") == 0) {
 		text = ROUND_TRIP(&c);
 		CHECK(count_lines(text, "push-route ") == 5);
 		CHECK(strstr(text, "pool6 2001:db8:1::/64\n") != NULL);
 		CHECK(strstr(text, "push-route 2001:db8:203::/64\n") != NULL);
+		CHECK(strstr(text, "push-dns 198.18.0.53\npush-dns "
+		    "2001:db8::53\n") != NULL);
+		CHECK(strstr(text, "push-domain corp.example\npush-domain "
+		    "b.corp.example\n") != NULL);
 		CHECK(count_lines(text, "client-network ") == 2);
 		CHECK(strstr(text, "push-client-networks no\n") != NULL);
 		CHECK(count_lines(text, "fixed-address ") == 3);
@@ -2011,6 +2087,7 @@ main(void)
 	test_pairs();
 	test_listen();
 	test_cidr();
+	test_dns();
 	test_fixed();
 	test_client_net();
 	test_remote();

@@ -23,7 +23,7 @@ confc=$3
 # Directives being added by work that has not landed yet. The README may
 # name them while --help does not know them; once --help lists one, it is
 # checked like every other (and must then be in the README's table).
-pending=(push-dns push-domain pool6)
+pending=(pool6)
 
 # The directives a subcommand's --help lists: "  --NAME ARGS  help".
 help_names() {

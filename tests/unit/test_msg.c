@@ -67,7 +67,7 @@ static const struct {
 	{ MSG_QUEUE, 10, "QUEUE", 0, 0 },
 	{ MSG_REGISTER, 11, "REGISTER", 26, 90 },	/* + the CN */
 	{ MSG_UNREGISTER, 12, "UNREGISTER", 2, 2 },
-	{ MSG_TUN_CONFIG, 13, "TUN_CONFIG", 22, 1464 },
+	{ MSG_TUN_CONFIG, 13, "TUN_CONFIG", 24, 2550 },
 	{ MSG_REKEY_DUE, 14, "REKEY_DUE", 0, 0 },
 	{ MSG_STATUS_REPLY, 15, "STATUS_REPLY", 0, 4096 },
 	{ MSG_UDP_SOCKET, 16, "UDP_SOCKET", 0, 0 },
@@ -80,9 +80,9 @@ static const struct {
 	{ MSG_STATUS_END, 23, "STATUS_END", 0, 0 },
 	{ MSG_REFUSED, 24, "REFUSED", 1, 256 },
 	{ MSG_HELLO, 0x100, "HELLO", 8, 8 },
-	{ MSG_CONFIG, 0x101, "CONFIG", 22, 1464 },	/* 22 + 5 per route,
-							   34 + 17 per IPv6
-							   route */
+	/* 22 + 5 per route + 1 + 17 per DNS server + 1 + 1 + n per domain,
+	 * then 34 + 17 per IPv6 route */
+	{ MSG_CONFIG, 0x101, "CONFIG", 24, 2550 },
 	{ MSG_REKEY, 0x102, "REKEY", 4, 4 },
 	{ MSG_REKEY_ACK, 0x103, "REKEY_ACK", 4, 4 },
 	{ MSG_BYE, 0x104, "BYE", 0, 256 },
@@ -99,7 +99,7 @@ is_config(uint16_t type)
 
 /* The first have bytes of a message with type and length plen, in a heap
  * buffer of exactly have bytes. For CONFIG the route count matches plen
- * when plen can be 22 + 5n at all. */
+ * when plen can be 24 + 5n (no DNS) at all. */
 static uint8_t *
 make(uint16_t type, size_t plen, size_t have)
 {
@@ -112,14 +112,8 @@ make(uint16_t type, size_t plen, size_t have)
 		b[0] = type >> 8;
 	if (have >= 4)
 		put_u16(b + 2, (uint16_t)plen);
-	if (is_config(type) && have > 4 + CONFIG_NROUTES_AT && plen >= 22)
-		b[4 + CONFIG_NROUTES_AT] = (uint8_t)((plen - 22) / 5);
-	/* beyond 64 IPv4 routes: an IPv6 part, /64, with its routes */
-	if (is_config(type) && plen >= 342 + 34 && have >= 4 + plen) {
-		b[4 + CONFIG_NROUTES_AT] = 64;
-		b[4 + 342 + 16] = 64;
-		b[4 + 342 + 33] = (uint8_t)((plen - 342 - 34) / 17);
-	}
+	if (is_config(type) && have > 4 + CONFIG_NROUTES_AT && plen >= 24)
+		b[4 + CONFIG_NROUTES_AT] = (uint8_t)((plen - 24) / 5);
 	return b;
 }
 
@@ -146,7 +140,10 @@ test_bounds(void)
 		CHECK(t == types[i].wire);
 		CHECK(strcmp(msg_name(t), types[i].name) == 0);
 		CHECK(parse_len(t, min) == 4 + (ssize_t)min);
-		CHECK(parse_len(t, max) == 4 + (ssize_t)max);
+		/* a CONFIG's largest is whole only with its DNS part: see
+		 * test_config_framing */
+		if (!is_config(t))
+			CHECK(parse_len(t, max) == 4 + (ssize_t)max);
 		if (min > 0)
 			CHECK(parse_len(t, min - 1) == -1);
 		CHECK(parse_len(t, max + 1) == -1);
@@ -225,7 +222,8 @@ parse_config(uint16_t type, size_t plen, uint8_t n)
 	return r;
 }
 
-/* The route count must account for every byte of a CONFIG. */
+/* The route count, the DNS counts and the domain lengths must account for
+ * every byte of a CONFIG. */
 static void
 test_config_framing(void)
 {
@@ -233,29 +231,69 @@ test_config_framing(void)
 	uint8_t p[400] = { 0 }, mb[MSG_MAX_LEN];
 
 	for (size_t i = 0; i < 2; i++) {
-		CHECK(parse_config(t[i], 22, 0) == 26);
-		CHECK(parse_config(t[i], 22, 1) == -1);
-		CHECK(parse_config(t[i], 27, 1) == 31);
-		CHECK(parse_config(t[i], 27, 0) == -1);
-		CHECK(parse_config(t[i], 27, 2) == -1);
-		CHECK(parse_config(t[i], 26, 1) == -1);
+		memset(p, 0, sizeof(p));
+		CHECK(parse_config(t[i], 24, 0) == 28);
+		CHECK(parse_config(t[i], 24, 1) == -1);
+		CHECK(parse_config(t[i], 29, 1) == 33);
+		CHECK(parse_config(t[i], 29, 0) == -1);
+		CHECK(parse_config(t[i], 29, 2) == -1);
 		CHECK(parse_config(t[i], 28, 1) == -1);
-		CHECK(parse_config(t[i], 23, 0) == -1);
-		CHECK(parse_config(t[i], 342, 64) == 346);
-		CHECK(parse_config(t[i], 342, 63) == -1);
-		CHECK(parse_config(t[i], 342, 65) == -1);
-		CHECK(parse_config(t[i], 342, 255) == -1);
+		CHECK(parse_config(t[i], 30, 1) == -1);
+		CHECK(parse_config(t[i], 25, 0) == -1);
+		CHECK(parse_config(t[i], 344, 64) == 348);
+		CHECK(parse_config(t[i], 344, 63) == -1);
+		CHECK(parse_config(t[i], 344, 65) == -1);
+		CHECK(parse_config(t[i], 344, 255) == -1);
 		/* 65 routes do not fit at all */
-		CHECK(parse_config(t[i], 347, 65) == -1);
+		CHECK(parse_config(t[i], 349, 65) == -1);
 
 		p[CONFIG_NROUTES_AT] = 2;
-		CHECK(msg_build(mb, sizeof(mb), t[i], p, 32) == 36);
-		CHECK(msg_build(mb, sizeof(mb), t[i], p, 27) == -1);
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 34) == 38);
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 29) == -1);
 		p[CONFIG_NROUTES_AT] = 0;
-		CHECK(msg_build(mb, sizeof(mb), t[i], p, 22) == 26);
-		CHECK(msg_build(mb, sizeof(mb), t[i], p, 32) == -1);
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 24) == 28);
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 34) == -1);
 		p[CONFIG_NROUTES_AT] = 65;
-		CHECK(msg_build(mb, sizeof(mb), t[i], p, 347) == -1);
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 349) == -1);
+
+		/* no route, one server (17 bytes), one domain "a.b" */
+		memset(p, 0, sizeof(p));
+		p[22] = 1;
+		p[23] = 4;
+		p[40] = 1;
+		p[41] = 3;
+		memcpy(p + 42, "a.b", 3);
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 45) == 49);
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 44) == -1);
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 46) == -1);
+		p[41] = 4;		/* the name runs past the end */
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 45) == -1);
+		p[41] = 2;		/* a byte after the name */
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 45) == -1);
+		p[41] = 0;		/* an empty name */
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 42) == -1);
+		p[41] = 3;
+		p[40] = 2;		/* a second domain that is not there */
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 45) == -1);
+		p[40] = 1;
+		p[22] = 2;		/* a second server that is not there */
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 45) == -1);
+		p[22] = 0;		/* no server: the counts move up */
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 45) == -1);
+		/* 5 servers, or 5 domains, do not frame even with room */
+		memset(p, 0, sizeof(p));
+		p[22] = 5;
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 22 + 1 + 85 + 1) ==
+		    -1);
+		p[22] = 0;
+		p[23] = 5;
+		for (size_t d = 0; d < 5; d++) {
+			p[24 + 2 * d] = 1;
+			p[25 + 2 * d] = 'a';
+		}
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 34) == -1);
+		p[23] = 4;
+		CHECK(msg_build(mb, sizeof(mb), t[i], p, 32) == 36);
 	}
 }
 
@@ -816,7 +854,7 @@ test_reload_msgs(void)
 	CHECK(msg_build(out, sizeof(out), MSG_KICK, "", 0) == -1);
 }
 
-static const uint8_t config_wire[22 + 3 * 5] = {
+static const uint8_t config_wire[22 + 3 * 5 + 1 + 2 * 17 + 1 + 13] = {
 	0xc6, 0x12, 0x00, 0x06,		/* vaddr 198.18.0.6 */
 	16,				/* prefix */
 	0xc6, 0x12, 0x00, 0x01,		/* server 198.18.0.1 */
@@ -829,7 +867,13 @@ static const uint8_t config_wire[22 + 3 * 5] = {
 	203, 0, 113, 0, 24,
 	10, 1, 0, 0, 16,
 	0, 0, 0, 0, 0,
+	2,				/* DNS servers */
+	4, 198, 18, 0, 53, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	6, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53,
+	1,				/* domains */
+	12, 'c', 'o', 'r', 'p', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e',
 };
+#define CONFIG_DNS_AT (22 + 3 * 5)	/* in config_wire */
 
 static void
 config_v(struct msg_config *c)
@@ -847,6 +891,12 @@ config_v(struct msg_config *c)
 	c->routes[0] = (struct msg_route){ 0xcb007100, 24 };
 	c->routes[1] = (struct msg_route){ 0x0a010000, 16 };
 	c->routes[2] = (struct msg_route){ 0, 0 };
+	c->ndns = 2;
+	c->dns[0] = (struct msg_dns){ 4, { 198, 18, 0, 53 } };
+	c->dns[1] = (struct msg_dns){ 6, { 0x20, 0x01, 0x0d, 0xb8,
+	    [15] = 0x53 } };
+	c->ndomains = 1;
+	strcpy(c->domains[0], "corp.example");
 }
 
 static bool
@@ -857,13 +907,45 @@ config_equal(const struct msg_config *a, const struct msg_config *b)
 	    a->port != b->port ||
 	    a->keepalive_interval != b->keepalive_interval ||
 	    a->keepalive_timeout != b->keepalive_timeout ||
-	    a->index != b->index || a->nroutes != b->nroutes)
+	    a->index != b->index || a->nroutes != b->nroutes ||
+	    a->ndns != b->ndns || a->ndomains != b->ndomains)
 		return false;
 	for (unsigned i = 0; i < a->nroutes; i++)
 		if (a->routes[i].addr != b->routes[i].addr ||
 		    a->routes[i].prefix != b->routes[i].prefix)
 			return false;
+	for (unsigned i = 0; i < a->ndns; i++)
+		if (a->dns[i].family != b->dns[i].family ||
+		    memcmp(a->dns[i].addr, b->dns[i].addr, 16) != 0)
+			return false;
+	for (unsigned i = 0; i < a->ndomains; i++)
+		if (strcmp(a->domains[i], b->domains[i]) != 0)
+			return false;
 	return true;
+}
+
+/* The largest CONFIG: 64 routes, 4 IPv6 servers, 4 domains of 253. */
+static size_t
+config_max(struct msg_config *c)
+{
+	config_v(c);
+	c->nroutes = MSG_ROUTES_MAX;
+	for (unsigned i = 0; i < MSG_ROUTES_MAX; i++)
+		c->routes[i] = (struct msg_route){ 0x0a000000 | i << 16, 16 };
+	c->ndns = MSG_DNS_MAX;
+	for (unsigned i = 0; i < MSG_DNS_MAX; i++)
+		c->dns[i] = (struct msg_dns){ 6, { 0x20, 0x01, 0x0d, 0xb8,
+		    [15] = (uint8_t)(i + 1) } };
+	c->ndomains = MSG_DOMAINS_MAX;
+	for (unsigned i = 0; i < MSG_DOMAINS_MAX; i++) {
+		/* 63.63.63.63 = 255: one character less in the last label */
+		memset(c->domains[i], 'a' + i, MSG_DOMAIN_MAX);
+		c->domains[i][63] = c->domains[i][127] = '.';
+		c->domains[i][191] = '.';
+		c->domains[i][MSG_DOMAIN_MAX] = '\0';
+	}
+	return 22 + 5 * MSG_ROUTES_MAX + 1 + 17 * MSG_DNS_MAX + 1 +
+	    (1 + MSG_DOMAIN_MAX) * MSG_DOMAINS_MAX;
 }
 
 static void
@@ -871,7 +953,7 @@ test_config(void)
 {
 	static const uint16_t types2[] = { MSG_CONFIG, MSG_TUN_CONFIG };
 	struct msg_config c, t;
-	uint8_t p[400];
+	uint8_t p[sizeof(config_wire)];
 	struct msg m;
 	size_t n;
 
@@ -886,11 +968,12 @@ test_config(void)
 	}
 
 	/* none, and the most there may be, each route different */
-	c.nroutes = 0;
+	c.nroutes = c.ndns = c.ndomains = 0;
 	out_clear();
-	CHECK(msg_put_config(out, &c) == 22 && out[21] == 0 &&
-	    memcmp(out, config_wire, 21) == 0 && out[22] == 0xee);
-	m = framed(MSG_CONFIG, out, 22);
+	CHECK(msg_put_config(out, &c) == 24 && out[21] == 0 &&
+	    memcmp(out, config_wire, 21) == 0 && out[22] == 0 &&
+	    out[23] == 0 && out[24] == 0xee);
+	m = framed(MSG_CONFIG, out, 24);
 	CHECK(msg_get_config(&m, &t) == 0 && config_equal(&c, &t));
 	c.nroutes = MSG_ROUTES_MAX;
 	CHECK(MSG_ROUTES_MAX == 64);
@@ -898,17 +981,30 @@ test_config(void)
 		c.routes[i] = (struct msg_route){ 0x0a000000 | i << 16 |
 		    (i + 1) << 8, (uint8_t)(24 - i % 8) };
 	out_clear();
-	CHECK((n = msg_put_config(out, &c)) == 342 && out[342] == 0xee);
+	CHECK((n = msg_put_config(out, &c)) == 344 && out[344] == 0xee);
 	CHECK(out[21] == 64 && get_u32(out + 22 + 5 * 63) == c.routes[63].addr);
 	CHECK(out[22 + 5 * 63 + 4] == c.routes[63].prefix);
 	m = framed(MSG_TUN_CONFIG, out, n);
 	CHECK(msg_get_config(&m, &t) == 0 && config_equal(&c, &t));
 
-	/* put never writes more than 64 routes, whatever the count says */
+	/* put never writes more than 64 routes, 4 servers and 4 domains,
+	 * whatever the counts say */
 	c.nroutes = 200;
 	out_clear();
-	CHECK(msg_put_config(out, &c) == 342 && out[21] == 64 &&
-	    out[342] == 0xee);
+	CHECK(msg_put_config(out, &c) == 344 && out[21] == 64 &&
+	    out[344] == 0xee);
+	n = config_max(&c);
+	CHECK(n == 1428);
+	c.nroutes = c.ndns = c.ndomains = 200;
+	out_clear();
+	CHECK(msg_put_config(out, &c) == n && out[n] == 0xee);
+	m = framed(MSG_CONFIG, out, n);
+	CHECK(msg_get_config(&m, &t) == 0 && t.nroutes == 64 &&
+	    t.ndns == 4 && t.ndomains == 4);
+	c.nroutes = 64;
+	c.ndns = c.ndomains = 4;
+	CHECK(config_equal(&c, &t));
+	CHECK(strlen(t.domains[3]) == MSG_DOMAIN_MAX);
 
 	/* get checks the count against the length itself */
 	memcpy(p, config_wire, sizeof(config_wire));
@@ -918,12 +1014,89 @@ test_config(void)
 	p[21] = 4;
 	m = raw_msg(MSG_CONFIG, p, sizeof(config_wire));
 	CHECK(msg_get_config(&m, &t) == -1);
-	memset(p, 0, sizeof(p));
-	p[21] = 65;
-	m = raw_msg(MSG_CONFIG, p, 347);
-	CHECK(msg_get_config(&m, &t) == -1);
 	m = raw_msg(MSG_CONFIG, p, 21);
 	CHECK(msg_get_config(&m, &t) == -1);
+
+	/* and what the DNS part holds: a family, an IPv4 address's zero
+	 * tail, a domain's form */
+	p[21] = 3;
+	m = raw_msg(MSG_CONFIG, p, sizeof(config_wire));
+	CHECK(msg_get_config(&m, &t) == 0);
+	p[CONFIG_DNS_AT + 1] = 5;
+	m = raw_msg(MSG_CONFIG, p, sizeof(config_wire));
+	CHECK(msg_get_config(&m, &t) == -1);
+	p[CONFIG_DNS_AT + 1] = 4;
+	p[CONFIG_DNS_AT + 1 + 17 - 1] = 1;
+	m = raw_msg(MSG_CONFIG, p, sizeof(config_wire));
+	CHECK(msg_get_config(&m, &t) == -1);
+	p[CONFIG_DNS_AT + 1 + 17 - 1] = 0;
+	p[sizeof(config_wire) - 8] = '_';	/* corp_example */
+	m = raw_msg(MSG_CONFIG, p, sizeof(config_wire));
+	CHECK(msg_get_config(&m, &t) == -1);
+	p[sizeof(config_wire) - 8] = '.';
+	p[sizeof(config_wire) - 12] = '-';	/* -orp.example */
+	m = raw_msg(MSG_CONFIG, p, sizeof(config_wire));
+	CHECK(msg_get_config(&m, &t) == -1);
+	p[sizeof(config_wire) - 12] = 'c';
+	m = raw_msg(MSG_CONFIG, p, sizeof(config_wire));
+	CHECK(msg_get_config(&m, &t) == 0 && config_equal(&t, &t));
+}
+
+/* The rules both push-dns and push-domain (conf.c) and a client (the
+ * judge) hold the DNS part to. */
+static void
+test_config_dns(void)
+{
+	struct msg_underlay u = { .server = 0 };
+	struct msg_config c;
+	char why[256], a[INET6_ADDRSTRLEN];
+	char label64[80];
+
+	CHECK(msg_domain_bad("corp.example", 12) == NULL);
+	CHECK(msg_domain_bad("x", 1) == NULL);
+	CHECK(msg_domain_bad("1-2.3", 5) == NULL);
+	CHECK(msg_domain_bad("", 0) != NULL);
+	CHECK(msg_domain_bad(".", 1) != NULL);
+	CHECK(msg_domain_bad("a.", 2) != NULL);
+	CHECK(msg_domain_bad(".a", 2) != NULL);
+	CHECK(msg_domain_bad("a..b", 4) != NULL);
+	CHECK(msg_domain_bad("a-.b", 4) != NULL);
+	CHECK(msg_domain_bad("a.b-", 4) != NULL);
+	CHECK(msg_domain_bad("-a", 2) != NULL);
+	CHECK(msg_domain_bad("a b", 3) != NULL);
+	CHECK(msg_domain_bad("a\0b", 3) != NULL);
+	CHECK(msg_domain_bad("~a", 2) != NULL);
+	CHECK(msg_domain_bad("\xc3\xa7", 2) != NULL);
+	memset(label64, 'a', sizeof(label64));
+	CHECK(msg_domain_bad(label64, 63) == NULL);
+	CHECK(msg_domain_bad(label64, 64) != NULL);
+
+	CHECK(msg_dns_bad(&(struct msg_dns){ 4, { 198, 18, 0, 53 } }) == NULL);
+	CHECK(msg_dns_bad(&(struct msg_dns){ 4, { 0 } }) != NULL);
+	CHECK(msg_dns_bad(&(struct msg_dns){ 6, { 0 } }) != NULL);
+	CHECK(msg_dns_bad(&(struct msg_dns){ 4, { 239, 1, 1, 1 } }) != NULL);
+	CHECK(msg_dns_bad(&(struct msg_dns){ 4, { 255, 255, 255, 255 } }) !=
+	    NULL);
+	CHECK(msg_dns_bad(&(struct msg_dns){ 6, { 0xff, 2 } }) != NULL);
+	CHECK(msg_dns_bad(&(struct msg_dns){ 5, { 1 } }) != NULL);
+	CHECK(strcmp(msg_dns_str(&(struct msg_dns){ 6, { 0x20, 0x01, 0x0d,
+	    0xb8, [15] = 0x53 } }, a), "2001:db8::53") == 0);
+
+	config_v(&c);
+	c.nroutes = 2;		/* not 0.0.0.0/0, which needs a full tunnel */
+	CHECK(msg_config_judge(&c, &u, why, sizeof(why)) == NULL);
+	c.dns[1] = c.dns[0];
+	CHECK(msg_config_judge(&c, &u, why, sizeof(why)) != NULL &&
+	    strcmp(why, "DNS server 198.18.0.53 given twice") == 0);
+	c.dns[1] = (struct msg_dns){ 6, { 0xff, 0x02, [15] = 0xfb } };
+	CHECK(msg_config_judge(&c, &u, why, sizeof(why)) != NULL &&
+	    strcmp(why, "DNS server ff02::fb is a multicast address") == 0);
+	config_v(&c);
+	c.nroutes = 2;
+	c.ndomains = 2;
+	strcpy(c.domains[1], "CORP.example");
+	CHECK(msg_config_judge(&c, &u, why, sizeof(why)) != NULL &&
+	    strcmp(why, "DNS domain CORP.example given twice") == 0);
 }
 
 static void
@@ -1098,7 +1271,7 @@ test_get_types(void)
 		{ 5, unreg, sizeof(unreg), true, 0 },
 		{ 6, hello, sizeof(hello), true, 0 },
 		{ 7, config_wire, sizeof(config_wire), true, 0 },
-		{ 7, config_wire, 22, false, 0 },	/* the count says 3 */
+		{ 7, config_wire, 24, false, 0 },	/* the count says 3 */
 		{ 8, epoch, sizeof(epoch), true, 1u << 9 },
 		{ 9, recheck, sizeof(recheck), true, 1u << 8 },
 		{ 10, end, sizeof(end), true, 1u << 11 },
@@ -1430,8 +1603,8 @@ test_config_judge_routes(void)
 	}
 }
 
-/* A CONFIG with IPv6: config_v's, with 2001:db8:1::2/64, server ::1 and
- * the given IPv6 routes. */
+/* A CONFIG with IPv6: config_v's without its routes and DNS, with
+ * 2001:db8:1::2/64, server ::1 and the given IPv6 routes. */
 static struct msg_config
 config6(const char *const *routes, const uint8_t *prefixes, unsigned n)
 {
@@ -1439,6 +1612,7 @@ config6(const char *const *routes, const uint8_t *prefixes, unsigned n)
 
 	config_v(&c);
 	c.nroutes = 0;
+	c.ndns = c.ndomains = 0;
 	inet_pton(AF_INET6, "2001:db8:1::2", c.vaddr6.addr);
 	c.vaddr6.prefix = 64;
 	inet_pton(AF_INET6, "2001:db8:1::1", c.server_vaddr6);
@@ -1461,8 +1635,11 @@ route6_refused(const char *addr, uint8_t prefix, bool full)
 	return msg_config_judge(&c, &u, NULL, 0) != NULL;
 }
 
-/* The IPv6 part rides after the IPv4 routes only when there is one: 34
- * bytes and 17 per route, every byte counted; the same rules as IPv4. */
+/* The IPv6 part rides after the DNS part (here two empty counts, so at
+ * V6) only when there is one: 34 bytes and 17 per route, every byte
+ * counted; the same rules as IPv4. */
+enum { V6 = 22 + 2 };
+
 static void
 test_config6(void)
 {
@@ -1470,13 +1647,13 @@ test_config6(void)
 	static const uint8_t rp[] = { 64, 32 };
 	struct msg_config c = config6(r, rp, 2), t;
 	struct msg_underlay u = { .server = 0 };
-	uint8_t p[22 + 34 + 2 * 17];
+	uint8_t p[V6 + 34 + 2 * 17];
 	struct msg m;
 
 	out_clear();
 	CHECK(msg_put_config(out, &c) == sizeof(p) && out[sizeof(p)] == 0xee);
-	CHECK(out[22 + 16] == 64 && out[22 + 33] == 2 &&
-	    out[22 + 34 + 17 + 16] == 32);
+	CHECK(out[V6 + 16] == 64 && out[V6 + 33] == 2 &&
+	    out[V6 + 34 + 17 + 16] == 32);
 	memcpy(p, out, sizeof(p));
 	m = framed(MSG_CONFIG, p, sizeof(p));
 	memset(&t, 0x5a, sizeof(t));
@@ -1488,23 +1665,40 @@ test_config6(void)
 	CHECK(msg_config_judge(&t, &u, NULL, 0) == NULL);
 	m = raw_msg(MSG_CONFIG, p, sizeof(p) - 1);	/* a route cut short */
 	CHECK(msg_get_config(&m, &t) == -1);
-	m = raw_msg(MSG_CONFIG, p, 22 + 33);		/* the part cut short */
+	m = raw_msg(MSG_CONFIG, p, V6 + 33);		/* the part cut short */
 	CHECK(msg_get_config(&m, &t) == -1);
-	p[22 + 16] = 0;					/* prefix 0: none */
+	p[V6 + 16] = 0;					/* prefix 0: none */
 	m = raw_msg(MSG_CONFIG, p, sizeof(p));
 	CHECK(msg_get_config(&m, &t) == -1);
-	p[22 + 16] = 129;
+	p[V6 + 16] = 129;
 	m = raw_msg(MSG_CONFIG, p, sizeof(p));
 	CHECK(msg_get_config(&m, &t) == -1);
 	/* without IPv6 nothing is sent, and read as none */
 	c.vaddr6.prefix = 0;
 	out_clear();
-	CHECK(msg_put_config(out, &c) == 22);
-	m = framed(MSG_CONFIG, out, 22);
+	CHECK(msg_put_config(out, &c) == V6);
+	m = framed(MSG_CONFIG, out, V6);
 	CHECK(msg_get_config(&m, &t) == 0 && t.vaddr6.prefix == 0 &&
 	    t.nroutes6 == 0);
 	c.nroutes6 = 1;				/* routes without an address */
 	CHECK(msg_config_judge(&c, &u, NULL, 0) != NULL);
+
+	/* behind a DNS part: 22, 1 + 17, 1 + 1 + 12, then 34 + 2 * 17 */
+	c = config6(r, rp, 2);
+	c.ndns = 1;
+	c.dns[0] = (struct msg_dns){ 6, { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x53 } };
+	c.ndomains = 1;
+	strcpy(c.domains[0], "corp.example");
+	out_clear();
+	CHECK(msg_put_config(out, &c) == 22 + 18 + 14 + 68);
+	m = framed(MSG_CONFIG, out, 22 + 18 + 14 + 68);
+	CHECK(msg_get_config(&m, &t) == 0 && t.ndns == 1 &&
+	    t.dns[0].family == 6 && t.ndomains == 1 &&
+	    strcmp(t.domains[0], "corp.example") == 0 &&
+	    memcmp(&t.vaddr6, &c.vaddr6, sizeof(c.vaddr6)) == 0 &&
+	    t.nroutes6 == 2 && memcmp(t.routes6, c.routes6,
+	    2 * sizeof(c.routes6[0])) == 0);
+	CHECK(msg_config_judge(&t, &u, NULL, 0) == NULL);
 
 	/* the address: prefix 64..126, one subnet, not its first address,
 	 * outside reserved ranges */
@@ -2302,6 +2496,7 @@ main(void)
 	test_register();
 	test_hello();
 	test_config();
+	test_config_dns();
 	test_epoch();
 	test_reload_msgs();
 	test_get_types();

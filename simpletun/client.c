@@ -617,8 +617,8 @@ client_status_client(struct client *cl, struct status_out *o)
 	const char *routes[MSG_ROUTES_MAX];
 	bool up = cl->data_pid > 0;
 
-	snprintf(remote, sizeof(remote), "%s:%u", cl->c->remote_host,
-	    cl->c->remote_port);
+	snprintf(remote, sizeof(remote), strchr(cl->c->remote_host, ':') ?
+	    "[%s]:%u" : "%s:%u", cl->c->remote_host, cl->c->remote_port);
 	for (unsigned i = 0; up && i < cl->nroutes; i++) {
 		snprintf(net[i], sizeof(net[i]), "%s/%u",
 		    ip4_str(cl->routes[i].addr, vaddr), cl->routes[i].prefix);

@@ -67,7 +67,8 @@ struct client {
 	bool tun_set;			/* this session touched tun */
 	struct msg_route added[MSG_ROUTES_MAX + CONF_REDIRECT_ROUTES];
 	unsigned nadded;		/* routes it added */
-	uint32_t server;		/* TUN_SERVER's IPv4, host order; 0 */
+	struct nl_prefix server;	/* TUN_SERVER's address as a host
+					   route; family 0: none */
 	struct redirect redirect;	/* the host route to server */
 	uint32_t gateway;		/* tap: the routes' gateway (the
 					   server's address), else 0 */
@@ -285,7 +286,40 @@ client_tun_clear(struct client *cl)
 	if (redirect_release(&cl->redirect) == -1)
 		log_warn("remove the host route to the server (%s)",
 		    cl->redirect.path);
-	cl->server = 0;
+	memset(&cl->server, 0, sizeof(cl->server));
+}
+
+/* The host route to a socket address: /32 or /128 (family 0 if neither). */
+static struct nl_prefix
+client_host_prefix(const struct sockaddr_storage *ss)
+{
+	struct nl_prefix p = { 0 };
+
+	if (ss->ss_family == AF_INET) {
+		memcpy(p.addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		p.len = 32;
+	} else if (ss->ss_family == AF_INET6) {
+		memcpy(p.addr, &((const struct sockaddr_in6 *)ss)->sin6_addr,
+		    16);
+		p.len = 128;
+	} else
+		return p;
+	p.family = ss->ss_family;
+	return p;
+}
+
+/* net (of either family) holds host. */
+static bool
+client_net_has(const struct nl_prefix *net, const struct nl_prefix *host)
+{
+	unsigned bytes = net->len / 8, bits = net->len % 8;
+
+	if (net->family != host->family || net->len > host->len)
+		return false;
+	if (memcmp(net->addr, host->addr, bytes) != 0)
+		return false;
+	return bits == 0 || ((net->addr[bytes] ^ host->addr[bytes]) &
+	    (0xff << (8 - bits))) == 0;
 }
 
 /* A route through tun that holds the server's address would carry the
@@ -297,19 +331,21 @@ static int
 client_keep_server(struct client *cl, const struct msg_route *rts,
     unsigned n)
 {
-	char a[16];
+	char a[64];
 	unsigned i;
 
-	for (i = 0; i < n; i++)
-		if (cl->server != 0 && (rts[i].prefix == 0 ||
-		    (cl->server >> (32 - rts[i].prefix)) ==
-		    (rts[i].addr >> (32 - rts[i].prefix))))
+	/* the routes are IPv4: an IPv6 server is never in them */
+	for (i = 0; i < n; i++) {
+		struct nl_prefix net = nl_prefix4(rts[i].addr, rts[i].prefix);
+
+		if (client_net_has(&net, &cl->server))
 			break;
+	}
 	if (i == n)
 		return 0;
-	if (redirect_hold(&cl->redirect, cl->server) == -1) {
+	if (redirect_hold(&cl->redirect, &cl->server) == -1) {
 		log_warn("host route to the server %s",
-		    ip4_str(cl->server, a));
+		    nl_prefix_str(&cl->server, a, sizeof(a)));
 		return -1;
 	}
 	return 0;
@@ -477,8 +513,7 @@ client_dispatch_control(struct client *cl)
 		struct sockaddr_storage ss;
 
 		if (msg_get_tun_server(&m, &ss) == 0) {
-			cl->server = ss.ss_family != AF_INET ? 0 :
-			    ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
+			cl->server = client_host_prefix(&ss);
 			return;
 		}
 		log_warnx("malformed TUN_SERVER from the control process");

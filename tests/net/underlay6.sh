@@ -49,10 +49,23 @@ certs_make "$TMP/certs" alice bob carol
 # The directory is this run's (the namespace's name is), removed at exit.
 NAME=vpn6-$$.example
 ETC_NS=/etc/netns/$(nsname B)
+ETC_NETNS_MADE=0
+[[ -d /etc/netns ]] || ETC_NETNS_MADE=1
+STATE=		# a client's state file this test writes, below
+eval "lib_$(declare -f cleanup)"
+cleanup() {
+	local rc=$?
+	set +eE
+	trap - ERR
+	rm -rf -- "$ETC_NS"
+	# /etc/netns too if we made it and no other run uses it now
+	((ETC_NETNS_MADE)) && rmdir /etc/netns 2>/dev/null
+	[[ -z $STATE ]] || rm -f -- "$STATE"
+	(exit "$rc")
+	lib_cleanup
+}
 mkdir -p "$ETC_NS"
 printf '127.0.0.1 localhost\n2001:db8:2::1 %s\n' "$NAME" >"$ETC_NS/hosts"
-eval "lib_$(declare -f cleanup)"
-cleanup() { local rc=$?; rm -rf -- "$ETC_NS"; (exit "$rc"); lib_cleanup; }
 
 [[ $(n B getent ahosts "$NAME" | awk '{ print $1 }' | sort -u) == 2001:db8:2::1 ]] ||
     fail "in B, $NAME does not resolve to 2001:db8:2::1 only: $(n B getent ahosts "$NAME")"
@@ -86,20 +99,19 @@ wait_until 10 stat_is "$SERVER_SOCK" server "" clients 3 ||
 sget() { stat_get "$SERVER_SOCK" session "cn=$1" "$2"; }
 gget() { stat_get "$SERVER_SOCK" guard "" "$1"; }
 port_re='(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})'
-for x in 'alice 2001:db8:1::2' 'bob 2001:db8:2::2'; do
-	set -- $x
+# addr_is CN FIELD REGEX: the session's FIELD is REGEX:PORT (the endpoint
+# once the first packet from there authenticated).
+addr_is() { [[ $(sget "$1" "$2") =~ ^$3:$port_re$ ]]; }
+for x in 'alice \[2001:db8:1::2\]' 'bob \[2001:db8:2::2\]' 'carol 192\.0\.2\.2'; do
+	read -r cn re <<<"$x"
 	for f in peer endpoint; do
-		[[ $(sget "$1" $f) =~ ^\[$2\]:$port_re$ ]] ||
-		    fail "$1's $f is '$(sget "$1" $f)', want [$2]:PORT"
+		wait_until 10 addr_is "$cn" $f "$re" ||
+		    fail "$cn's $f is '$(sget "$cn" $f)', want $re:PORT"
 	done
 done
-for f in peer endpoint; do
-	[[ $(sget carol $f) =~ ^192\.0\.2\.2:$port_re$ ]] ||
-	    fail "carol's $f is '$(sget carol $f)', want 192.0.2.2:PORT"
-done
-[[ $(stat_get "$TMP/a.sock" client "" remote) == '[2001:db8:1::1]:1194' &&
-    $(stat_get "$TMP/a.sock" session "" endpoint) == '[2001:db8:1::1]:1194' &&
-    $(stat_get "$TMP/b.sock" session "" endpoint) == '[2001:db8:2::1]:1194' ]] ||
+stat_is "$TMP/a.sock" client "" remote '[2001:db8:1::1]:1194' &&
+    wait_until 10 stat_is "$TMP/a.sock" session "" endpoint '[2001:db8:1::1]:1194' &&
+    wait_until 10 stat_is "$TMP/b.sock" session "" endpoint '[2001:db8:2::1]:1194' ||
     fail "client status: $(status_dump "$TMP/a.sock") / $(status_dump "$TMP/b.sock")"
 log_has server "alice from \[2001:db8:1::2\]:[0-9]+ gets" ||
     fail "the server's log does not name alice's [v6]:port"
@@ -113,8 +125,8 @@ for h in A B C; do
 done
 # 1420 bytes of inner packet, not to be fragmented: 1420 + 32 + 8 + 40 is
 # the veth's 1500.
-ping_ok A 198.18.0.1 -M do -s 1392 || fail "A -> 198.18.0.1, 1420-byte packets"
-ping_ok B 198.18.0.1 -M do -s 1392 || fail "B -> 198.18.0.1, 1420-byte packets"
+ping_ok A 198.18.0.1 -M "do" -s 1392 || fail "A -> 198.18.0.1, 1420-byte packets"
+ping_ok B 198.18.0.1 -M "do" -s 1392 || fail "B -> 198.18.0.1, 1420-byte packets"
 pass "pings A, B, C -> 198.18.0.1, and 1420-byte ones from A and B"
 
 head -c 20M /dev/urandom >"$TMP/big"
@@ -194,7 +206,17 @@ ROUTES4=$(ipn B -4 route show table all)
 routes6() { ipn B -6 route show table main | grep -v 'dev stun0' || true; }
 ROUTES6=$(routes6)
 ping_fails B 203.0.113.2 || fail "B reaches H without the tunnel"
+# As a killed client would leave it: a host route to the server (through a
+# gateway that does not answer) and its state file. The next start removes
+# both, or it cannot reach the server.
+NETNS=$(n B stat -L -c %i /proc/self/ns/net)
+STATE=/run/simpletun/client-$NETNS-stun0.routes
+ipn B -6 route add 2001:db8:2::1/128 via 2001:db8:2::99 dev eth0
+mkdir -p /run/simpletun
+echo "2001:db8:2::1/128 2001:db8:2::99 eth0" >"$STATE"
 client_start b2 B "$NAME" bob --redirect-gateway yes
+wait_until 30 log_has b2 'removed the route 2001:db8:2::1/128 left by a killed client' ||
+    fail "b2 did not remove the IPv6 host route of its state file"
 wait_connected b2
 ping_ok B 203.0.113.2 || fail "B -> H through the full tunnel"
 [[ $(routes6) == "$ROUTES6" ]] ||
@@ -202,7 +224,9 @@ ping_ok B 203.0.113.2 || fail "B -> H through the full tunnel"
 stop_bg b2 || fail "client b2 did not exit cleanly on SIGTERM"
 [[ $(ipn B -4 route show table all) == "$ROUTES4" ]] ||
     fail "B's IPv4 routes after the full tunnel: $(ipn B -4 route show table all)"
-pass "redirect-gateway over IPv6: B reaches H, no host route needed, routes restored"
+[[ ! -e $STATE ]] || fail "the state file stays"
+pass "redirect-gateway over IPv6: a stale IPv6 host route removed, B reaches H," \
+    "no host route needed, routes restored"
 
 # --- an IPv4-only server by an IPv6-only name ----------------------------------------
 

@@ -3,8 +3,10 @@
 # on the same dual-stack sockets, over IPv4. alice names the server by its
 # IPv6 address, bob by a name that has only an IPv6 entry (in B's
 # /etc/hosts, which `ip netns exec` takes from /etc/netns/NS/hosts), carol
-# by its IPv4 address. All reach the server's tunnel address (ping, a
-# checksummed TCP transfer); status shows [v6]:port real addresses; every
+# by its IPv4 address (with net.ipv6.bindv6only=1 on the server, which
+# [::] overrides). All reach the server's tunnel address (ping, a
+# checksummed TCP transfer); status, log and client-connect's environment
+# show [v6]:port real addresses (and a.b.c.d:port for carol); every
 # data packet on the v6 links goes to and comes from the one UDP port over
 # IPv6, unfragmented at the default MTU of 1420; alice roams to a new IPv6
 # source address; a full tunnel (IPv4) works over the IPv6 underlay. A
@@ -84,7 +86,16 @@ capture() {	# capture NAME IFACE: tcpdump in S, ready when it says so
 capture cap-ea ea
 capture cap-eb eb
 
-server_start -- --listen '[::]:1194'
+# client-connect writes down the real address it is given
+mkdir -m 1777 "$TMP/hooks"
+cat >"$TMP/hook" <<EOS
+#!/bin/sh
+echo "\$SIMPLETUN_REAL_ADDR" >"$TMP/hooks/\$SIMPLETUN_CN"
+EOS
+chmod 0755 "$TMP/hook"
+# [::] takes IPv4 clients too whatever this says (the default is 0)
+n S sysctl -q -w net.ipv6.bindv6only=1
+server_start -- --listen '[::]:1194' --client-connect "$TMP/hook"
 log_has server 'listening on \[::\]:1194 \(IPv6 and IPv4\)' ||
     fail "the server does not say it listens on [::]:1194 for both families"
 client_start a A '[2001:db8:1::1]' alice
@@ -115,6 +126,12 @@ stat_is "$TMP/a.sock" client "" remote '[2001:db8:1::1]:1194' &&
     fail "client status: $(status_dump "$TMP/a.sock") / $(status_dump "$TMP/b.sock")"
 log_has server "alice from \[2001:db8:1::2\]:[0-9]+ gets" ||
     fail "the server's log does not name alice's [v6]:port"
+for cn in alice bob carol; do
+	[[ $(cat "$TMP/hooks/$cn") == "$(sget $cn peer)" ]] ||
+	    fail "client-connect of $cn had SIMPLETUN_REAL_ADDR '$(cat "$TMP/hooks/$cn")'"
+done
+! grep -q -i "forbidden system call" "$TMP/server.log" ||
+    fail "a process of the server was killed by its seccomp filter"
 pass "status: alice $(sget alice endpoint), bob $(sget bob endpoint)," \
     "carol $(sget carol endpoint) (IPv4 on the dual-stack port)"
 

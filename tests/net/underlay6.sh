@@ -132,7 +132,7 @@ for cn in alice bob carol; do
 done
 ! grep -q -i "forbidden system call" "$TMP/server.log" ||
     fail "a process of the server was killed by its seccomp filter"
-pass "status: alice $(sget alice endpoint), bob $(sget bob endpoint)," \
+pass "status, log and client-connect: alice $(sget alice endpoint), bob $(sget bob endpoint)," \
     "carol $(sget carol endpoint) (IPv4 on the dual-stack port)"
 
 # --- traffic -------------------------------------------------------------------

@@ -245,11 +245,35 @@ stop_bg b2 || fail "client b2 did not exit cleanly on SIGTERM"
 pass "redirect-gateway over IPv6: a stale IPv6 host route removed, B reaches H," \
     "no host route needed, routes restored"
 
-# --- an IPv4-only server by an IPv6-only name ----------------------------------------
+# --- max-handshakes-per-source: an IPv6 /64 is one source ------------------------------
 
 stop_bg a || fail "client a did not exit cleanly on SIGTERM"
 stop_bg c || fail "client c did not exit cleanly on SIGTERM"
 stop_bg server || fail "the server did not exit cleanly on SIGTERM"
+server_start server1 -- --listen '[::]:1194' --max-handshakes-per-source 1 \
+    --handshake-timeout 60
+# hold NAME NS FROM: a TCP connection from FROM that never starts TLS
+hold() {
+	start_bg "$1" "$2" socat -u EXEC:"sleep 90" \
+	    "TCP6:[${3%%::*}::1]:1194,bind=[$3]"
+}
+handshakes() { stat_get "$SERVER_SOCK" server "" handshakes; }
+hold hold1 A 2001:db8:1::3
+wait_until 20 out_is 1 handshakes || fail "handshakes: $(handshakes), want 1"
+hold hold2 B 2001:db8:2::2
+wait_until 20 out_is 2 handshakes ||
+    fail "a connection from another /64 was not let in: handshakes $(handshakes)"
+hold hold3 A 2001:db8:1::2
+wait_until 20 log_has server1 'refusing \[2001:db8:1::2\]:[0-9]+: max-handshakes-per-source reached' ||
+    fail "2001:db8:1::2 was not refused while 2001:db8:1::3 held a handshake"
+[[ $(handshakes) == 2 ]] || fail "handshakes: $(handshakes), want 2"
+pass "max-handshakes-per-source 1: 2001:db8:1::2 refused while 2001:db8:1::3" \
+    "(same /64) holds one, 2001:db8:2::2 let in"
+for h in hold1 hold2 hold3; do stop_bg $h || true; done
+stop_bg server1 || fail "server1 did not exit cleanly on SIGTERM"
+
+# --- an IPv4-only server by an IPv6-only name ----------------------------------------
+
 server_start server4 -- --listen 0.0.0.0:1194
 client_start b3 B "$NAME" bob --connect-retry-max 1
 rc=0

@@ -713,9 +713,11 @@ ctl_connect(struct control *ct, struct sockaddr_storage *peer)
 			memset(peer, 0, sizeof(*peer));
 			memcpy(peer, ai->ai_addr, ai->ai_addrlen);
 		} else if (used < sizeof(tried)) {
+			const char *why = strerror(errno);
+
 			r = snprintf(tried + used, sizeof(tried) - used,
 			    "%s%s: %s", used ? ", " : "", sa_str(ai->ai_addr,
-			    a, sizeof(a)), strerror(errno));
+			    a, sizeof(a)), why);
 			used += r > 0 ? (size_t)r : 0;
 		}
 	}

@@ -188,8 +188,12 @@ a_moved() { [[ $(sget alice endpoint) =~ ^\[2001:db8:1::3\]:$port_re$ ]]; }
 ping_ok A 198.18.0.1 || fail "A -> 198.18.0.1 after the change"
 wait_until 20 a_moved ||
     fail "alice's endpoint is '$(sget alice endpoint)', want [2001:db8:1::3]:PORT"
-[[ $(sget alice roams) -gt $A_ROAMS && $(sget alice data_pid) == "$A_DATA" &&
-    $(gget forwarded) -gt $FWD ]] ||
+# the guard's and the data process's counters reach the status in their
+# own time
+a_roamed() {
+	[[ $(sget alice roams) -gt $A_ROAMS && $(gget forwarded) -gt $FWD ]]
+}
+wait_until 10 a_roamed && [[ $(sget alice data_pid) == "$A_DATA" ]] ||
     fail "alice: roams $A_ROAMS -> $(sget alice roams), data $A_DATA ->" \
     "$(sget alice data_pid), forwarded $FWD -> $(gget forwarded)"
 transfer A 5004

@@ -278,13 +278,20 @@ session_in_handshake(const struct session *s)
 	    s->control_pid > 0;
 }
 
+/* One source for max-handshakes-per-source: an IPv4 address, or an IPv6
+ * /64, which a single host usually holds whole. */
 static bool
 same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
 	struct sockaddr_storage x = *a, y = *b;
+	struct sockaddr_in6 *x6 = (void *)&x, *y6 = (void *)&y;
 
 	sa_set_port(&x, 0);
 	sa_set_port(&y, 0);
+	if (x.ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&x6->sin6_addr)) {
+		memset(&x6->sin6_addr.s6_addr[8], 0, 8);
+		memset(&y6->sin6_addr.s6_addr[8], 0, 8);
+	}
 	return sa_equal(&x, &y);
 }
 
@@ -414,6 +421,21 @@ session_dedup(struct server *sv, unsigned slot, const char *cn)
 	return NULL;
 }
 
+/* An IPv6 socket of ours takes IPv4 too, whatever net.ipv6.bindv6only
+ * says: on [::] that makes one listener for both families (an IPv4 client
+ * appears as ::ffff:a.b.c.d), bound to an IPv6 address it changes nothing,
+ * and every socket on the one UDP port agrees, as a reuseport group
+ * needs. */
+static int
+server_dual_stack(int fd, int family)
+{
+	int off = 0;
+
+	if (family != AF_INET6)
+		return 0;
+	return setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+}
+
 /* A socket on the one UDP port at addr. The first of each address is the
  * guard's and steers every packet that no connected socket takes to
  * itself (a reuseport program that always answers 0), so a data socket,
@@ -434,7 +456,8 @@ server_udp_socket(const struct sockaddr_storage *addr, bool first)
 		return -1;
 	/* The program goes on after bind: on an unbound socket it would make
 	 * a group of its own, and bind would then refuse the port. */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1 ||
+	if (server_dual_stack(fd, addr->ss_family) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1 ||
 	    bind(fd, (const struct sockaddr *)addr, sa_len(addr)) == -1 ||
 	    (first && setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF,
 	    &prog, sizeof(prog)) == -1)) {
@@ -1135,7 +1158,8 @@ server_listen(const struct conf *c)
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	if (server_dual_stack(fd, c->listen.ss_family) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
 	    bind(fd, (const struct sockaddr *)&c->listen, c->listen_len) == -1 ||
 	    listen(fd, 1024) == -1) {
 		int e = errno;
@@ -1323,8 +1347,9 @@ server_open(struct server *sv)
 	sv->status = -1;
 	if (c->status_socket[0] != '\0')
 		server_status_open(sv);
-	log_info("listening on %s, data on UDP port %u", where,
-	    conf_udp_port(c));
+	log_info("listening on %s%s, data on UDP port %u", where,
+	    c->listen.ss_family == AF_INET6 && sa_is_any(&c->listen) ?
+	    " (IPv6 and IPv4)" : "", conf_udp_port(c));
 }
 
 static void

@@ -75,7 +75,8 @@ struct client {
 	bool tun_set;			/* this session touched tun */
 	struct nl_route added[2 * MSG_ROUTES_MAX + CONF_REDIRECT_ROUTES];
 	unsigned nadded;		/* routes it added, IPv4 and IPv6 */
-	uint32_t server;		/* TUN_SERVER's IPv4, host order; 0 */
+	struct nl_prefix server;	/* TUN_SERVER's address as a host
+					   route; family 0: none */
 	struct redirect redirect;	/* the host route to server */
 	uint32_t gateway;		/* tap: the routes' gateway (the
 					   server's address), else 0 */
@@ -327,7 +328,40 @@ client_tun_clear(struct client *cl)
 	if (redirect_release(&cl->redirect) == -1)
 		log_warn("remove the host route to the server (%s)",
 		    cl->redirect.path);
-	cl->server = 0;
+	memset(&cl->server, 0, sizeof(cl->server));
+}
+
+/* The host route to a socket address: /32 or /128 (family 0 if neither). */
+static struct nl_prefix
+client_host_prefix(const struct sockaddr_storage *ss)
+{
+	struct nl_prefix p = { 0 };
+
+	if (ss->ss_family == AF_INET) {
+		memcpy(p.addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		p.len = 32;
+	} else if (ss->ss_family == AF_INET6) {
+		memcpy(p.addr, &((const struct sockaddr_in6 *)ss)->sin6_addr,
+		    16);
+		p.len = 128;
+	} else
+		return p;
+	p.family = ss->ss_family;
+	return p;
+}
+
+/* net (of either family) holds host. */
+static bool
+client_net_has(const struct nl_prefix *net, const struct nl_prefix *host)
+{
+	unsigned bytes = net->len / 8, bits = net->len % 8;
+
+	if (net->family != host->family || net->len > host->len)
+		return false;
+	if (memcmp(net->addr, host->addr, bytes) != 0)
+		return false;
+	return bits == 0 || ((net->addr[bytes] ^ host->addr[bytes]) &
+	    (0xff << (8 - bits))) == 0;
 }
 
 /* A route through tun that holds the server's address would carry the
@@ -336,22 +370,33 @@ client_tun_clear(struct client *cl)
  * process, which could name another: then that one address stays off the
  * tunnel, and the session breaks, no worse than that process can do. */
 static int
-client_keep_server(struct client *cl, const struct msg_route *rts,
-    unsigned n)
+client_keep_server(struct client *cl, const struct msg_config *cfg,
+    const struct msg_route *own, unsigned nown)
 {
-	char a[16];
+	bool covered = false;
+	struct nl_prefix net;
+	char a[64];
 	unsigned i;
 
-	for (i = 0; i < n; i++)
-		if (cl->server != 0 && (rts[i].prefix == 0 ||
-		    (cl->server >> (32 - rts[i].prefix)) ==
-		    (rts[i].addr >> (32 - rts[i].prefix))))
-			break;
-	if (i == n)
+	for (i = 0; i < cfg->nroutes; i++) {
+		net = nl_prefix4(cfg->routes[i].addr, cfg->routes[i].prefix);
+		covered = covered || client_net_has(&net, &cl->server);
+	}
+	for (i = 0; i < nown; i++) {
+		net = nl_prefix4(own[i].addr, own[i].prefix);
+		covered = covered || client_net_has(&net, &cl->server);
+	}
+	for (i = 0; i < cfg->nroutes6; i++) {
+		net = (struct nl_prefix){ .family = AF_INET6,
+		    .len = cfg->routes6[i].prefix };
+		memcpy(net.addr, cfg->routes6[i].addr, 16);
+		covered = covered || client_net_has(&net, &cl->server);
+	}
+	if (!covered)
 		return 0;
-	if (redirect_hold(&cl->redirect, cl->server) == -1) {
+	if (redirect_hold(&cl->redirect, &cl->server) == -1) {
 		log_warn("host route to the server %s",
-		    ip4_str(cl->server, a));
+		    nl_prefix_str(&cl->server, a, sizeof(a)));
 		return -1;
 	}
 	return 0;
@@ -425,8 +470,7 @@ client_tun_apply(struct client *cl, const struct msg_config *cfg)
 	for (i = 0; cl->c->redirect_gateway && i < CONF_REDIRECT_ROUTES; i++)
 		own[nown++] = (struct msg_route){ conf_redirect_routes[i].addr,
 		    conf_redirect_routes[i].prefix };
-	if (client_keep_server(cl, cfg->routes, cfg->nroutes) == -1 ||
-	    client_keep_server(cl, own, nown) == -1)
+	if (client_keep_server(cl, cfg, own, nown) == -1)
 		return -1;
 	cl->tun_set = true;
 	/* on a tap segment the server is the next hop of pushed routes */
@@ -653,8 +697,7 @@ client_dispatch_control(struct client *cl)
 		struct sockaddr_storage ss;
 
 		if (msg_get_tun_server(&m, &ss) == 0) {
-			cl->server = ss.ss_family != AF_INET ? 0 :
-			    ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
+			cl->server = client_host_prefix(&ss);
 			return;
 		}
 		log_warnx("malformed TUN_SERVER from the control process");
@@ -797,8 +840,8 @@ client_status_client(struct client *cl, struct status_out *o)
 	const char *domains[MSG_DOMAINS_MAX];
 	bool up = cl->data_pid > 0;
 
-	snprintf(remote, sizeof(remote), "%s:%u", cl->c->remote_host,
-	    cl->c->remote_port);
+	snprintf(remote, sizeof(remote), strchr(cl->c->remote_host, ':') ?
+	    "[%s]:%u" : "%s:%u", cl->c->remote_host, cl->c->remote_port);
 	for (unsigned i = 0; up && i < cl->nroutes; i++) {
 		snprintf(net[i], sizeof(net[i]), "%s/%u",
 		    ip4_str(cl->routes[i].addr, vaddr), cl->routes[i].prefix);

@@ -285,7 +285,11 @@ static const struct directive directives[] = {
 	  .min = 1000, .max = 65536 },
 	{ .name = "listen", .args = "ADDR:PORT", .type = T_ADDRPORT,
 	  .roles = SRV, .def = "0.0.0.0:1194", .group = G_SERVER,
-	  .help = "TCP address to accept clients on ([IPv6]:PORT for IPv6)",
+	  .help = "TCP address to accept clients on, and of the UDP port; "
+	    "[IPv6]:PORT for IPv6. [::]:PORT takes IPv6 and IPv4 clients "
+	    "on one socket (IPV6_V6ONLY off, whatever net.ipv6.bindv6only "
+	    "says); 0.0.0.0:PORT or an IPv4 address takes IPv4 only, an "
+	    "IPv6 address IPv6 only",
 	  .off = OFF(listen), .off2 = OFF(listen_len) },
 	{ .name = "udp-port", .args = "PORT", .type = T_UINT, .roles = SRV,
 	  .def = "0", .group = G_SERVER,
@@ -325,8 +329,9 @@ static const struct directive directives[] = {
 	  .reload = CONF_RELOAD_NEW },
 	{ .name = "max-handshakes-per-source", .args = "N", .type = T_UINT,
 	  .roles = SRV, .def = "8", .group = G_SERVER,
-	  .help = "TLS handshakes in progress from one address (1..1024); "
-	    "more connections from it are closed at once",
+	  .help = "TLS handshakes in progress from one address, or one "
+	    "IPv6 /64 (1..1024); more connections from it are closed at "
+	    "once",
 	  .off = OFF(max_handshakes_per_source), .min = 1, .max = 1024,
 	  .reload = CONF_RELOAD_NEW },
 	{ .name = "duplicate-cn", .args = "replace|refuse", .type = T_ENUM,
@@ -393,7 +398,9 @@ static const struct directive directives[] = {
 	{ .name = "remote", .args = "HOST[:PORT]", .type = T_REMOTE,
 	  .roles = CLI, .required = CLI, .group = G_CLIENT,
 	  .help = "server to connect to: name, IPv4 or [IPv6]; port 1194 "
-	    "unless given" },
+	    "unless given. A name's addresses (IPv6 and IPv4, in the "
+	    "resolver's order) are tried in turn; the data channel uses the "
+	    "family and address that answered" },
 	{ .name = "server-name", .args = "NAME", .type = T_STRING,
 	  .roles = CLI, .group = G_CLIENT,
 	  .help = "name the server's certificate must carry (default: the "

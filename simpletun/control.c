@@ -708,29 +708,42 @@ ctl_connect_one(const struct addrinfo *ai, int timeout_ms)
 	return -1;
 }
 
+/* Each address of remote in getaddrinfo's order (IPv6 and IPv4, as the
+ * resolver sorts them) until one answers; if none does, one line names
+ * every address tried and why it failed. */
 static int
 ctl_connect(struct control *ct, struct sockaddr_storage *peer)
 {
-	/* IPv4 only, for now: the data channel's SESSION carries an IPv4
-	 * server address. */
-	struct addrinfo hints = { .ai_family = AF_INET,
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
 	    .ai_socktype = SOCK_STREAM }, *res, *ai;
-	char port[8];
+	char port[8], tried[512] = "", a[64];
+	size_t used = 0;
 	int fd = -1, r;
 
 	snprintf(port, sizeof(port), "%u", ct->c->remote_port);
 	if ((r = getaddrinfo(ct->c->remote_host, port, &hints, &res)) != 0) {
 		log_warnx("cannot resolve %s: %s", ct->c->remote_host,
-		    gai_strerror(r));
+		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
 		return -1;
 	}
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(*peer))
+			continue;
 		fd = ctl_connect_one(ai, (int)ct->c->handshake_timeout * 1000);
-		if (fd != -1)
+		if (fd != -1) {
+			memset(peer, 0, sizeof(*peer));
 			memcpy(peer, ai->ai_addr, ai->ai_addrlen);
+		} else if (used < sizeof(tried)) {
+			const char *why = strerror(errno);
+
+			r = snprintf(tried + used, sizeof(tried) - used,
+			    "%s%s: %s", used ? ", " : "", sa_str(ai->ai_addr,
+			    a, sizeof(a)), why);
+			used += r > 0 ? (size_t)r : 0;
+		}
 	}
 	if (fd == -1)
-		log_warn("cannot connect to %s", ct->peer);
+		log_warnx("cannot connect to %s (%s)", ct->peer, tried);
 	freeaddrinfo(res);
 	return fd;
 }
@@ -770,6 +783,7 @@ ctl_client_config(struct control *ct, const struct sockaddr_storage *peer,
 		    msg_name(m.type));
 		ctl_bye(ct, "expected CONFIG");
 	}
+	/* the pushed routes are IPv4: they can only take an IPv4 server */
 	if (peer->ss_family == AF_INET)
 		u.server = ntohl(((const struct sockaddr_in *)peer)->
 		    sin_addr.s_addr);
@@ -801,8 +815,8 @@ control_client_main(const struct conf *c, int parent, int data,
 	char err[256], a[16];
 	SSL_CTX *ctx = ctl_tls_ctx(&ct, pem);
 
-	snprintf(ct.peer, sizeof(ct.peer), "%s:%u", c->remote_host,
-	    c->remote_port);
+	snprintf(ct.peer, sizeof(ct.peer), strchr(c->remote_host, ':') ?
+	    "[%s]:%u" : "%s:%u", c->remote_host, c->remote_port);
 	if (fd_nonblock(parent) == -1 || fd_nonblock(data) == -1)
 		fatal("control fds");
 	if (getentropy(&ct.rx_index, sizeof(ct.rx_index)) == -1)
@@ -830,7 +844,7 @@ control_client_main(const struct conf *c, int parent, int data,
 	ka_to = c->keepalive_set ? c->keepalive_timeout : cfg.keepalive_timeout;
 	/* the server's data port is on the address we reached it at */
 	udp = peer;
-	((struct sockaddr_in *)&udp)->sin_port = htons(cfg.port);
+	sa_set_port(&udp, cfg.port);
 	ctl_session(&ct, &cfg, ka_int, ka_to, &udp);
 	ctl_keys(&ct, 0, MSG_KEYS_TX_NOW);
 	if (c->reneg_sec != 0)

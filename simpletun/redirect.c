@@ -35,10 +35,11 @@ redirect_init(struct redirect *r, const char *dev)
 static int
 redirect_write(const struct redirect *r)
 {
-	char line[128], dst[64], gw[INET_ADDRSTRLEN], dev[IF_NAMESIZE];
+	char line[160], dst[64], gw[INET6_ADDRSTRLEN], dev[IF_NAMESIZE];
 	int fd, n, e;
 
-	if (inet_ntop(AF_INET, r->route.gw, gw, sizeof(gw)) == NULL ||
+	if (inet_ntop(r->route.gw_family, r->route.gw, gw, sizeof(gw)) ==
+	    NULL ||
 	    if_indextoname(r->route.ifindex, dev) == NULL)
 		return -1;
 	n = snprintf(line, sizeof(line), "%s %s %s\n",
@@ -58,11 +59,22 @@ redirect_write(const struct redirect *r)
 	return close(fd);
 }
 
+/* An IPv4 or IPv6 address as text into addr; its family, or 0. */
+static int
+redirect_pton(const char *s, uint8_t addr[16])
+{
+	if (inet_pton(AF_INET, s, addr) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, s, addr) == 1)
+		return AF_INET6;
+	return 0;
+}
+
 /* One line as redirect_write wrote it. */
 static int
 redirect_read(const char *path, struct nl_route *rt)
 {
-	char line[128], dst[64], gw[64], dev[64], *slash;
+	char line[160], dst[64], gw[64], dev[64], *slash;
 	unsigned len;
 	FILE *f;
 	int ok;
@@ -75,9 +87,11 @@ redirect_read(const char *path, struct nl_route *rt)
 	memset(rt, 0, sizeof(*rt));
 	if (ok && (slash = strchr(dst, '/')) != NULL) {
 		*slash = '\0';
-		ok = sscanf(slash + 1, "%u", &len) == 1 && len <= 32 &&
-		    inet_pton(AF_INET, dst, rt->dst.addr) == 1 &&
-		    inet_pton(AF_INET, gw, rt->gw) == 1 &&
+		rt->dst.family = redirect_pton(dst, rt->dst.addr);
+		rt->gw_family = redirect_pton(gw, rt->gw);
+		ok = sscanf(slash + 1, "%u", &len) == 1 &&
+		    rt->dst.family != 0 && rt->gw_family != 0 &&
+		    len <= (rt->dst.family == AF_INET ? 32u : 128u) &&
 		    (rt->ifindex = if_nametoindex(dev)) != 0;
 	} else
 		ok = 0;
@@ -85,7 +99,6 @@ redirect_read(const char *path, struct nl_route *rt)
 		errno = EINVAL;
 		return -1;
 	}
-	rt->dst.family = rt->gw_family = AF_INET;
 	rt->dst.len = (uint8_t)len;
 	return 0;
 }
@@ -115,20 +128,21 @@ redirect_stale(struct redirect *r, char *what, size_t whatlen)
 }
 
 int
-redirect_hold(struct redirect *r, uint32_t server)
+redirect_hold(struct redirect *r, const struct nl_prefix *server)
 {
-	struct nl_prefix dst = nl_prefix4(server, 32);
 	struct nl_route now;
 
 	if (r->held)
 		return 0;
-	if (nl_route_get(&dst, &now) == -1)
+	if (nl_route_get(server, &now) == -1)
 		return -1;
-	if (now.gw_family != AF_INET)
-		return 1;	/* on a network of ours: longer than /1 */
-	r->route = (struct nl_route){ .dst = dst, .ifindex = now.ifindex };
-	r->route.gw_family = AF_INET;
-	memcpy(r->route.gw, now.gw, 4);
+	/* no gateway: on a network of ours, whose route is longer than
+	 * what the tunnel takes */
+	if (now.gw_family != server->family)
+		return 1;
+	r->route = (struct nl_route){ .dst = now.dst, .ifindex = now.ifindex,
+	    .gw_family = now.gw_family };
+	memcpy(r->route.gw, now.gw, sizeof(r->route.gw));
 	if (redirect_write(r) == -1)
 		return -1;
 	if (nl_route_add(&r->route) == -1) {

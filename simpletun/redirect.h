@@ -25,10 +25,11 @@ int redirect_init(struct redirect *r, const char *dev);
  * its state file says, and the file. 1 if one was removed (described in
  * what), 0 if none was left, -1 on error. */
 int redirect_stale(struct redirect *r, char *what, size_t whatlen);
-/* Adds server/32 (host order) through the gateway that reaches it now:
- * 0 if added (and recorded), 1 if none is needed (the server is on a
- * network of ours, or that route is there already and not ours), -1. */
-int redirect_hold(struct redirect *r, uint32_t server);
+/* Adds a host route to server (IPv4 or IPv6) through the gateway that
+ * reaches it now: 0 if added (and recorded), 1 if none is needed (the
+ * server is on a network of ours, or that route is there already and not
+ * ours), -1. */
+int redirect_hold(struct redirect *r, const struct nl_prefix *server);
 /* Removes the route, if ours, and the state file. */
 int redirect_release(struct redirect *r);
 

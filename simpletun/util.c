@@ -90,6 +90,13 @@ sa_str(const struct sockaddr *sa, char *buf, size_t len)
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
 
+		/* an IPv4 client of a dual-stack listener: as IPv4 */
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], a,
+			    sizeof(a));
+			snprintf(buf, len, "%s:%u", a, ntohs(s6->sin6_port));
+			return buf;
+		}
 		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
 		snprintf(buf, len, "[%s]:%u", a, ntohs(s6->sin6_port));
 	} else

@@ -28,7 +28,8 @@ bool sa_equal(const struct sockaddr_storage *a,
 bool sa_is_any(const struct sockaddr_storage *ss);
 void sa_set_port(struct sockaddr_storage *ss, uint16_t port);
 socklen_t sa_len(const struct sockaddr_storage *ss);
-/* "addr:port" of a socket address. */
+/* "addr:port" of a socket address, "[addr]:port" for IPv6; an IPv4-mapped
+ * IPv6 address (an IPv4 client of a dual-stack socket) prints as IPv4. */
 const char *sa_str(const struct sockaddr *sa, char *buf, size_t len);
 /* While root: raises RLIMIT_NOFILE and the fs.mqueue sysctls to what
  * sessions need, each with queues of qmsgs x qmsgsize, and says so in one

@@ -426,6 +426,22 @@ test_sa(void)
 	CHECK(out_is(MSG_SA_LEN, wire_sa6, MSG_SA_LEN));
 	CHECK(msg_get_sa(wire_sa6, &got) == 0 && sa_equal(&ss, &got));
 
+	/* as logs, status and hooks print them: an IPv4 client of a
+	 * dual-stack socket as IPv4 */
+	{
+		char b[64];
+
+		sa4(&ss, "192.0.2.10", 51820);
+		CHECK(strcmp(sa_str((struct sockaddr *)&ss, b, sizeof(b)),
+		    "192.0.2.10:51820") == 0);
+		sa6(&ss, "2001:db8::2a", 443);
+		CHECK(strcmp(sa_str((struct sockaddr *)&ss, b, sizeof(b)),
+		    "[2001:db8::2a]:443") == 0);
+		sa6(&ss, "::ffff:192.0.2.10", 51820);
+		CHECK(strcmp(sa_str((struct sockaddr *)&ss, b, sizeof(b)),
+		    "192.0.2.10:51820") == 0);
+	}
+
 	/* none, or a family that has no place in a message: all zero */
 	memset(&ss, 0, sizeof(ss));
 	out_clear();

@@ -80,6 +80,7 @@ struct guard {
 				   or -1 while that client is away */
 	struct guard_out *out;
 	int dirty;		/* first slot with pending packets, or -1 */
+	bool sparse;		/* the last wake-up found one packet in tun */
 	uint8_t *pkt;		/* one tun read */
 	size_t pktcap;
 	bool vnet;		/* tun reads start with a virtio_net_hdr */
@@ -402,10 +403,17 @@ guard_tap_init(struct guard *g)
 	g->npfd = P_COUNT + g->nslots;
 }
 
+/* While traffic is sparse (the last wake-up found a single packet), the
+ * first packet is handed over before the read that finds tun empty: a
+ * lone packet is most often a reply someone waits for (a ping's RTT pays
+ * for every syscall between tun and the data process), and batching gains
+ * nothing when there is one. Bursts are batched as before. */
 static void
 guard_dispatch_tun(struct guard *g)
 {
-	for (int i = 0; i < GUARD_BATCH; i++) {
+	int i;
+
+	for (i = 0; i < GUARD_BATCH; i++) {
 		ssize_t n = read(g->tun, g->pkt, g->pktcap);
 
 		if (n < 0) {
@@ -418,7 +426,10 @@ guard_dispatch_tun(struct guard *g)
 			guard_switch(g, -1, g->pkt, (size_t)n);
 		else
 			guard_route(g, g->pkt, (size_t)n);
+		if (i == 0 && g->sparse)
+			guard_flush_dirty(g);
 	}
+	g->sparse = i <= 1;
 	guard_flush_dirty(g);
 }
 

@@ -110,6 +110,7 @@ struct data {
 	unsigned rx_batch;
 	uint8_t *rx_buf, *tx_buf, *in_buf;
 	size_t in_cap;
+	bool sparse;		/* the last input batch was one packet */
 	struct mmsghdr rx_msg[DATA_BATCH], tx_msg[DATA_BATCH];
 	struct iovec rx_iov[DATA_BATCH], tx_iov[DATA_BATCH];
 	struct sockaddr_storage rx_from[DATA_BATCH];
@@ -906,11 +907,17 @@ data_queue_msg(struct data *d, uint8_t *p, size_t len)
 }
 
 /* One batch: a queue message on the server, DATA_BATCH tun reads on the
- * client; true if there may be more. */
+ * client; true if there may be more. Latency: while traffic is sparse the
+ * first packet is sent before the read that finds nothing more (a ping
+ * waits for it); and on the server only a queue message at least half
+ * full says the guard has a backlog, so after a small one poll tells
+ * whether another came instead of a receive that fails (a syscall per
+ * packet on an idle tunnel; a busy one gets full messages). */
 static bool
 data_dispatch_input(struct data *d)
 {
 	int reads = d->server ? 1 : DATA_BATCH, i;
+	bool more = true;
 
 	for (i = 0; i < reads; i++) {
 		ssize_t n;
@@ -925,13 +932,17 @@ data_dispatch_input(struct data *d)
 				fatal(d->server ? "queue" : "tun");
 			break;
 		}
-		if (d->server)
+		if (d->server) {
 			data_queue_msg(d, d->in_buf, (size_t)n);
-		else
+			more = (size_t)n >= d->in_cap / 2;
+		} else
 			data_tx_tun(d, d->in_buf, (size_t)n);
+		if (i == 0 && d->sparse)
+			data_tx_flush(d);
 	}
+	d->sparse = i <= 1;
 	data_tx_flush(d);
-	return i == reads;
+	return i == reads && more;
 }
 
 /* --- the control process --- */

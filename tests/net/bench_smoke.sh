@@ -3,7 +3,8 @@
 # of 1 s, client sends, nothing written into the tree) against this build's
 # binaries must report a throughput above 0 Mbit/s and leave nothing
 # behind: no namespace of its own, no process of its session, no
-# temporary directory. No figure is compared with any other: it is never
+# temporary directory. `--only ping` must measure the ping and nothing
+# else. No figure is compared with any other: it is never
 # a timed test.
 . "$(dirname "$0")/lib.sh"
 
@@ -45,3 +46,19 @@ rest=$(find "$TMP" -mindepth 1 -maxdepth 1 -name 'simpletun-bench.*')
 [[ -z $rest ]] || fail "temporary files left behind: $rest"
 [[ -z $(mq_list) ]] || fail "queues left behind: $(mq_list)"
 pass "no namespace, process, queue or temporary file left behind"
+
+# --only ping: the ping and nothing else (no iperf3 run, no 4 clients).
+rc=0
+SIMPLETUN=$SIMPLETUN MKCERTS=$MKCERTS TMPDIR=$TMP \
+    "$TOP/scripts/bench" --only ping --systems simpletun --runs 1 \
+    --pings 5 >"$TMP/ping.out" 2>&1 || rc=$?
+say "scripts/bench --only ping said:"
+sed 's/^/  /' "$TMP/ping.out"
+[[ $rc -eq 0 ]] || fail "scripts/bench --only ping exited with $rc"
+grep -q '^bench: \[1\] simpletun ping: median [0-9.]* ms$' "$TMP/ping.out" ||
+    fail "no ping line for simpletun"
+! grep -Eq 'Mbit/s,|simpletun (fwd|rev|mc)' "$TMP/ping.out" ||
+    fail "--only ping measured more than the ping"
+[[ -z $(find "$TMP" -mindepth 1 -maxdepth 1 -name 'simpletun-bench.*') ]] ||
+    fail "--only ping left temporary files behind"
+pass "--only ping measured the ping alone"

@@ -569,3 +569,13 @@ transfer_ok() {
 	rm -f "$out"
 	TRANSFER_SECONDS=$((SECONDS - t0))
 }
+
+# udp_drops NS PORT: datagrams the kernel dropped on NS's UDP sockets
+# bound to PORT (full receive buffers), IPv4 and IPv6.
+udp_drops() {
+	local hex
+	hex=$(printf '%04X' "$2")
+	n "$1" cat /proc/net/udp /proc/net/udp6 2>/dev/null |
+	    awk -v p=":$hex" 'substr($2, length($2) - 4) == p { d += $NF }
+	    END { print d + 0 }'
+}

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,36 +93,57 @@ child_conf_fd(const struct conf *c)
 	return fd;
 }
 
-/* In the forked child, before exec: nothing of the parent's but the socket,
- * its own credentials, no way back to privilege. Async-signal-safe calls
- * only. */
-static noreturn void
-child_exec(enum child_role role, const struct child_cred *cred, int sock)
+/* The child runs on this stack until its exec. Starting it with
+ * CLONE_VM | CLONE_VFORK (as posix_spawn does) spares copying the
+ * parent's page tables and the copy-on-write faults the parent would take
+ * after a fork, on every session; the parent sleeps until the exec. */
+#define CHILD_STACK (64 * 1024)
+
+struct child_exec_arg {
+	enum child_role role;
+	const struct child_cred *cred;
+	int sock;
+};
+
+/* In the child, which shares the parent's memory until its exec: nothing
+ * of the parent's but the socket, its own credentials, no way back to
+ * privilege. Only system calls, writing no memory of the parent's but
+ * errno: raw syscall() for the credentials (libc's wrappers coordinate
+ * threads through shared state), and the parent's signal handlers, which
+ * write its flags, reset before any signal is unblocked. */
+static int
+child_exec(void *p)
 {
+	const struct child_exec_arg *a = p;
 	struct __user_cap_header_struct h = {
 		.version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[2];
 	char *argv[] = { "simpletun", "child",
-	    (char *)child_roles[role].name, NULL };
+	    (char *)child_roles[a->role].name, NULL };
+	const struct child_cred *cred = a->cred;
 	sigset_t none;
 
-	if (dup2(sock, CHILD_SOCK_FD) == -1)
-		_exit(127);
-	close_range(CHILD_SOCK_FD + 1, ~0U, 0);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	/* The acceptor handles SIGUSR1/2; exec would make them fatal until
 	 * the child's sig_setup ignores them again. */
 	signal(SIGUSR1, SIG_IGN);
 	signal(SIGUSR2, SIG_IGN);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(a->sock, CHILD_SOCK_FD) == -1)
+		_exit(127);
+	close_range(CHILD_SOCK_FD + 1, ~0U, 0);
 	memset(d, 0, sizeof(d));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
-	    (getuid() != cred->uid &&
-	    (setgroups(0, NULL) == -1 ||
-	    setresgid(cred->gid, cred->gid, cred->gid) == -1 ||
-	    setresuid(cred->uid, cred->uid, cred->uid) == -1)) ||
+	    (syscall(SYS_getuid) != (long)cred->uid &&
+	    (syscall(SYS_setgroups, 0, NULL) == -1 ||
+	    syscall(SYS_setresgid, cred->gid, cred->gid, cred->gid) == -1 ||
+	    syscall(SYS_setresuid, cred->uid, cred->uid, cred->uid) == -1)) ||
 	    (cred->uid != 0 && syscall(SYS_capset, &h, d) == -1))
 		_exit(126);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	execv("/proc/self/exe", argv);
 	_exit(127);
 }
@@ -131,8 +153,10 @@ child_spawn(enum child_role role, const struct child_cred *cred,
     int conf_fd, const struct msg_start *start, const int *fds, size_t nfds,
     int *sock)
 {
+	static char stack[CHILD_STACK] __attribute__((aligned(16)));
 	uint8_t p[MSG_MAX_PAYLOAD];
 	int sv[2], all[CHILD_MAX_FDS], e;
+	struct child_exec_arg arg;
 	pid_t pid;
 
 	if (nfds + 1 > CHILD_MAX_FDS) {
@@ -143,8 +167,9 @@ child_spawn(enum child_role role, const struct child_cred *cred,
 	memcpy(all + 1, fds, nfds * sizeof(int));
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return -1;
-	if ((pid = fork()) == 0)
-		child_exec(role, cred, sv[1]);
+	arg = (struct child_exec_arg){ role, cred, sv[1] };
+	pid = clone(child_exec, stack + sizeof(stack), CLONE_VM | CLONE_VFORK |
+	    SIGCHLD, &arg);
 	e = errno;
 	close(sv[1]);
 	if (pid == -1 || msg_send_fds(sv[0], MSG_START, p,

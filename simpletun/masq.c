@@ -2,7 +2,14 @@
  * nft_ctx_free; the table's owner flag binds it to that socket. The socket
  * is not close-on-exec, but child_spawn closes every fd a child does not
  * own, so no child keeps the table alive. Names go into nft's syntax, so
- * only a plain interface-name alphabet is accepted. */
+ * only a plain interface-name alphabet is accepted.
+ *
+ * libnftables (with libnftnl, libgmp, libjansson, libxtables) is opened
+ * with dlopen, only by an acceptor with masquerade: every child is an
+ * exec of this binary, and linking it would make each of them load and
+ * relocate those five libraries for nothing (about 4 ms and 120 KiB of
+ * private memory per process on a small machine). */
+#include <dlfcn.h>
 #include <errno.h>
 #include <net/if.h>
 #include <nftables/libnftables.h>
@@ -12,10 +19,57 @@
 
 #include "masq.h"
 
+#define MASQ_LIB "libnftables.so.1"
+
 struct masq {
 	struct nft_ctx *nft;
 	char table[16 + IFNAMSIZ];
 };
+
+/* The libnftables calls we make, from MASQ_LIB; typed by its header. */
+static struct {
+	__typeof__(nft_ctx_new) *ctx_new;
+	__typeof__(nft_ctx_free) *ctx_free;
+	__typeof__(nft_ctx_buffer_output) *buffer_output;
+	__typeof__(nft_ctx_buffer_error) *buffer_error;
+	__typeof__(nft_ctx_get_error_buffer) *get_error_buffer;
+	__typeof__(nft_run_cmd_from_buffer) *run_cmd_from_buffer;
+} nft;
+
+/* Loaded once, kept until exit (the table's socket lives in it). */
+static int
+masq_lib_open(char *err, size_t errlen)
+{
+	const struct { const char *name; void *slot; } syms[] = {
+		{ "nft_ctx_new", &nft.ctx_new },
+		{ "nft_ctx_free", &nft.ctx_free },
+		{ "nft_ctx_buffer_output", &nft.buffer_output },
+		{ "nft_ctx_buffer_error", &nft.buffer_error },
+		{ "nft_ctx_get_error_buffer", &nft.get_error_buffer },
+		{ "nft_run_cmd_from_buffer", &nft.run_cmd_from_buffer },
+	};
+	void *h, *p;
+
+	if (nft.ctx_new != NULL)
+		return 0;
+	if ((h = dlopen(MASQ_LIB, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errlen, "masquerade needs %s (Debian package "
+		    "libnftables1): %s", MASQ_LIB, dlerror());
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		if ((p = dlsym(h, syms[i].name)) == NULL) {
+			snprintf(err, errlen, "masquerade: %s has no %s",
+			    MASQ_LIB, syms[i].name);
+			memset(&nft, 0, sizeof(nft));
+			dlclose(h);
+			return -1;
+		}
+		/* POSIX: dlsym's object pointer holds a function's address */
+		memcpy(syms[i].slot, &p, sizeof(p));
+	}
+	return 0;
+}
 
 static int
 masq_name_ok(const char *s)
@@ -29,9 +83,9 @@ masq_name_ok(const char *s)
 /* nft's error text is several lines (command, caret); the first names
  * the problem. */
 static void
-masq_error(struct nft_ctx *nft, const char *what, char *err, size_t errlen)
+masq_error(struct nft_ctx *nftc, const char *what, char *err, size_t errlen)
 {
-	const char *e = nft_ctx_get_error_buffer(nft);
+	const char *e = nft.get_error_buffer(nftc);
 	size_t n = e != NULL ? strcspn(e, "\n") : 0;
 
 	snprintf(err, errlen, "%s: %.*s", what, (int)n, n > 0 ? e :
@@ -51,14 +105,16 @@ masq_new(const char *dev, const char *iface, uint32_t pool, uint8_t prefix,
 		    dev);
 		return NULL;
 	}
+	if (masq_lib_open(err, errlen) == -1)
+		return NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL ||
-	    (m->nft = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL) {
+	    (m->nft = nft.ctx_new(NFT_CTX_DEFAULT)) == NULL) {
 		snprintf(err, errlen, "masquerade: %s", strerror(errno));
 		free(m);
 		return NULL;
 	}
-	nft_ctx_buffer_output(m->nft);
-	nft_ctx_buffer_error(m->nft);
+	nft.buffer_output(m->nft);
+	nft.buffer_error(m->nft);
 	snprintf(m->table, sizeof(m->table), "simpletun-%s", dev);
 	snprintf(cmd, sizeof(cmd), "table ip %s {\n"
 	    "\tflags owner\n"
@@ -68,9 +124,9 @@ masq_new(const char *dev, const char *iface, uint32_t pool, uint8_t prefix,
 	    "\t}\n"
 	    "}\n", m->table, iface, pool >> 24, (pool >> 16) & 255,
 	    (pool >> 8) & 255, pool & 255, prefix);
-	if (nft_run_cmd_from_buffer(m->nft, cmd) != 0) {
+	if (nft.run_cmd_from_buffer(m->nft, cmd) != 0) {
 		masq_error(m->nft, "masquerade: nftables table", err, errlen);
-		nft_ctx_free(m->nft);
+		nft.ctx_free(m->nft);
 		free(m);
 		return NULL;
 	}
@@ -91,7 +147,7 @@ masq_free(struct masq *m)
 	if (m == NULL)
 		return;
 	snprintf(cmd, sizeof(cmd), "delete table ip %s", m->table);
-	nft_run_cmd_from_buffer(m->nft, cmd);	/* closing would do it too */
-	nft_ctx_free(m->nft);
+	nft.run_cmd_from_buffer(m->nft, cmd);	/* closing would do it too */
+	nft.ctx_free(m->nft);
 	free(m);
 }

@@ -795,8 +795,8 @@ msg_get_config_dns(const uint8_t *r, struct msg_config *c)
 	for (unsigned i = 0; i < c->ndomains; i++) {
 		size_t len = r[DOMAIN_LEN];
 
+		/* NUL-terminated by msg_get_config's memset */
 		memcpy(c->domains[i], r + DOMAIN_NAME, len);
-		c->domains[i][len] = '\0';
 		r += DOMAIN_NAME + len;
 	}
 	return r;

@@ -341,7 +341,9 @@ tcp_parse(const uint8_t *p, size_t len, struct tcpseg *s)
 		return false;
 	if (p[0] >> 4 == 4) {
 		s->iphl = (size_t)(p[0] & 0x0f) * 4;
-		if (s->iphl < 20 || rd16(p + 2) != len || p[9] != IPPROTO_TCP_ ||
+		/* the header's length first: the checksum reads all of it */
+		if (s->iphl < 20 || s->iphl + 20 > len || rd16(p + 2) != len ||
+		    p[9] != IPPROTO_TCP_ ||
 		    (rd16(p + 6) & 0x3fff) != 0 ||
 		    csum_fold(csum_add(p, s->iphl, 0)) != 0xffff)
 			return false;

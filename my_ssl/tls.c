@@ -2,6 +2,7 @@
  * back as one line of text built from OpenSSL's error queue and the
  * certificate verification result. */
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -752,10 +753,31 @@ tls_write(SSL *ssl, const uint8_t *buf, size_t len, int timeout_ms,
 }
 
 void
-tls_close(SSL *ssl)
+tls_close(SSL *ssl, int linger_ms)
 {
+	struct timespec deadline;
+	struct pollfd pfd = { .events = POLLIN };
+	uint8_t sink[4096];
+	ssize_t n;
+	int e, left;
+
 	if (ssl == NULL)
 		return;
+	pfd.fd = SSL_get_fd(ssl);
 	SSL_shutdown(ssl);
 	SSL_free(ssl);
+	if (linger_ms <= 0 || pfd.fd == -1 || shutdown(pfd.fd, SHUT_WR) == -1)
+		return;
+	/* Our FIN follows what we queued; what the peer still sends is read
+	 * and dropped until its FIN, so that the close sends no RST. */
+	deadline_in(&deadline, linger_ms);
+	for (;;) {
+		n = recv(pfd.fd, sink, sizeof(sink), MSG_DONTWAIT);
+		e = errno;
+		if (n == 0 || (n == -1 && e != EINTR && e != EAGAIN &&
+		    e != EWOULDBLOCK) || (left = ms_left(&deadline)) == 0)
+			return;
+		if (n == -1 && e != EINTR)
+			poll(&pfd, 1, left);
+	}
 }

@@ -68,7 +68,11 @@ ssize_t tls_read(SSL *ssl, uint8_t *buf, size_t cap, char *err,
 /* Writes all of buf, waiting at most timeout_ms; 0 or -1 (reason in err). */
 int tls_write(SSL *ssl, const uint8_t *buf, size_t len, int timeout_ms,
     char *err, size_t errlen);
-/* Sends close_notify without waiting and frees. NULL is allowed. */
-void tls_close(SSL *ssl);
+/* Sends close_notify and frees; NULL is allowed. With linger_ms > 0 it
+ * then half-closes the socket and reads and drops what the peer still
+ * sends until the peer closes too, at most linger_ms: a socket closed with
+ * unread bytes sends a RST, and the peer's kernel may throw away the last
+ * message we sent (a BYE) with it. The caller closes the fd. */
+void tls_close(SSL *ssl, int linger_ms);
 
 #endif

@@ -33,6 +33,7 @@
 #define PROTO_VERSION 3		/* 3: CONFIG carries push-dns, push-domain */
 #define CTL_IO_MS 5000		/* one control message write, at most */
 #define CTL_CHILD_MS 10000	/* a sibling's answer, at most */
+#define CTL_LINGER_MS 2000	/* the peer's close after our BYE, at most */
 /* REKEY from a client: every one costs an export and a KEYS message to the
  * data process, so a client may not ask without bound. A bucket of 5, one
  * back a second: an honest client rekeys at most every reneg-sec (>= 1 s)
@@ -61,7 +62,7 @@ struct control {
 static noreturn void
 ctl_exit(struct control *ct, int code)
 {
-	tls_close(ct->ssl);
+	tls_close(ct->ssl, CTL_LINGER_MS);
 	exit(code);
 }
 

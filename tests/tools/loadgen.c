@@ -634,7 +634,7 @@ sess_in_flight(const struct sess *s)
 static void
 sess_close(struct sess *s)
 {
-	tls_close(s->ssl);
+	tls_close(s->ssl, 0);
 	s->ssl = NULL;
 	if (s->tcp != -1)
 		close(s->tcp);

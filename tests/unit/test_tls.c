@@ -2,6 +2,7 @@
  * read once into sealed memfds with the key's mode checked, contexts built
  * from those memfds, and a full handshake between them over a socketpair. */
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -488,7 +489,7 @@ side_run(struct side *s, SSL_CTX *ctx, int fd, const char *server_name)
 	while (s->ok && n == 0 && poll(&pfd, 1, TIMEOUT_MS) == 1)
 		n = tls_read(ssl, buf, sizeof(buf), s->err, sizeof(s->err));
 	s->ok = s->ok && n == 5 && memcmp(buf, "hello", 5) == 0;
-	tls_close(ssl);
+	tls_close(ssl, 0);
 }
 
 /* The client runs in a child, the server here; the child reports back
@@ -568,6 +569,122 @@ test_handshake(void)
 	SSL_CTX_free(cctx);
 }
 
+/*
+ * The last word: the server ends a session while the client still has bytes
+ * in flight toward it (a flood the server stopped reading) and the server's
+ * last message is still queued (the client reads slowly: a small receive
+ * buffer). A plain close then sends a RST that throws the queued message
+ * away; tls_close with a linger must deliver it. TCP over loopback, since
+ * that is where RST behaves so.
+ */
+#define LAST_WORD "BYE: rekeying too often"
+
+static int
+tcp_pair_listen(struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	need(fd != -1 && bind(fd, (struct sockaddr *)a, sizeof(*a)) == 0 &&
+	    listen(fd, 1) == 0 && getsockname(fd, (struct sockaddr *)a,
+	    &len) == 0, "listen on TCP loopback");
+	return fd;
+}
+
+/* The client: floods, waits until the server has closed, then reads it
+ * all. Exit 0 if the last thing before the close was LAST_WORD. */
+static int
+last_word_client(SSL_CTX *cctx, const struct sockaddr_in *a, int closed)
+{
+	static uint8_t in[65536];
+	uint8_t flood[2048] = { 0 }, c;
+	struct pollfd pfd = { .events = POLLIN };
+	char err[256] = "";
+	int small = 2048;
+	size_t got = 0;
+	ssize_t n;
+	SSL *ssl;
+
+	pfd.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (pfd.fd == -1 || setsockopt(pfd.fd, SOL_SOCKET, SO_RCVBUF, &small,
+	    sizeof(small)) == -1 || connect(pfd.fd, (const struct sockaddr *)a,
+	    sizeof(*a)) == -1 || fcntl(pfd.fd, F_SETFL, O_NONBLOCK) == -1 ||
+	    (ssl = tls_connect(cctx, pfd.fd, "server", TIMEOUT_MS, err,
+	    sizeof(err))) == NULL) {
+		printf("last word client: cannot connect: %s\n", err);
+		return 1;
+	}
+	if (tls_write(ssl, flood, sizeof(flood), TIMEOUT_MS, err,
+	    sizeof(err)) == -1 || read(closed, &c, 1) != 1) {
+		printf("last word client: %s\n", err[0] ? err : "no word");
+		return 1;
+	}
+	for (;;) {
+		n = tls_read(ssl, in + got, sizeof(in) - got, err, sizeof(err));
+		if (n < 0 || got == sizeof(in))
+			break;
+		got += (size_t)n;
+		if (n == 0 && poll(&pfd, 1, TIMEOUT_MS) != 1)
+			break;
+	}
+	tls_close(ssl, 0);
+	if (got < sizeof(LAST_WORD) - 1 || memcmp(in + got -
+	    (sizeof(LAST_WORD) - 1), LAST_WORD, sizeof(LAST_WORD) - 1) != 0) {
+		printf("last word client: %zu bytes, then: %s\n", got, err);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+test_last_word(void)
+{
+	SSL_CTX *sctx = ctx_from(1, "server.crt", "server.key", "crl.pem");
+	SSL_CTX *cctx = ctx_from(0, "alice.crt", "alice.key", "");
+	static uint8_t bulk[16384];
+	struct sockaddr_in a;
+	char err[256] = "";
+	int lfd = tcp_pair_listen(&a), fd, closed[2], status, ok;
+	pid_t pid;
+	SSL *ssl;
+
+	fflush(stdout);
+	need(pipe2(closed, O_CLOEXEC) == 0 && (pid = fork()) != -1,
+	    "fork the last word client");
+	if (pid == 0) {
+		close(closed[1]);
+		status = last_word_client(cctx, &a, closed[0]);
+		fflush(stdout);
+		_exit(status);
+	}
+	close(closed[0]);
+	need((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) !=
+	    -1, "accept the last word client");
+	ok = (ssl = tls_accept(sctx, fd, TIMEOUT_MS, err,
+	    sizeof(err))) != NULL;
+	/* The client's receive buffer takes a part of this; the rest and the
+	 * last word wait in ours. The flood stays unread. */
+	memset(bulk, 'x', sizeof(bulk));
+	ok = ok && tls_write(ssl, bulk, sizeof(bulk), TIMEOUT_MS, err,
+	    sizeof(err)) == 0 && tls_write(ssl, (const uint8_t *)LAST_WORD,
+	    sizeof(LAST_WORD) - 1, TIMEOUT_MS, err, sizeof(err)) == 0;
+	check(ok, "the server side of the last word test", err);
+	tls_close(ssl, 500);
+	close(fd);
+	close(lfd);
+	need(write(closed[1], "c", 1) == 1, "tell the client");
+	close(closed[1]);
+	need(waitpid(pid, &status, 0) == pid, "wait for the client");
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the server's last message reaches a client that still sent "
+	    "when the server closed", NULL);
+	SSL_CTX_free(sctx);
+	SSL_CTX_free(cctx);
+}
+
 static int
 remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -596,6 +713,7 @@ main(void)
 	check(p.fd[TLS_CA] == -1, "tls_pem_close forgets the fds", NULL);
 	test_ctx_errors(&k);
 	test_handshake();
+	test_last_word();
 	pki_free(&k);
 	need(nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS) == 0, "clean up");
 	if (failures == 0)

@@ -39,7 +39,10 @@ n A "$LOADGEN" --remote 192.0.2.1:1194 --server-name server \
     fail "not all $N sessions carried traffic: $(cat "$TMP/loadgen.out")"
 say "$(json_get handshakes_per_second) handshakes/s," \
     "$(json_get pss_per_session_kb) kB PSS per session" \
-    "($(json_get pss_added_per_session_kb) kB above the baseline)"
+    "($(json_get pss_added_per_session_kb) kB above the baseline);" \
+    "CPU per handshake: server $(json_get server_cpu_ms_per_handshake) ms," \
+    "loadgen $(json_get loadgen_cpu_ms_per_handshake) ms, so" \
+    "$(json_get cpus) CPUs allow $(json_get handshakes_per_second_cpu_allows)/s"
 pass "$N sessions up, held past the keepalive timeout, all carried traffic"
 
 wait_until 30 stat_is "$SERVER_SOCK" server "" clients 0 ||

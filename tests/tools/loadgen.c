@@ -12,7 +12,12 @@
  *     the sealed reply, retried --tries times a second apart;
  *   the server's PSS: the sum of Pss in /proc/PID/smaps_rollup over
  *     --server-pid and its descendants, before the sessions (baseline) and
- *     with them, per session.
+ *     with them, per session;
+ *   CPU per handshake: what the server's processes (--server-pid and its
+ *     descendants) and loadgen's own ran from the first connect to the last
+ *     CONFIG, per session up, and the handshake rate the machine's cores
+ *     allow at that cost (both ends on one machine, as here: the online
+ *     CPUs' milliseconds per second over both ends' cost).
  *
  *   loadgen --remote IP:PORT --server-name NAME --ca FILE --ca-key FILE -n N
  *       [--workers K] [--inflight M] [--timeout S] [--hold S] [--tries T]
@@ -180,9 +185,11 @@ struct child {
 	bool lost;			/* died or sent nonsense */
 };
 
+/* A process tree's figures. */
 struct pss {
 	unsigned long kb;
 	unsigned procs;
+	double cpu_ms;		/* run by the live ones and their reaped children */
 };
 
 static void sess_fail(struct worker *, struct sess *, const char *, ...)
@@ -1361,7 +1368,37 @@ proc_pss_kb(pid_t pid)
 	return kb;
 }
 
-/* The server's PSS: root and all its descendants. */
+/* CPU time in ms: what the process ran (/proc/PID/schedstat, in ns), and
+ * what its reaped children ran (cutime and cstime of /proc/PID/stat, in
+ * clock ticks); 0 for a process that has just gone. */
+static double
+proc_cpu_ms(pid_t pid)
+{
+	char path[64], line[1024], *p;
+	unsigned long long ns = 0, cut = 0, cst = 0;
+	double ms = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fscanf(f, "%llu", &ns) == 1)
+			ms = (double)ns / 1e6;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return ms;
+	/* after the name in parentheses: state is field 3, cutime 16 */
+	if (fgets(line, sizeof(line), f) != NULL &&
+	    (p = strrchr(line, ')')) != NULL && sscanf(p + 1, " %*c %*d %*d "
+	    "%*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %llu %llu", &cut,
+	    &cst) == 2)
+		ms += (double)(cut + cst) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+	fclose(f);
+	return ms;
+}
+
+/* PSS and CPU time of root and all its descendants. */
 static void
 pss_measure(pid_t root, struct pss *out)
 {
@@ -1373,11 +1410,12 @@ pss_measure(pid_t root, struct pss *out)
 	for (size_t i = 0; i < n; i++)
 		if (ps[i].in_tree) {
 			out->kb += proc_pss_kb(ps[i].pid);
+			out->cpu_ms += proc_cpu_ms(ps[i].pid);
 			out->procs++;
 		}
 	free(ps);
 	if (out->procs == 0)
-		die("server pid %d: no such process", (int)root);
+		die("pid %d: no such process", (int)root);
 }
 
 /* ---- the parent ----------------------------------------------------------- */
@@ -1478,6 +1516,9 @@ struct result {
 	double hs_seconds, hs_rate;
 	bool have_pss;
 	struct pss base, held;
+	/* CPU from before the first connect to after the last CONFIG: the
+	 * server's tree (with --server-pid) and ours (the workers) */
+	struct pss srv0, srv1, own0, own1;
 	bool workers_ok;
 };
 
@@ -1497,6 +1538,24 @@ result_ok(const struct opts *o, const struct result *r)
 	    end == want;
 }
 
+static double
+cpu_per_hs(const struct result *r, const struct pss *a, const struct pss *b)
+{
+	return r->up.up > 0 ? (b->cpu_ms - a->cpu_ms) / r->up.up : 0;
+}
+
+/* The handshakes a second this machine's CPUs allow when each costs what
+ * both ends just spent on one. */
+static double
+hs_ceiling(const struct result *r)
+{
+	double ms = cpu_per_hs(r, &r->srv0, &r->srv1) +
+	    cpu_per_hs(r, &r->own0, &r->own1);
+
+	return ms > 0 ? (double)sysconf(_SC_NPROCESSORS_ONLN) * 1000.0 / ms :
+	    0;
+}
+
 static void
 result_print_text(const struct opts *o, const struct result *r)
 {
@@ -1513,6 +1572,12 @@ result_print_text(const struct opts *o, const struct result *r)
 		    r->base.procs, r->held.kb, r->held.procs,
 		    (double)r->held.kb / (double)r->n,
 		    ((double)r->held.kb - (double)r->base.kb) / (double)r->n);
+	if (r->have_pss && r->up.up > 0)
+		printf("cpu per handshake: server %.1f ms, loadgen %.1f ms; "
+		    "%ld CPUs allow %.0f handshakes per second at that cost\n",
+		    cpu_per_hs(r, &r->srv0, &r->srv1),
+		    cpu_per_hs(r, &r->own0, &r->own1), sysconf(
+		    _SC_NPROCESSORS_ONLN), hs_ceiling(r));
 	if (o->rekey_flood)
 		printf("rekey flood: %lu REKEYs from session 0, %u ACKs, %s%s\n",
 		    o->rekey_flood, r->end.s0_acks, r->end.s0_bye ?
@@ -1556,6 +1621,13 @@ result_print_json(const struct opts *o, const struct result *r)
 		    r->held.kb, r->held.procs,
 		    (double)r->held.kb / (double)r->n,
 		    ((double)r->held.kb - (double)r->base.kb) / (double)r->n);
+	if (r->have_pss && r->up.up > 0)
+		printf(", \"server_cpu_ms_per_handshake\": %.1f, "
+		    "\"loadgen_cpu_ms_per_handshake\": %.1f, \"cpus\": %ld, "
+		    "\"handshakes_per_second_cpu_allows\": %.0f",
+		    cpu_per_hs(r, &r->srv0, &r->srv1),
+		    cpu_per_hs(r, &r->own0, &r->own1),
+		    sysconf(_SC_NPROCESSORS_ONLN), hs_ceiling(r));
 	if (o->rekey_flood)
 		json_flood(o, r);
 	printf(", \"ok\": %s}\n", result_ok(o, r) ? "true" : "false");
@@ -1572,8 +1644,16 @@ run(const struct opts *o, SSL_CTX *ctx, const struct ident *ids,
 	if (r->have_pss)
 		pss_measure(o->server_pid, &r->base);
 	children_start(o, ctx, ids, ch);
+	if (r->have_pss) {
+		pss_measure(o->server_pid, &r->srv0);
+		pss_measure(getpid(), &r->own0);
+	}
 	children_tell(ch, o->workers, CMD_GO);
 	children_collect(ch, o->workers, &r->up);
+	if (r->have_pss) {
+		pss_measure(o->server_pid, &r->srv1);
+		pss_measure(getpid(), &r->own1);
+	}
 	t = r->up.last_config_us > r->up.first_connect_us ?
 	    r->up.last_config_us - r->up.first_connect_us : 0;
 	r->hs_seconds = (double)t / 1e6;

@@ -69,6 +69,7 @@ struct session {
 	pid_t connect_pid;	/* its client-connect hook, while it runs */
 	bool hooked;		/* it got its address: client-disconnect runs */
 	uint32_t hook_vaddr;	/* that address, for client-disconnect */
+	uint8_t hook_vaddr6[16];	/* and its IPv6 one; :: if none */
 };
 
 struct server {
@@ -155,17 +156,20 @@ close_fd(int *fd)
 static void server_hook_env(const struct server *sv, struct hook_env *e,
     const char *event);
 
-/* SIMPLETUN_CN, _PEER_ADDR, _REAL_ADDR and _SESSION_UID of a session. */
+/* SIMPLETUN_CN, _PEER_ADDR(6), _REAL_ADDR and _SESSION_UID of a session. */
 static void
 session_hook_env(const struct server *sv, unsigned slot, struct hook_env *e,
     const char *event)
 {
+	static const uint8_t none[16];
 	const struct session *s = &sv->s[slot];
-	char a[16];
+	char a[INET6_ADDRSTRLEN];
 
 	server_hook_env(sv, e, event);
 	hook_env_add(e, "CN", "%s", s->cn);
 	hook_env_add(e, "PEER_ADDR", "%s", ip4_str(s->hook_vaddr, a));
+	hook_env_add(e, "PEER_ADDR6", "%s", memcmp(s->hook_vaddr6, none, 16) ?
+	    ip6_str(s->hook_vaddr6, a) : "");
 	hook_env_add(e, "REAL_ADDR", "%s", s->peer);
 	hook_env_add(e, "SESSION_UID", "%u",
 	    sv->c->session_uid_first + slot);
@@ -708,6 +712,9 @@ session_grant(struct server *sv, unsigned slot, const struct msg *m)
 		s->has6 = true;
 	}
 	s->hook_vaddr = s->vaddr;
+	memset(s->hook_vaddr6, 0, 16);
+	if (s->has6)
+		memcpy(s->hook_vaddr6, s->vaddr6, 16);
 	if (sv->c->client_connect[0] != '\0')
 		session_hook_connect(sv, slot);
 	else
@@ -1080,13 +1087,18 @@ server_hook_env(const struct server *sv, struct hook_env *e,
     const char *event)
 {
 	const struct conf *c = sv->c;
-	char a[16], routes[CONF_ROUTES_MAX * 20] = "";
+	char a[INET6_ADDRSTRLEN], routes[CONF_ROUTES_MAX * (20 + 44)] = "";
+	uint8_t srv6[16];
 	size_t n = 0;
 
 	for (unsigned i = 0; i < c->nroutes && n < sizeof(routes); i++)
 		n += (size_t)snprintf(routes + n, sizeof(routes) - n, "%s%s/%u",
-		    i ? " " : "", ip4_str(c->routes[i].addr, a),
+		    n ? " " : "", ip4_str(c->routes[i].addr, a),
 		    c->routes[i].prefix);
+	for (unsigned i = 0; i < c->nroutes6 && n < sizeof(routes); i++)
+		n += (size_t)snprintf(routes + n, sizeof(routes) - n, "%s%s/%u",
+		    n ? " " : "", ip6_str(c->routes6[i].addr, a),
+		    c->routes6[i].prefix);
 	hook_env_init(e, event);
 	hook_env_add(e, "ROLE", "server");
 	hook_env_add(e, "DEV", "%s", c->dev);
@@ -1095,6 +1107,17 @@ server_hook_env(const struct server *sv, struct hook_env *e,
 	hook_env_add(e, "PREFIX", "%u", c->pool_prefix);
 	hook_env_add(e, "POOL", "%s/%u", ip4_str(c->pool_addr, a),
 	    c->pool_prefix);
+	if (sv->pool6 != NULL) {
+		pool_server_addr6(sv->pool6, srv6);
+		hook_env_add(e, "LOCAL_ADDR6", "%s", ip6_str(srv6, a));
+		hook_env_add(e, "PREFIX6", "%u", c->pool6.prefix);
+		hook_env_add(e, "POOL6", "%s/%u", ip6_str(c->pool6.addr, a),
+		    c->pool6.prefix);
+	} else {
+		hook_env_add(e, "LOCAL_ADDR6", "%s", "");
+		hook_env_add(e, "PREFIX6", "%s", "");
+		hook_env_add(e, "POOL6", "%s", "");
+	}
 	hook_env_add(e, "MTU", "%u", c->mtu);
 	hook_env_add(e, "ROUTES", "%s", routes);
 }

@@ -69,6 +69,7 @@ struct client {
 	uint8_t prefix;
 	struct msg_net6 vaddr6;		/* prefix 0: no IPv6 */
 	uint32_t server_vaddr;		/* for the hooks */
+	uint8_t server_vaddr6[16];	/* for the hooks, with vaddr6 */
 	unsigned mtu;
 	bool hook_up;			/* up ran (or there is none): down runs */
 	int base_mtu;			/* tun's MTU as tun_open left it */
@@ -525,6 +526,7 @@ client_tun_config(struct client *cl, const struct msg *m)
 	cl->nroutes = cfg.nroutes;
 	cl->since = status_wallclock();
 	cl->server_vaddr = cfg.server_vaddr;
+	memcpy(cl->server_vaddr6, cfg.server_vaddr6, 16);
 	cl->mtu = cfg.mtu;
 	cl->dns.ndns = cfg.ndns;
 	memcpy(cl->dns.dns, cfg.dns, sizeof(cfg.dns));
@@ -619,6 +621,8 @@ client_hook_env(const struct client *cl, struct hook_env *e,
 {
 	char a[64], routes[(2 * MSG_ROUTES_MAX + CONF_REDIRECT_ROUTES) * 46] =
 	    "";
+	bool v6 = cl->vaddr6.prefix != 0;
+	char prefix6[4];
 	char servers[MSG_DNS_MAX * INET6_ADDRSTRLEN];
 	char domains[MSG_DOMAINS_MAX * (MSG_DOMAIN_MAX + 1)];
 	size_t n = 0;
@@ -627,12 +631,18 @@ client_hook_env(const struct client *cl, struct hook_env *e,
 		n += (size_t)snprintf(routes + n, sizeof(routes) - n, "%s%s",
 		    i ? " " : "", nl_prefix_str(&cl->added[i].dst, a,
 		    sizeof(a)));
+	snprintf(prefix6, sizeof(prefix6), "%u", cl->vaddr6.prefix);
 	hook_env_init(e, event);
 	hook_env_add(e, "ROLE", "client");
 	hook_env_add(e, "DEV", "%s", cl->dev);
 	hook_env_add(e, "LOCAL_ADDR", "%s", ip4_str(cl->vaddr, a));
 	hook_env_add(e, "PREFIX", "%u", cl->prefix);
 	hook_env_add(e, "PEER_ADDR", "%s", ip4_str(cl->server_vaddr, a));
+	hook_env_add(e, "LOCAL_ADDR6", "%s", v6 ? ip6_str(cl->vaddr6.addr, a) :
+	    "");
+	hook_env_add(e, "PREFIX6", "%s", v6 ? prefix6 : "");
+	hook_env_add(e, "PEER_ADDR6", "%s", v6 ? ip6_str(cl->server_vaddr6, a) :
+	    "");
 	hook_env_add(e, "MTU", "%u", cl->mtu);
 	hook_env_add(e, "ROUTES", "%s", routes);
 	hook_env_add(e, "REMOTE", "%s:%u", cl->c->remote_host,

@@ -52,6 +52,7 @@ is server-up.0 SIMPLETUN_PREFIX 24
 is server-up.0 SIMPLETUN_POOL 198.18.0.0/24
 is server-up.0 SIMPLETUN_MTU 1420
 is server-up.0 SIMPLETUN_ROUTES 203.0.113.0/24
+for v in LOCAL_ADDR6 PREFIX6 POOL6; do is server-up.0 SIMPLETUN_$v ""; done
 is server-up.0 TUN 198.18.0.1/24
 is server-up.0 UID 0
 is server-up.0 OTHER 0
@@ -65,6 +66,7 @@ ran server-client-connect-alice.0 || fail "client-connect did not run for alice"
 f=server-client-connect-alice.0
 is $f SIMPLETUN_CN alice
 is $f SIMPLETUN_PEER_ADDR "$va"
+is $f SIMPLETUN_PEER_ADDR6 ""
 is $f SIMPLETUN_LOCAL_ADDR 198.18.0.1
 is $f SIMPLETUN_DEV stun0
 is $f UID 0
@@ -79,6 +81,7 @@ is $f SIMPLETUN_DEV stun0
 is $f SIMPLETUN_LOCAL_ADDR "$va"
 is $f SIMPLETUN_PREFIX 24
 is $f SIMPLETUN_PEER_ADDR 198.18.0.1
+for v in LOCAL_ADDR6 PREFIX6 PEER_ADDR6; do is $f SIMPLETUN_$v ""; done
 is $f SIMPLETUN_MTU 1420
 is $f SIMPLETUN_ROUTES 203.0.113.0/24
 is $f SIMPLETUN_REMOTE 192.0.2.1:1194
@@ -137,6 +140,38 @@ ran server-down.0 || fail "the server's down hook did not run"
 is server-down.0 SIMPLETUN_LOCAL_ADDR 198.18.0.1
 is server-down.0 UID 0
 pass "the server's down hook at its end, as root"
+
+# With pool6, the same hooks get the IPv6 side too: the server's address,
+# prefix and pool, IPv6 routes among the pushed ones, each client's IPv6
+# address on both ends.
+server_start -- "${H[@]}" --client-connect "$TMP/hook" \
+    --client-disconnect "$TMP/hook" --pool6 2001:db8:1::/64 \
+    --push-route 203.0.113.0/24 --push-route 2001:db8:ff::/64
+f=server-up.1
+is $f SIMPLETUN_LOCAL_ADDR6 2001:db8:1::1
+is $f SIMPLETUN_PREFIX6 64
+is $f SIMPLETUN_POOL6 2001:db8:1::/64
+is $f SIMPLETUN_ROUTES "203.0.113.0/24 2001:db8:ff::/64"
+client_a "${H[@]}"
+wait_connected a
+wait_until 10 ran client-up.2 || fail "the client's up hook did not run"
+a6=$(stat_get "$TMP/a.sock" client "" vaddr6) ||
+    fail "alice has no IPv6 address: $(status_dump "$TMP/a.sock")"
+is server-client-connect-alice.2 SIMPLETUN_PEER_ADDR6 "$a6"
+f=client-up.2
+is $f SIMPLETUN_LOCAL_ADDR6 "$a6"
+is $f SIMPLETUN_PREFIX6 64
+is $f SIMPLETUN_PEER_ADDR6 2001:db8:1::1
+[[ " $(val $f SIMPLETUN_ROUTES) " == *" 2001:db8:ff::/64 "* ]] ||
+    fail "client up: SIMPLETUN_ROUTES '$(val $f SIMPLETUN_ROUTES)' lacks 2001:db8:ff::/64"
+stop_bg a
+wait_until 30 ran server-client-disconnect-alice.2 ||
+    fail "client-disconnect did not run for alice's IPv6 session"
+is server-client-disconnect-alice.2 SIMPLETUN_PEER_ADDR6 "$a6"
+is client-down.1 SIMPLETUN_LOCAL_ADDR6 "$a6"
+stop_bg server
+is server-down.1 SIMPLETUN_POOL6 2001:db8:1::/64
+pass "with pool6: the IPv6 addresses, prefix, pool and routes in every hook"
 
 # A hook that cannot be run is a configuration error, named.
 chmod 0644 "$TMP/hook"

@@ -398,14 +398,56 @@ server_accept(struct server *sv)
 	}
 }
 
-static uint32_t
-session_address(struct server *sv, const char *cn)
+static const struct conf_fixed *
+session_fixed(const struct server *sv, const char *cn)
 {
 	for (unsigned i = 0; i < sv->c->nfixed; i++)
 		if (strcmp(sv->c->fixed[i].cn, cn) == 0)
-			return pool_take(sv->pool, sv->c->fixed[i].addr) == 0 ?
-			    sv->c->fixed[i].addr : 0;
+			return &sv->c->fixed[i];
+	return NULL;
+}
+
+/* cn's fixed address if it has one, else the lowest free; 0 if none. */
+static uint32_t
+session_address(struct server *sv, const char *cn)
+{
+	const struct conf_fixed *f = session_fixed(sv, cn);
+
+	if (f != NULL && f->has4)
+		return pool_take(sv->pool, f->addr) == 0 ? f->addr : 0;
 	return pool_take_lowest(sv->pool);
+}
+
+/* The same from pool6, into out: 0, or -1 if none. */
+static int
+session_address6(struct server *sv, const char *cn, uint8_t out[16])
+{
+	const struct conf_fixed *f = session_fixed(sv, cn);
+
+	if (f == NULL || !f->has6)
+		return pool_take_lowest6(sv->pool6, out);
+	if (pool_take6(sv->pool6, f->addr6) == -1)
+		return -1;
+	memcpy(out, f->addr6, 16);
+	return 0;
+}
+
+/* Keeps c's fixed addresses out of the pools' lowest-free picks, or gives
+ * them back. */
+static void
+server_fixed_reserve(struct server *sv, const struct conf *c, bool reserve)
+{
+	for (const struct conf_fixed *f = c->fixed; f < c->fixed + c->nfixed;
+	    f++) {
+		if (f->has4 && reserve)
+			pool_reserve(sv->pool, f->addr);
+		else if (f->has4)
+			pool_unreserve(sv->pool, f->addr);
+		if (f->has6 && sv->pool6 != NULL && reserve)
+			pool_reserve6(sv->pool6, f->addr6);
+		else if (f->has6 && sv->pool6 != NULL)
+			pool_unreserve6(sv->pool6, f->addr6);
+	}
 }
 
 /* Another live session of cn is replaced or makes this one fail. */
@@ -705,7 +747,7 @@ session_grant(struct server *sv, unsigned slot, const struct msg *m)
 		return;
 	}
 	if (sv->pool6 != NULL) {
-		if (pool_take_lowest6(sv->pool6, s->vaddr6) == -1) {
+		if (session_address6(sv, s->cn, s->vaddr6) == -1) {
 			session_deny(sv, slot, "no free address in pool6");
 			return;
 		}
@@ -1346,8 +1388,7 @@ server_open(struct server *sv)
 	if (c->pool6.prefix != 0 &&
 	    (sv->pool6 = pool_new6(c->pool6.addr, c->pool6.prefix)) == NULL)
 		fatalx("pool6: cannot use %u-bit prefix", c->pool6.prefix);
-	for (unsigned i = 0; i < c->nfixed; i++)
-		pool_reserve(sv->pool, c->fixed[i].addr);
+	server_fixed_reserve(sv, c, true);
 	/* Read once, as root; checked here so a bad file stops startup, not
 	 * every handshake. Only control processes get them after this. */
 	if (tls_pem_load(&sv->pem, c->ca, c->cert, c->key, c->crl, err,
@@ -1412,18 +1453,6 @@ server_init(struct server *sv, struct conf *c)
 		sv->pfd[i] = (struct pollfd){ .fd = -1, .events = POLLIN };
 	for (unsigned i = 0; i < sv->nslots; i++)
 		sv->s[i].ctl = sv->s[i].data = sv->s[i].data_end = -1;
-}
-
-/* What a reload changes for the address pool: fixed addresses that
- * were dropped go back to everyone, new ones are kept for their CN (an
- * address a live session holds stays with it until it ends). */
-static void
-server_reload_fixed(struct server *sv, const struct conf *next)
-{
-	for (unsigned i = 0; i < sv->c->nfixed; i++)
-		pool_unreserve(sv->pool, sv->c->fixed[i].addr);
-	for (unsigned i = 0; i < next->nfixed; i++)
-		pool_reserve(sv->pool, next->fixed[i].addr);
 }
 
 /* What running sessions must hear of: client-to-client (their data
@@ -1518,7 +1547,11 @@ server_reload(struct server *sv)
 		close(sv->pem.fd[TLS_CRL]);
 	sv->pem.fd[TLS_CRL] = crl_fd;
 	crl_changed = crl_fd != -1;
-	server_reload_fixed(sv, &next);
+	/* fixed addresses that were dropped go back to everyone, new ones
+	 * are kept for their CN (an address a live session holds stays with
+	 * it until it ends) */
+	server_fixed_reserve(sv, sv->c, false);
+	server_fixed_reserve(sv, &next, true);
 	c2c = next.client_to_client != sv->c->client_to_client;
 	conf_free(sv->c);
 	*sv->c = next;

@@ -376,8 +376,8 @@ static const struct directive directives[] = {
 	  .off = OFF(masquerade), .size = SIZE(masquerade) },
 	{ .name = "fixed-address", .args = "CN ADDR", .type = T_FIXED,
 	  .roles = SRV, .group = G_SERVER,
-	  .help = "always give ADDR from the pool to certificate CN "
-	    "(repeatable)",
+	  .help = "always give ADDR from the pool (IPv4) or pool6 (IPv6) to "
+	    "certificate CN; repeatable, once per CN and family",
 	  .reload = CONF_RELOAD_NEW },
 	{ .name = "client-network", .args = "CN CIDR", .type = T_CLIENT_NET,
 	  .roles = SRV, .group = G_SERVER,
@@ -1060,13 +1060,40 @@ dump_enum(FILE *out, const struct conf *c, const struct directive *d)
 	    d->choices[*(const unsigned *)conf_cfield(c, d->off)]);
 }
 
+/* A CN's entry, made if it has none yet; NULL (err) if full. */
+static struct conf_fixed *
+conf_fixed_entry(struct conf *c, const char *cn, char *err, size_t errlen)
+{
+	struct conf_fixed *f;
+	unsigned i;
+
+	for (i = 0; i < c->nfixed; i++)
+		if (strcmp(c->fixed[i].cn, cn) == 0)
+			return &c->fixed[i];
+	if (c->nfixed >= CONF_FIXED_MAX) {
+		conf_fail(err, errlen, "more than %d fixed addresses",
+		    CONF_FIXED_MAX);
+		return NULL;
+	}
+	if ((f = reallocarray(c->fixed, c->nfixed + 1, sizeof(*f))) == NULL) {
+		conf_fail(err, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	c->fixed = f;
+	f = &c->fixed[c->nfixed++];
+	memset(f, 0, sizeof(*f));
+	memcpy(f->cn, cn, strlen(cn));
+	return f;
+}
+
 static int
 parse_fixed(struct conf *c, const struct directive *d, char **av,
     char *err, size_t errlen)
 {
 	struct conf_fixed *f;
+	uint8_t addr6[16];
 	uint32_t addr = 0;
-	unsigned i;
+	bool v6 = strchr(av[1], ':') != NULL;
 
 	(void)d;
 	if (!conf_cn_ok(av[0]))
@@ -1074,35 +1101,40 @@ parse_fixed(struct conf *c, const struct directive *d, char **av,
 		    "ASCII characters)", av[0], CONF_CN_MAX);
 	if (conf_word(av[0], err, errlen) == -1)
 		return -1;
-	if (conf_ipv4(av[1], &addr, err, errlen) == -1)
+	if (v6 && inet_pton(AF_INET6, av[1], addr6) != 1)
+		return conf_fail(err, errlen, "'%s' is not an IPv6 address",
+		    av[1]);
+	if (!v6 && conf_ipv4(av[1], &addr, err, errlen) == -1)
 		return -1;
-	for (i = 0; i < c->nfixed; i++)
-		if (strcmp(c->fixed[i].cn, av[0]) == 0)
-			return conf_fail(err, errlen, "duplicate CN '%s'",
-			    av[0]);
-	if (c->nfixed >= CONF_FIXED_MAX)
-		return conf_fail(err, errlen, "more than %d fixed addresses",
-		    CONF_FIXED_MAX);
-	f = reallocarray(c->fixed, c->nfixed + 1, sizeof(*f));
-	if (f == NULL)
-		return conf_fail(err, errlen, "%s", strerror(errno));
-	c->fixed = f;
-	f = &c->fixed[c->nfixed++];
-	memset(f, 0, sizeof(*f));
-	memcpy(f->cn, av[0], strlen(av[0]));
-	f->addr = addr;
+	if ((f = conf_fixed_entry(c, av[0], err, errlen)) == NULL)
+		return -1;
+	if (v6 ? f->has6 : f->has4)
+		return conf_fail(err, errlen, "duplicate CN '%s' (a second "
+		    "%s address)", av[0], v6 ? "IPv6" : "IPv4");
+	if (v6) {
+		f->has6 = true;
+		memcpy(f->addr6, addr6, 16);
+	} else {
+		f->has4 = true;
+		f->addr = addr;
+	}
 	return 0;
 }
 
 static void
 dump_fixed(FILE *out, const struct conf *c, const struct directive *d)
 {
-	char a[INET_ADDRSTRLEN];
-	unsigned i;
+	char a[INET6_ADDRSTRLEN];
+	const struct conf_fixed *f;
 
-	for (i = 0; i < c->nfixed; i++)
-		fprintf(out, "%s %s %s\n", d->name, c->fixed[i].cn,
-		    conf_ntoa(c->fixed[i].addr, a));
+	for (f = c->fixed; f < c->fixed + c->nfixed; f++) {
+		if (f->has4)
+			fprintf(out, "%s %s %s\n", d->name, f->cn,
+			    conf_ntoa(f->addr, a));
+		if (f->has6)
+			fprintf(out, "%s %s %s\n", d->name, f->cn,
+			    conf_ntop6(f->addr6, a));
+	}
 }
 
 static int
@@ -1848,14 +1880,45 @@ conf_check_fixed(const struct conf *c, const struct conf_fixed *f,
 	char a[INET_ADDRSTRLEN], p[INET_ADDRSTRLEN];
 	const struct conf_fixed *g;
 
+	if (!f->has4)
+		return 0;
 	if (!conf_in_pool(c, f->addr))
 		return conf_fail(err, errlen, "fixed-address: %s of '%s' is "
 		    "not a client address of pool %s/%u", conf_ntoa(f->addr,
 		    a), f->cn, conf_ntoa(c->pool_addr, p), c->pool_prefix);
 	for (g = c->fixed; g < f; g++)
-		if (g->addr == f->addr)
+		if (g->has4 && g->addr == f->addr)
 			return conf_fail(err, errlen, "fixed-address: %s is "
 			    "given to both '%s' and '%s'", conf_ntoa(f->addr,
+			    a), g->cn, f->cn);
+	return 0;
+}
+
+/* As conf_check_fixed, in pool6 (whose checks have passed); pool6 says
+ * which of its addresses a client can have. */
+static int
+conf_check_fixed6(const struct conf *c, const struct conf_fixed *f,
+    const struct pool *pool6, char *err, size_t errlen)
+{
+	char a[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
+	const struct conf_fixed *g;
+
+	if (!f->has6)
+		return 0;
+	if (pool6 == NULL)
+		return conf_fail(err, errlen, "fixed-address: %s of '%s' is "
+		    "IPv6 and there is no pool6", conf_ntop6(f->addr6, a),
+		    f->cn);
+	if (!pool_contains6(pool6, f->addr6))
+		return conf_fail(err, errlen, "fixed-address: %s of '%s' is "
+		    "not a client address of pool6 %s/%u (the first %u "
+		    "addresses after the server's)", conf_ntop6(f->addr6, a),
+		    f->cn, conf_ntop6(c->pool6.addr, p), c->pool6.prefix,
+		    POOL6_HOSTS - 2);
+	for (g = c->fixed; g < f; g++)
+		if (g->has6 && memcmp(g->addr6, f->addr6, 16) == 0)
+			return conf_fail(err, errlen, "fixed-address: %s is "
+			    "given to both '%s' and '%s'", conf_ntop6(f->addr6,
 			    a), g->cn, f->cn);
 	return 0;
 }
@@ -1892,7 +1955,9 @@ conf_check_pool6(const struct conf *c, char *err, size_t errlen)
 static int
 conf_check_pool(const struct conf *c, char *err, size_t errlen)
 {
+	struct pool *pool6 = NULL;
 	unsigned i;
+	int r = 0;
 
 	/* Beyond /30 nothing is left once the network, the server and the
 	 * broadcast address are taken. */
@@ -1902,7 +1967,17 @@ conf_check_pool(const struct conf *c, char *err, size_t errlen)
 	for (i = 0; i < c->nfixed; i++)
 		if (conf_check_fixed(c, &c->fixed[i], err, errlen) == -1)
 			return -1;
-	return conf_check_pool6(c, err, errlen);
+	if (conf_check_pool6(c, err, errlen) == -1)
+		return -1;
+	if (c->pool6.prefix != 0 &&
+	    (pool6 = pool_new6(c->pool6.addr, c->pool6.prefix)) == NULL)
+		return conf_fail(err, errlen, "pool6: %s", strerror(errno));
+	for (i = 0; i < c->nfixed; i++)
+		if ((r = conf_check_fixed6(c, &c->fixed[i], pool6, err,
+		    errlen)) == -1)
+			break;
+	pool_free(pool6);
+	return r;
 }
 
 static bool

@@ -53,9 +53,12 @@ struct conf_pull_filter {
 	bool ignore;		/* false: accept */
 };
 
+/* fixed-address: one CN's IPv4 address, IPv6 address, or both. */
 struct conf_fixed {
 	char cn[65];
+	bool has4, has6;
 	uint32_t addr;		/* host byte order */
+	uint8_t addr6[16];
 };
 
 /* client-network: a network behind the client whose certificate has cn

@@ -188,20 +188,44 @@ pool_contains6(const struct pool *p, const uint8_t addr[16])
 	return pool_usable(p, pool_index6(p, addr));
 }
 
+static int
+pool_reserve_index(struct pool *p, uint32_t i)
+{
+	if (!pool_usable(p, i))
+		return -1;
+	pool_set(p->reserved, i);
+	return 0;
+}
+
+static void
+pool_unreserve_index(struct pool *p, uint32_t i)
+{
+	if (pool_usable(p, i))
+		pool_clear(p->reserved, i);
+}
+
 int
 pool_reserve(struct pool *p, uint32_t addr)
 {
-	if (!pool_contains(p, addr))
-		return -1;
-	pool_set(p->reserved, addr - p->net);
-	return 0;
+	return pool_reserve_index(p, pool_index(p, addr));
 }
 
 void
 pool_unreserve(struct pool *p, uint32_t addr)
 {
-	if (pool_contains(p, addr))
-		pool_clear(p->reserved, addr - p->net);
+	pool_unreserve_index(p, pool_index(p, addr));
+}
+
+int
+pool_reserve6(struct pool *p, const uint8_t addr[16])
+{
+	return pool_reserve_index(p, pool_index6(p, addr));
+}
+
+void
+pool_unreserve6(struct pool *p, const uint8_t addr[16])
+{
+	pool_unreserve_index(p, pool_index6(p, addr));
 }
 
 static int
@@ -218,6 +242,12 @@ int
 pool_take(struct pool *p, uint32_t addr)
 {
 	return pool_take_index(p, pool_index(p, addr));
+}
+
+int
+pool_take6(struct pool *p, const uint8_t addr[16])
+{
+	return pool_take_index(p, pool_index6(p, addr));
 }
 
 /* The lowest free unreserved index, taken; 0 if none is left. */

@@ -1,6 +1,6 @@
 /* The server's virtual address pools (pool, and pool6 for IPv6): the first
  * host address is the server's, clients get a fixed address (reserved for
- * their CN, IPv4) or the lowest free one. */
+ * their CN) or the lowest free one. */
 #ifndef POOL_H
 #define POOL_H
 
@@ -39,6 +39,10 @@ void pool_server_addr6(const struct pool *p, uint8_t out[16]);
 bool pool_contains6(const struct pool *p, const uint8_t addr[16]);
 /* The lowest free address into out: 0, or -1 if none is left. */
 int pool_take_lowest6(struct pool *p, uint8_t out[16]);
+/* As pool_reserve, pool_unreserve and pool_take. */
+int pool_reserve6(struct pool *p, const uint8_t addr[16]);
+void pool_unreserve6(struct pool *p, const uint8_t addr[16]);
+int pool_take6(struct pool *p, const uint8_t addr[16]);
 void pool_release6(struct pool *p, const uint8_t addr[16]);
 
 #endif

@@ -3,7 +3,7 @@
 # a host H behind it on 2001:db8:203::/64 (pushed as an IPv6 route), two
 # clients. ping -6 and a checksummed TCP transfer client <-> server,
 # client <-> H, client <-> client; status shows each session's IPv6
-# address; a forged inner IPv6 source is dropped and counted; the client's
+# address, and alice has her fixed-address from pool6; a forged inner IPv6 source is dropped and counted; the client's
 # tun has no IPv6 address or route left after it exits; bad pool6 and
 # IPv6 push-route values stop the server with one line.
 . "$(dirname "$0")/lib.sh"
@@ -39,15 +39,16 @@ pass "bad pool6 and IPv6 push-route values stop the server with one line"
 # --- the tunnel ------------------------------------------------------------
 
 server_start -- --pool6 "$POOL6" --push-route 203.0.113.0/24 \
-    --push-route "$NET6"
+    --push-route "$NET6" --fixed-address alice 2001:db8:1::66
 client_a
 client_b
 wait_connected a
 wait_connected b
 A6=$(stat_get "$TMP/a.sock" client "" vaddr6) || fail "a has no vaddr6: $(status_dump "$TMP/a.sock")"
 B6=$(stat_get "$TMP/b.sock" client "" vaddr6) || fail "b has no vaddr6"
-[[ $A6 == 2001:db8:1::* && $B6 == 2001:db8:1::* && $A6 != "$B6" ]] ||
-    fail "vaddr6 '$A6' and '$B6'"
+[[ $A6 == 2001:db8:1::66 ]] ||
+    fail "alice has $A6, not her fixed-address 2001:db8:1::66"
+[[ $B6 == 2001:db8:1::* && $A6 != "$B6" ]] || fail "vaddr6 '$A6' and '$B6'"
 stat_is "$SERVER_SOCK" session cn=alice vaddr6 "$A6" ||
     fail "server status: $(status_dump "$SERVER_SOCK")"
 stat_is "$SERVER_SOCK" session cn=bob vaddr6 "$B6" ||

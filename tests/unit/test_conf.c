@@ -163,6 +163,17 @@ ip(const char *s)
 	return ntohl(in.s_addr);
 }
 
+/* a is the IPv6 address s */
+static bool
+is_ip6(const uint8_t *a, const char *s)
+{
+	uint8_t b[16];
+
+	if (inet_pton(AF_INET6, s, b) != 1)
+		abort();
+	return memcmp(a, b, 16) == 0;
+}
+
 static void
 test_defaults(void)
 {
@@ -562,7 +573,8 @@ test_fixed(void)
 		conf_free(&c);
 		CHECK(c.fixed == NULL && c.nfixed == 0);
 	}
-	LOAD_ERR(CONF_SERVER, "=--fixed-address: duplicate CN 'alice'",
+	LOAD_ERR(CONF_SERVER, "=--fixed-address: duplicate CN 'alice' (a second IPv4 "
+	    "address)",
 	    "--fixed-address", "alice", "198.18.0.10",
 	    "--fixed-address", "alice", "198.18.0.11");
 	LOAD_ERR(CONF_SERVER, "is not a CN", "--fixed-address", cn65,
@@ -579,6 +591,28 @@ test_fixed(void)
 	    "IPv4 address", "--fixed-address", "alice", "198.18.0.300");
 	LOAD_ERR(CONF_SERVER, "=--fixed-address: expects CN ADDR",
 	    "--fixed-address", "alice");
+
+	/* IPv6 from pool6: one address per CN and family */
+	if (LOAD_OK(&c, CONF_SERVER, "--pool6", "2001:db8:1::/64",
+	    "--fixed-address", "alice", "2001:db8:1::10",
+	    "--fixed-address", "bob", "198.18.0.12",
+	    "--fixed-address", "alice", "198.18.0.10",
+	    "--fixed-address", "carol", "2001:db8:1::ffff") == 0) {
+		CHECK(c.nfixed == 3);
+		CHECK(strcmp(c.fixed[0].cn, "alice") == 0 && c.fixed[0].has4 &&
+		    c.fixed[0].addr == ip("198.18.0.10") && c.fixed[0].has6 &&
+		    is_ip6(c.fixed[0].addr6, "2001:db8:1::10"));
+		CHECK(c.fixed[1].has4 && !c.fixed[1].has6);
+		CHECK(!c.fixed[2].has4 && c.fixed[2].has6);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--fixed-address: duplicate CN 'alice' (a "
+	    "second IPv6 address)", "--pool6", "2001:db8:1::/64",
+	    "--fixed-address", "alice", "2001:db8:1::10",
+	    "--fixed-address", "alice", "2001:db8:1::11");
+	LOAD_ERR(CONF_SERVER, "=--fixed-address: '2001:db8::1::2' is not an "
+	    "IPv6 address", "--pool6", "2001:db8:1::/64",
+	    "--fixed-address", "alice", "2001:db8::1::2");
 }
 
 static void
@@ -771,7 +805,8 @@ test_file(void)
 		CHECK(c.nfixed == 2 && strcmp(c.fixed[1].cn, "bob") == 0);
 		conf_free(&c);
 	}
-	LOAD_ERR(CONF_SERVER, "=--fixed-address: duplicate CN 'alice'",
+	LOAD_ERR(CONF_SERVER, "=--fixed-address: duplicate CN 'alice' (a second IPv4 "
+	    "address)",
 	    "--config", p, "--fixed-address", "alice", "198.18.0.8");
 	/* a bad flag is found before the file is read */
 	LOAD_ERR(CONF_SERVER, "=unknown option '--bad'", "--config",
@@ -819,7 +854,7 @@ test_file_errors(void)
 		p = write_conf("dupcn.conf", "fixed-address a 198.18.0.5\n"
 		    "fixed-address a 198.18.0.6\n");
 		snprintf(want, sizeof(want), "=%s:2: fixed-address: duplicate "
-		    "CN 'a'", p);
+		    "CN 'a' (a second IPv4 address)", p);
 		LOAD_ERR(CONF_SERVER, want, "--config", p);
 
 		p = write_file("nul.conf", "dev x\nmtu 14\0000\n",
@@ -982,6 +1017,41 @@ test_check(void)
 	    "198.18.0.7") == 0) {
 		CHECK_CONF(&c, "=fixed-address: 198.18.0.7 is given to both "
 		    "'a' and 'b'");
+		conf_free(&c);
+	}
+	/* IPv6: pool6's usable part, once, and only with pool6 */
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--fixed-address", "a", "2001:db8:1::10") == 0) {
+		CHECK_CONF(&c, "=fixed-address: 2001:db8:1::10 of 'a' is IPv6 "
+		    "and there is no pool6");
+		conf_free(&c);
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		static const char *const bad[] = { "2001:db8:1::1",
+		    "2001:db8:1::1:0", "2001:db8:2::10" };
+		char want[200];
+
+		if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+		    "--pool6", "2001:db8:1::/64", "--fixed-address", "a",
+		    bad[i]) != 0)
+			continue;
+		snprintf(want, sizeof(want), "=fixed-address: %s of 'a' is "
+		    "not a client address of pool6 2001:db8:1::/64 (the "
+		    "first 65534 addresses after the server's)", bad[i]);
+		CHECK_CONF(&c, want);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--fixed-address", "a",
+	    "2001:db8:1::10", "--fixed-address", "b", "2001:db8:1::10") == 0) {
+		CHECK_CONF(&c, "=fixed-address: 2001:db8:1::10 is given to "
+		    "both 'a' and 'b'");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--fixed-address", "a",
+	    "198.18.0.7", "--fixed-address", "a", "2001:db8:1::ffff") == 0) {
+		CHECK_CONF(&c, NULL);
 		conf_free(&c);
 	}
 
@@ -1677,9 +1747,16 @@ test_round_trip_server(void)
 	    "--push-route", "2001:db8:203::/64", "--push-route", "::/0",
 	    "--push-dns", "198.18.0.53", "--push-dns", "2001:0db8::0:53",
 	    "--push-domain", "corp.example", "--push-domain",
-	    "b.corp.example") == 0) {
+	    "b.corp.example", "--fixed-address", "bob@example.net",
+	    "2001:db8:1::20", "--fixed-address", "v6only", "2001:db8:1::21")
+	    == 0) {
 		text = ROUND_TRIP(&c);
 		CHECK(count_lines(text, "push-route ") == 5);
+		CHECK(strstr(text, "fixed-address bob@example.net "
+		    "198.19.255.254\nfixed-address bob@example.net "
+		    "2001:db8:1::20\n") != NULL);
+		CHECK(strstr(text, "fixed-address v6only 2001:db8:1::21\n") !=
+		    NULL);
 		CHECK(strstr(text, "pool6 2001:db8:1::/64\n") != NULL);
 		CHECK(strstr(text, "push-route 2001:db8:203::/64\n") != NULL);
 		CHECK(strstr(text, "push-dns 198.18.0.53\npush-dns "
@@ -1688,7 +1765,7 @@ test_round_trip_server(void)
 		    "b.corp.example\n") != NULL);
 		CHECK(count_lines(text, "client-network ") == 2);
 		CHECK(strstr(text, "push-client-networks no\n") != NULL);
-		CHECK(count_lines(text, "fixed-address ") == 3);
+		CHECK(count_lines(text, "fixed-address ") == 5);
 		CHECK(strstr(text, "listen [2001:db8::1]:443\n") != NULL);
 		CHECK(strstr(text, "session-users 3000000000 1024\n") != NULL);
 		CHECK(strstr(text, "keepalive 3 7\n") != NULL);

@@ -233,6 +233,35 @@ test_pool6(void)
 	/* an IPv4 pool has no IPv6 */
 	p = pool_new(A(198, 18, 0, 0), 24);
 	CHECK(pool_take_lowest6(p, x) == -1 && !pool_contains6(p, y));
+	a6("2001:db8:1::5", x);
+	CHECK(pool_reserve6(p, x) == -1 && pool_take6(p, x) == -1);
+	pool_free(p);
+}
+
+/* fixed-address in pool6: a reserved address is skipped by the lowest
+ * free pick, taken only by name, and back for everyone once unreserved. */
+static void
+test_pool6_fixed(void)
+{
+	uint8_t net[16], fixed[16], x[16];
+	struct pool *p;
+
+	a6("2001:db8:1::", net);
+	CHECK((p = pool_new6(net, 64)) != NULL);
+	a6("2001:db8:1::2", fixed);
+	CHECK(pool_reserve6(p, fixed) == 0);
+	CHECK(pool_take_lowest6(p, x) == 0 && is6(x, "2001:db8:1::3"));
+	CHECK(pool_take6(p, fixed) == 0 && pool_in_use(p) == 2);
+	CHECK(pool_take6(p, fixed) == -1);		/* taken */
+	pool_release6(p, fixed);
+	pool_unreserve6(p, fixed);
+	CHECK(pool_take_lowest6(p, x) == 0 && is6(x, "2001:db8:1::2"));
+	a6("2001:db8:1::1", x);
+	CHECK(pool_reserve6(p, x) == -1 && pool_take6(p, x) == -1);
+	a6("2001:db8:2::2", x);
+	CHECK(pool_reserve6(p, x) == -1 && pool_take6(p, x) == -1);
+	pool_unreserve6(p, x);				/* not ours: no-op */
+	CHECK(pool_in_use(p) == 2);
 	pool_free(p);
 }
 
@@ -247,6 +276,7 @@ main(void)
 	test_exhaust(24, 253);
 	test_words();
 	test_pool6();
+	test_pool6_fixed();
 	if (failures > 0) {
 		fprintf(stderr, "test_pool: %d checks failed\n", failures);
 		return 1;

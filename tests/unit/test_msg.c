@@ -1917,6 +1917,10 @@ test_config_judge_rules(void)
 	(c = with_route6("2001:db8:203::", 64))->vaddr6.prefix = 0;
 	CHECK_RULE(c, host6(true), "IPv6 routes without IPv6",
 	    "1 IPv6 routes but no IPv6 address");
+	/* a route inside the tunnel's network: refused for IPv6 (above),
+	 * taken for IPv4, as conf_check refuses one for pool6 only */
+	CHECK(msg_config_judge(with_route("198.18.0.128", 25), host6(false),
+	    NULL, 0) == NULL);
 	/* IPv6 has no broadcast address to refuse */
 	CHECK(msg_config_judge(with_address6("2001:db8:1::ffff:ffff:ffff:ffff",
 	    "2001:db8:1::1", 64), host6(true), NULL, 0) == NULL);

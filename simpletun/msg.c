@@ -1033,45 +1033,134 @@ msg_get_kick(const struct msg *m, struct msg_kick *k)
 
 /* --- what a client takes from its server --- */
 
-static uint32_t
-prefix_mask(uint8_t prefix)
+/* A network or address of either family, as the judge holds one to
+ * another. IPv4 is its own 4 bytes at the front of addr (network order,
+ * the rest zero), not v4-mapped: its prefix stays 0..32 as the CONFIG and
+ * the logs give it, and it cannot fall into IPv6's ::/8. One prefix walk
+ * over addr and inet_ntop serve both; networks of two families never
+ * meet (an IPv4 one is inside no IPv6 one). */
+struct msg_net {
+	int family;			/* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint8_t prefix;
+};
+
+static struct msg_net
+msg_net_v4(uint32_t addr, uint8_t prefix)	/* host order */
 {
-	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+	struct msg_net n = { .family = AF_INET, .prefix = prefix };
+
+	put_u32(n.addr, addr);
+	return n;
+}
+
+static struct msg_net
+msg_net_v6(const uint8_t addr[16], uint8_t prefix)
+{
+	struct msg_net n = { .family = AF_INET6, .prefix = prefix };
+
+	memcpy(n.addr, addr, 16);
+	return n;
+}
+
+static unsigned
+msg_net_bits(const struct msg_net *n)
+{
+	return n->family == AF_INET ? 32 : 128;
+}
+
+/* Whether addr (of n's family) has n's first n->prefix bits. */
+static bool
+msg_net_holds(const struct msg_net *n, const uint8_t *addr)
+{
+	unsigned whole = n->prefix / 8, rest = n->prefix % 8;
+
+	if (n->prefix > msg_net_bits(n) || memcmp(addr, n->addr, whole) != 0)
+		return false;
+	return rest == 0 || ((addr[whole] ^ n->addr[whole]) &
+	    (0xff00 >> rest)) == 0;
+}
+
+/* a lies inside (or is) b */
+static bool
+msg_net_inside(const struct msg_net *a, const struct msg_net *b)
+{
+	return a->family == b->family && a->prefix >= b->prefix &&
+	    msg_net_holds(b, a->addr);
+}
+
+static bool
+msg_net_overlap(const struct msg_net *a, const struct msg_net *b)
+{
+	return msg_net_inside(a, b) || msg_net_inside(b, a);
+}
+
+/* Whether every bit past n's prefix is bit: all 0, n is a network; all
+ * 1, an IPv4 broadcast address. */
+static bool
+msg_net_host_is(const struct msg_net *n, bool bit)
+{
+	if (n->prefix > msg_net_bits(n))
+		return false;
+	for (unsigned i = n->prefix; i < msg_net_bits(n); i++)
+		if (((n->addr[i / 8] >> (7 - i % 8)) & 1) != bit)
+			return false;
+	return true;
+}
+
+static const char *
+msg_net_str(const struct msg_net *n, char buf[INET6_ADDRSTRLEN])
+{
+	return inet_ntop(n->family, n->addr, buf, INET6_ADDRSTRLEN);
+}
+
+bool
+msg_net6_holds(const struct msg_net6 *net, const uint8_t addr[16])
+{
+	struct msg_net n = msg_net_v6(net->addr, net->prefix);
+
+	return msg_net_holds(&n, addr);
+}
+
+bool
+msg_net6_is_net(const struct msg_net6 *net)
+{
+	struct msg_net n = msg_net_v6(net->addr, net->prefix);
+
+	return msg_net_host_is(&n, false);
 }
 
 /* Nothing a server pushes may land in these: traffic for them must never
  * leave through a tunnel, nor may the tunnel take their addresses. */
 static const struct {
-	uint32_t addr;
-	uint8_t prefix;
+	struct msg_net net;
 	const char *name;
 } msg_reserved[] = {
-	{ 0x00000000, 8, "0.0.0.0/8 (this network)" },
-	{ 0x7f000000, 8, "127.0.0.0/8 (loopback)" },
-	{ 0xa9fe0000, 16, "169.254.0.0/16 (link-local)" },
-	{ 0xe0000000, 4, "224.0.0.0/4 (multicast)" },
-	{ 0xf0000000, 4, "240.0.0.0/4 (reserved)" },
+	{ { AF_INET, { 0 }, 8 }, "0.0.0.0/8 (this network)" },
+	{ { AF_INET, { 127 }, 8 }, "127.0.0.0/8 (loopback)" },
+	{ { AF_INET, { 169, 254 }, 16 }, "169.254.0.0/16 (link-local)" },
+	{ { AF_INET, { 224 }, 4 }, "224.0.0.0/4 (multicast)" },
+	{ { AF_INET, { 240 }, 4 }, "240.0.0.0/4 (reserved)" },
+	{ { AF_INET6, { 0 }, 8 }, "::/8 (unspecified, loopback, IPv4-mapped)" },
+	{ { AF_INET6, { 0xfe, 0x80 }, 10 }, "fe80::/10 (link-local)" },
+	{ { AF_INET6, { 0xff }, 8 }, "ff00::/8 (multicast)" },
 };
 
-/* a/ap lies inside (or is) b/bp */
+#define MSG_NRESERVED (sizeof(msg_reserved) / sizeof(msg_reserved[0]))
+
+/* The client's networks, IPv4 then IPv6, one by one; false past the last.
+ * (Its gateways and the server's underlay address are IPv4 only.) */
 static bool
-net_inside(uint32_t a, uint8_t ap, uint32_t b, uint8_t bp)
+msg_side_net(const struct msg_underlay *u, unsigned i, struct msg_net *n)
 {
-	return ap >= bp && (a & prefix_mask(bp)) == (b & prefix_mask(bp));
-}
-
-static bool
-net_overlap(uint32_t a, uint8_t ap, uint32_t b, uint8_t bp)
-{
-	return net_inside(a, ap, b, bp) || net_inside(b, bp, a, ap);
-}
-
-static const char *
-msg_ip(uint32_t addr, char buf[INET_ADDRSTRLEN])
-{
-	struct in_addr in = { .s_addr = htonl(addr) };
-
-	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+	if (i < u->nnets)
+		*n = msg_net_v4(u->nets[i].addr, u->nets[i].prefix);
+	else if (i - u->nnets < u->nnets6)
+		*n = msg_net_v6(u->nets6[i - u->nnets].addr,
+		    u->nets6[i - u->nnets].prefix);
+	else
+		return false;
+	return true;
 }
 
 /* One refusal: the rule is returned; its detail goes to why if wanted. */
@@ -1088,32 +1177,34 @@ msg_refuse(const char *rule, char *why, size_t whylen, const char *fmt, ...)
 	return rule;
 }
 
-/* The same subnet for both ends of the tunnel, each a host address. */
+/* The tunnel's own address: a host address, not the server's, in one
+ * subnet with it, of a prefix its family allows; IPv6 has no broadcast
+ * address to refuse. */
 static const char *
-msg_judge_form(const struct msg_config *c, char *why, size_t whylen)
+msg_judge_form(const struct msg_net *t, const struct msg_net *server,
+    char *why, size_t whylen)
 {
-	char a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
-	uint32_t mask;
+	bool v4 = t->family == AF_INET;
+	unsigned min = v4 ? 8 : 64, max = v4 ? 30 : 126;
+	char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
 
-	if (c->prefix < 8 || c->prefix > 30)
-		return msg_refuse("bad prefix", why, whylen,
-		    "prefix /%u is outside 8..30", c->prefix);
-	mask = prefix_mask(c->prefix);
-	if ((c->vaddr & mask) != (c->server_vaddr & mask) ||
-	    c->vaddr == c->server_vaddr || (c->vaddr & ~mask) == 0 ||
-	    (c->vaddr & ~mask) == ~mask)
-		return msg_refuse("bad addresses", why, whylen,
-		    "address %s/%u and server address %s do not fit",
-		    msg_ip(c->vaddr, a), c->prefix,
-		    msg_ip(c->server_vaddr, s));
-	if (c->port == 0)
-		return msg_refuse("bad port", why, whylen, "UDP port 0");
+	if (t->prefix < min || t->prefix > max)
+		return msg_refuse("bad prefix", why, whylen, "%sprefix /%u is "
+		    "outside %u..%u", v4 ? "" : "IPv6 ", t->prefix, min, max);
+	if (!msg_net_holds(t, server->addr) ||
+	    memcmp(t->addr, server->addr, 16) == 0 ||
+	    msg_net_host_is(t, false) || (v4 && msg_net_host_is(t, true)))
+		return msg_refuse("bad addresses", why, whylen, "address %s/%u "
+		    "and server address %s do not fit", msg_net_str(t, a),
+		    t->prefix, msg_net_str(server, s));
 	return NULL;
 }
 
 static const char *
 msg_judge_limits(const struct msg_config *c, char *why, size_t whylen)
 {
+	if (c->port == 0)
+		return msg_refuse("bad port", why, whylen, "UDP port 0");
 	if (c->mtu < MSG_MTU_MIN || c->mtu > MSG_MTU_MAX)
 		return msg_refuse("bad mtu", why, whylen,
 		    "mtu %u is outside %u..%u", c->mtu, MSG_MTU_MIN,
@@ -1133,36 +1224,34 @@ msg_judge_limits(const struct msg_config *c, char *why, size_t whylen)
 /* The tunnel's own network: it becomes a connected route of the client,
  * which beats any route the client had into it. */
 static const char *
-msg_judge_address(const struct msg_config *c, const struct msg_underlay *u,
+msg_judge_address(const struct msg_net *t, const struct msg_underlay *u,
     char *why, size_t whylen)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	uint32_t net = c->vaddr & prefix_mask(c->prefix);
 	const char *rule = "address overlaps the client's side";
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct msg_net n;
 	unsigned i;
 
-	msg_ip(c->vaddr, a);
-	for (i = 0; i < sizeof(msg_reserved) / sizeof(msg_reserved[0]); i++)
-		if (net_overlap(net, c->prefix, msg_reserved[i].addr,
-		    msg_reserved[i].prefix))
+	msg_net_str(t, a);
+	for (i = 0; i < MSG_NRESERVED; i++)
+		if (msg_net_overlap(t, &msg_reserved[i].net))
 			return msg_refuse("address in a reserved range", why,
-			    whylen, "address %s/%u overlaps %s", a, c->prefix,
+			    whylen, "address %s/%u overlaps %s", a, t->prefix,
 			    msg_reserved[i].name);
-	for (i = 0; i < u->nnets; i++)
-		if (net_overlap(net, c->prefix, u->nets[i].addr,
-		    u->nets[i].prefix))
+	for (i = 0; msg_side_net(u, i, &n); i++)
+		if (msg_net_overlap(t, &n))
 			return msg_refuse(rule, why, whylen, "address %s/%u "
 			    "overlaps the client's network %s/%u", a,
-			    c->prefix, msg_ip(u->nets[i].addr, b),
-			    u->nets[i].prefix);
+			    t->prefix, msg_net_str(&n, b), n.prefix);
 	for (i = 0; i < u->ngateways; i++)
-		if (net_inside(u->gateways[i], 32, net, c->prefix))
+		if (n = msg_net_v4(u->gateways[i], 32), msg_net_inside(&n, t))
 			return msg_refuse(rule, why, whylen, "address %s/%u "
-			    "holds the client's gateway %s", a, c->prefix,
-			    msg_ip(u->gateways[i], b));
-	if (u->server != 0 && net_inside(u->server, 32, net, c->prefix))
+			    "holds the client's gateway %s", a, t->prefix,
+			    msg_net_str(&n, b));
+	if (u->server != 0 && (n = msg_net_v4(u->server, 32),
+	    msg_net_inside(&n, t)))
 		return msg_refuse(rule, why, whylen, "address %s/%u holds the "
-		    "server's address %s", a, c->prefix, msg_ip(u->server, b));
+		    "server's address %s", a, t->prefix, msg_net_str(&n, b));
 	return NULL;
 }
 
@@ -1170,241 +1259,71 @@ msg_judge_address(const struct msg_config *c, const struct msg_underlay *u,
  * has, but it takes everything else in its range, which only a client that
  * allows a full tunnel accepts. */
 static const char *
-msg_judge_cover(const struct msg_route *r, const struct msg_underlay *u,
+msg_judge_cover(const struct msg_net *r, const struct msg_underlay *u,
     char *why, size_t whylen)
 {
 	const char *rule = "route covers the client's side";
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	const char *no = "and allow-full-tunnel is no";
+	struct msg_net n;
 	unsigned i;
 
-	msg_ip(r->addr, a);
-	for (i = 0; i < sizeof(msg_reserved) / sizeof(msg_reserved[0]); i++)
-		if (net_inside(msg_reserved[i].addr, msg_reserved[i].prefix,
-		    r->addr, r->prefix))
+	msg_net_str(r, a);
+	for (i = 0; i < MSG_NRESERVED; i++)
+		if (msg_net_inside(&msg_reserved[i].net, r))
 			return msg_refuse(rule, why, whylen, "route %s/%u "
 			    "covers %s %s", a, r->prefix, msg_reserved[i].name,
 			    no);
-	for (i = 0; i < u->nnets; i++)
-		if (net_inside(u->nets[i].addr, u->nets[i].prefix, r->addr,
-		    r->prefix))
+	for (i = 0; msg_side_net(u, i, &n); i++)
+		if (msg_net_inside(&n, r))
 			return msg_refuse(rule, why, whylen, "route %s/%u "
 			    "covers the client's network %s/%u %s", a,
-			    r->prefix, msg_ip(u->nets[i].addr, b),
-			    u->nets[i].prefix, no);
+			    r->prefix, msg_net_str(&n, b), n.prefix, no);
 	for (i = 0; i < u->ngateways; i++)
-		if (net_inside(u->gateways[i], 32, r->addr, r->prefix))
+		if (n = msg_net_v4(u->gateways[i], 32), msg_net_inside(&n, r))
 			return msg_refuse(rule, why, whylen, "route %s/%u "
 			    "covers the client's gateway %s %s", a, r->prefix,
-			    msg_ip(u->gateways[i], b), no);
-	if (u->server != 0 && net_inside(u->server, 32, r->addr, r->prefix))
+			    msg_net_str(&n, b), no);
+	if (u->server != 0 && (n = msg_net_v4(u->server, 32),
+	    msg_net_inside(&n, r)))
 		return msg_refuse("a pushed route covers the server's own "
 		    "address", why, whylen, "route %s/%u covers the server's "
-		    "address %s %s", a, r->prefix, msg_ip(u->server, b), no);
+		    "address %s %s", a, r->prefix, msg_net_str(&n, b), no);
 	return NULL;
 }
 
+/* A route r pushed with the tunnel t of its family. */
 static const char *
-msg_judge_route(const struct msg_route *r, const struct msg_underlay *u,
-    char *why, size_t whylen)
+msg_judge_route(const struct msg_net *r, const struct msg_net *t,
+    const struct msg_underlay *u, char *why, size_t whylen)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct msg_net n;
 	unsigned i;
 
-	if (r->prefix > 32 || (r->addr & ~prefix_mask(r->prefix)) != 0)
+	msg_net_str(r, a);
+	if (!msg_net_host_is(r, false))
 		return msg_refuse("bad pushed route", why, whylen, "route "
-		    "%s/%u is not a network", msg_ip(r->addr, a), r->prefix);
-	msg_ip(r->addr, a);
-	for (i = 0; i < sizeof(msg_reserved) / sizeof(msg_reserved[0]); i++)
-		if (net_inside(r->addr, r->prefix, msg_reserved[i].addr,
-		    msg_reserved[i].prefix))
+		    "%s/%u is not a network", a, r->prefix);
+	for (i = 0; i < MSG_NRESERVED; i++)
+		if (msg_net_inside(r, &msg_reserved[i].net))
 			return msg_refuse("route in a reserved range", why,
 			    whylen, "route %s/%u lies in %s", a, r->prefix,
 			    msg_reserved[i].name);
 	/* longer than a connected route: it takes part of our own network */
-	for (i = 0; i < u->nnets; i++)
-		if (net_inside(r->addr, r->prefix, u->nets[i].addr,
-		    u->nets[i].prefix))
+	for (i = 0; msg_side_net(u, i, &n); i++)
+		if (msg_net_inside(r, &n))
 			return msg_refuse("route inside the client's network",
 			    why, whylen, "route %s/%u lies inside the client's "
-			    "network %s/%u", a, r->prefix,
-			    msg_ip(u->nets[i].addr, b), u->nets[i].prefix);
-	return u->full_tunnel ? NULL : msg_judge_cover(r, u, why, whylen);
-}
-
-/* --- the same for IPv6 --- */
-
-static const struct {
-	uint8_t addr[16];
-	uint8_t prefix;
-	const char *name;
-} msg_reserved6[] = {
-	{ { 0 }, 8, "::/8 (unspecified, loopback, IPv4-mapped)" },
-	{ { 0xfe, 0x80 }, 10, "fe80::/10 (link-local)" },
-	{ { 0xff }, 8, "ff00::/8 (multicast)" },
-};
-
-bool
-msg_net6_holds(const struct msg_net6 *net, const uint8_t addr[16])
-{
-	unsigned whole = net->prefix / 8, rest = net->prefix % 8;
-
-	if (net->prefix > 128 || memcmp(addr, net->addr, whole) != 0)
-		return false;
-	return rest == 0 || ((addr[whole] ^ net->addr[whole]) &
-	    (0xff00 >> rest)) == 0;
-}
-
-/* a lies inside (or is) b */
-static bool
-net6_inside(const struct msg_net6 *a, const struct msg_net6 *b)
-{
-	return a->prefix >= b->prefix && msg_net6_holds(b, a->addr);
-}
-
-static bool
-net6_overlap(const struct msg_net6 *a, const struct msg_net6 *b)
-{
-	return net6_inside(a, b) || net6_inside(b, a);
-}
-
-static const char *
-msg_ip6(const uint8_t *addr, char buf[INET6_ADDRSTRLEN])
-{
-	return inet_ntop(AF_INET6, addr, buf, INET6_ADDRSTRLEN);
-}
-
-static struct msg_net6
-msg_reserved6_net(unsigned i)
-{
-	struct msg_net6 n = { .prefix = msg_reserved6[i].prefix };
-
-	memcpy(n.addr, msg_reserved6[i].addr, 16);
-	return n;
-}
-
-bool
-msg_net6_is_net(const struct msg_net6 *n)
-{
-	if (n->prefix > 128)
-		return false;
-	for (unsigned i = n->prefix; i < 128; i++)
-		if (n->addr[i / 8] & (0x80 >> (i % 8)))
-			return false;
-	return true;
-}
-
-#define MSG_NRESERVED6 (sizeof(msg_reserved6) / sizeof(msg_reserved6[0]))
-
-static const char *
-msg_judge_address6(const struct msg_config *c, const struct msg_underlay *u,
-    char *why, size_t whylen)
-{
-	char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
-	struct msg_net6 srv = { .prefix = 128 }, r;
-	const struct msg_net6 *v = &c->vaddr6;
-	unsigned i;
-
-	memcpy(srv.addr, c->server_vaddr6, 16);
-	msg_ip6(v->addr, a);
-	if (v->prefix < 64 || v->prefix > 126)
-		return msg_refuse("bad prefix", why, whylen, "IPv6 prefix "
-		    "/%u is outside 64..126", v->prefix);
-	if (!net6_inside(&srv, v) || memcmp(srv.addr, v->addr, 16) == 0 ||
-	    msg_net6_is_net(v))
-		return msg_refuse("bad addresses", why, whylen, "address %s/%u "
-		    "and server address %s do not fit", a, v->prefix,
-		    msg_ip6(srv.addr, s));
-	for (i = 0; i < MSG_NRESERVED6; i++)
-		if (r = msg_reserved6_net(i), net6_overlap(v, &r))
-			return msg_refuse("address in a reserved range", why,
-			    whylen, "address %s/%u overlaps %s", a, v->prefix,
-			    msg_reserved6[i].name);
-	for (i = 0; i < u->nnets6; i++)
-		if (net6_overlap(v, &u->nets6[i]))
-			return msg_refuse("address overlaps the client's side",
-			    why, whylen, "address %s/%u overlaps the client's "
-			    "network %s/%u", a, v->prefix,
-			    msg_ip6(u->nets6[i].addr, s), u->nets6[i].prefix);
-	return NULL;
-}
-
-static const char *
-msg_judge_cover6(const struct msg_net6 *r, const struct msg_underlay *u,
-    char *why, size_t whylen)
-{
-	const char *rule = "route covers the client's side";
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	const char *no = "and allow-full-tunnel is no";
-	struct msg_net6 n;
-
-	msg_ip6(r->addr, a);
-	for (unsigned i = 0; i < MSG_NRESERVED6; i++)
-		if (n = msg_reserved6_net(i), net6_inside(&n, r))
-			return msg_refuse(rule, why, whylen, "route %s/%u "
-			    "covers %s %s", a, r->prefix,
-			    msg_reserved6[i].name, no);
-	for (unsigned i = 0; i < u->nnets6; i++)
-		if (net6_inside(&u->nets6[i], r))
-			return msg_refuse(rule, why, whylen, "route %s/%u "
-			    "covers the client's network %s/%u %s", a,
-			    r->prefix, msg_ip6(u->nets6[i].addr, b),
-			    u->nets6[i].prefix, no);
-	return NULL;
-}
-
-/* As msg_judge_route; and a route inside the tunnel's own network would
- * take part of it away from the connected route. */
-static const char *
-msg_judge_route6(const struct msg_config *c, const struct msg_net6 *r,
-    const struct msg_underlay *u, char *why, size_t whylen)
-{
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	struct msg_net6 n;
-
-	msg_ip6(r->addr, a);
-	if (!msg_net6_is_net(r))
-		return msg_refuse("bad pushed route", why, whylen, "route "
-		    "%s/%u is not a network", a, r->prefix);
-	for (unsigned i = 0; i < MSG_NRESERVED6; i++)
-		if (n = msg_reserved6_net(i), net6_inside(r, &n))
-			return msg_refuse("route in a reserved range", why,
-			    whylen, "route %s/%u lies in %s", a, r->prefix,
-			    msg_reserved6[i].name);
-	for (unsigned i = 0; i < u->nnets6; i++)
-		if (net6_inside(r, &u->nets6[i]))
-			return msg_refuse("route inside the client's network",
-			    why, whylen, "route %s/%u lies inside the client's "
-			    "network %s/%u", a, r->prefix,
-			    msg_ip6(u->nets6[i].addr, b), u->nets6[i].prefix);
-	if (net6_inside(r, &c->vaddr6))
+			    "network %s/%u", a, r->prefix, msg_net_str(&n, b),
+			    n.prefix);
+	/* the same for the tunnel's own network: IPv6 only, as conf_check
+	 * refuses such a route for pool6 only; IPv4 has always taken one */
+	if (r->family == AF_INET6 && msg_net_inside(r, t))
 		return msg_refuse("route inside the tunnel's network", why,
 		    whylen, "route %s/%u lies inside the tunnel's network "
-		    "%s/%u", a, r->prefix, msg_ip6(c->vaddr6.addr, b),
-		    c->vaddr6.prefix);
-	return u->full_tunnel ? NULL : msg_judge_cover6(r, u, why, whylen);
-}
-
-static const char *
-msg_judge6(const struct msg_config *c, const struct msg_underlay *u,
-    char *why, size_t whylen)
-{
-	const char *rule;
-
-	if (c->vaddr6.prefix == 0) {
-		if (c->nroutes6 > 0)
-			return msg_refuse("IPv6 routes without IPv6", why,
-			    whylen, "%u IPv6 routes but no IPv6 address",
-			    c->nroutes6);
-		return NULL;
-	}
-	if ((rule = msg_judge_address6(c, u, why, whylen)) != NULL)
-		return rule;
-	for (unsigned i = 0; i < c->nroutes6; i++)
-		if ((rule = msg_judge_route6(c, &c->routes6[i], u, why,
-		    whylen)) != NULL)
-			return rule;
-	return NULL;
+		    "%s/%u", a, r->prefix, msg_net_str(t, b), t->prefix);
+	return u->full_tunnel ? NULL : msg_judge_cover(r, u, why, whylen);
 }
 
 /* A pushed DNS server or domain is handed to resolvectl or a hook as it
@@ -1440,18 +1359,33 @@ const char *
 msg_config_judge(const struct msg_config *c, const struct msg_underlay *u,
     char *why, size_t whylen)
 {
+	struct msg_net t4 = msg_net_v4(c->vaddr, c->prefix);
+	struct msg_net s4 = msg_net_v4(c->server_vaddr, 32);
+	struct msg_net t6 = msg_net_v6(c->vaddr6.addr, c->vaddr6.prefix);
+	struct msg_net s6 = msg_net_v6(c->server_vaddr6, 128), r;
 	const char *rule;
+	unsigned i;
 
-	if ((rule = msg_judge_form(c, why, whylen)) != NULL ||
+	if ((rule = msg_judge_form(&t4, &s4, why, whylen)) != NULL ||
 	    (rule = msg_judge_limits(c, why, whylen)) != NULL ||
-	    (rule = msg_judge_address(c, u, why, whylen)) != NULL)
+	    (rule = msg_judge_address(&t4, u, why, whylen)) != NULL)
 		return rule;
-	for (unsigned i = 0; i < c->nroutes; i++)
-		if ((rule = msg_judge_route(&c->routes[i], u, why,
-		    whylen)) != NULL)
+	for (i = 0; i < c->nroutes; i++)
+		if (r = msg_net_v4(c->routes[i].addr, c->routes[i].prefix),
+		    (rule = msg_judge_route(&r, &t4, u, why, whylen)) != NULL)
 			return rule;
-	if ((rule = msg_judge6(c, u, why, whylen)) != NULL)
+	/* IPv6 only when the CONFIG has it */
+	if (t6.prefix == 0 && c->nroutes6 > 0)
+		return msg_refuse("IPv6 routes without IPv6", why, whylen,
+		    "%u IPv6 routes but no IPv6 address", c->nroutes6);
+	if (t6.prefix != 0 &&
+	    ((rule = msg_judge_form(&t6, &s6, why, whylen)) != NULL ||
+	    (rule = msg_judge_address(&t6, u, why, whylen)) != NULL))
 		return rule;
+	for (i = 0; i < c->nroutes6; i++)
+		if (r = msg_net_v6(c->routes6[i].addr, c->routes6[i].prefix),
+		    (rule = msg_judge_route(&r, &t6, u, why, whylen)) != NULL)
+			return rule;
 	return msg_judge_dns(c, why, whylen);
 }
 

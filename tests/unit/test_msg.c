@@ -1754,6 +1754,188 @@ test_config6(void)
 	CHECK(!route6_refused("2001:db8:1:1::", 64, false));
 }
 
+/* The rule and the whole line of every refusal of the address and the
+ * routes, IPv4 and IPv6: the logs, tests/net and conf_check quote them. */
+static void
+check_rule_at(const char *where, int n, const struct msg_config *c,
+    const struct msg_underlay *u, const char *rule, const char *why)
+{
+	char got[256] = "";
+	const char *r = msg_config_judge(c, u, got, sizeof(got));
+
+	if (r == NULL || strcmp(r, rule) != 0 || strcmp(got, why) != 0) {
+		fprintf(stderr, "%s:%d: want %s: \"%s\", got %s: \"%s\"\n",
+		    where, n, rule, why, r ? r : "none", got);
+		failures++;
+	}
+}
+
+#define CHECK_RULE(c, u, rule, why) \
+	check_rule_at(__FILE__, __LINE__, c, u, rule, why)
+
+/* host() with one IPv6 network, 2001:db8:99::/48. */
+static const struct msg_underlay *
+host6(bool full_tunnel)
+{
+	static struct msg_underlay u;
+
+	u = *host(full_tunnel);
+	inet_pton(AF_INET6, "2001:db8:99::", u.nets6[0].addr);
+	u.nets6[0].prefix = 48;
+	u.nnets6 = 1;
+	return &u;
+}
+
+/* config6's with another address, server and prefix, no routes. */
+static struct msg_config *
+with_address6(const char *vaddr, const char *server, uint8_t prefix)
+{
+	static struct msg_config c;
+
+	c = config6(NULL, NULL, 0);
+	inet_pton(AF_INET6, vaddr, c.vaddr6.addr);
+	inet_pton(AF_INET6, server, c.server_vaddr6);
+	c.vaddr6.prefix = prefix;
+	return &c;
+}
+
+/* config6's with one IPv6 route. */
+static struct msg_config *
+with_route6(const char *addr, uint8_t prefix)
+{
+	static struct msg_config c;
+
+	c = config6(&addr, &prefix, 1);
+	return &c;
+}
+
+/* Every refusal of the tunnel's address (server not NULL) or of one
+ * pushed route, judged by host6(full): IPv4 or IPv6 by the address. */
+static const struct {
+	const char *addr, *server;
+	uint8_t prefix;
+	bool full;
+	const char *rule, *why;
+} judge_rules[] = {
+	{ "198.18.0.2", "198.18.0.1", 31, true, "bad prefix",
+	  "prefix /31 is outside 8..30" },
+	{ "198.18.0.1", "198.18.0.1", 24, true, "bad addresses",
+	  "address 198.18.0.1/24 and server address 198.18.0.1 do not fit" },
+	{ "198.18.0.255", "198.18.0.1", 24, true, "bad addresses", "address "
+	  "198.18.0.255/24 and server address 198.18.0.1 do not fit" },
+	{ "198.18.0.0", "198.18.0.1", 24, true, "bad addresses",
+	  "address 198.18.0.0/24 and server address 198.18.0.1 do not fit" },
+	{ "198.18.0.2", "198.18.1.1", 24, true, "bad addresses",
+	  "address 198.18.0.2/24 and server address 198.18.1.1 do not fit" },
+	{ "127.0.0.2", "127.0.0.1", 8, true, "address in a reserved range",
+	  "address 127.0.0.2/8 overlaps 127.0.0.0/8 (loopback)" },
+	{ "192.0.2.9", "192.0.2.10", 24, true,
+	  "address overlaps the client's side", "address 192.0.2.9/24 "
+	  "overlaps the client's network 192.0.2.0/24" },
+	{ "100.64.0.2", "100.64.0.3", 24, true,
+	  "address overlaps the client's side", "address 100.64.0.2/24 "
+	  "holds the client's gateway 100.64.0.1" },
+	{ "198.19.200.9", "198.19.200.1", 24, true,
+	  "address overlaps the client's side", "address 198.19.200.9/24 "
+	  "holds the server's address 198.19.200.5" },
+	{ "203.0.113.1", NULL, 24, true, "bad pushed route",
+	  "route 203.0.113.1/24 is not a network" },
+	{ "203.0.113.0", NULL, 33, true, "bad pushed route",
+	  "route 203.0.113.0/33 is not a network" },
+	{ "224.0.0.0", NULL, 24, true, "route in a reserved range",
+	  "route 224.0.0.0/24 lies in 224.0.0.0/4 (multicast)" },
+	{ "198.51.100.128", NULL, 25, true,
+	  "route inside the client's network", "route 198.51.100.128/25 "
+	  "lies inside the client's network 198.51.100.0/24" },
+	{ "0.0.0.0", NULL, 0, false, "route covers the client's side",
+	  "route 0.0.0.0/0 covers 0.0.0.0/8 (this network) and "
+	  "allow-full-tunnel is no" },
+	{ "192.0.0.0", NULL, 16, false, "route covers the client's side",
+	  "route 192.0.0.0/16 covers the client's network 192.0.2.0/24 and "
+	  "allow-full-tunnel is no" },
+	{ "100.64.0.0", NULL, 16, false, "route covers the client's side",
+	  "route 100.64.0.0/16 covers the client's gateway 100.64.0.1 and "
+	  "allow-full-tunnel is no" },
+	{ "198.19.200.0", NULL, 24, false,
+	  "a pushed route covers the server's own address",
+	  "route 198.19.200.0/24 covers the server's address 198.19.200.5 "
+	  "and allow-full-tunnel is no" },
+	{ "2001:db8:1::2", "2001:db8:1::1", 63, true, "bad prefix",
+	  "IPv6 prefix /63 is outside 64..126" },
+	{ "2001:db8:1::2", "2001:db8:2::1", 64, true, "bad addresses",
+	  "address 2001:db8:1::2/64 and server address 2001:db8:2::1 do not "
+	  "fit" },
+	{ "2001:db8:1::2", "2001:db8:1::2", 64, true, "bad addresses",
+	  "address 2001:db8:1::2/64 and server address 2001:db8:1::2 do not "
+	  "fit" },
+	{ "2001:db8:1::", "2001:db8:1::1", 64, true, "bad addresses",
+	  "address 2001:db8:1::/64 and server address 2001:db8:1::1 do not "
+	  "fit" },
+	{ "fe80::2", "fe80::1", 64, true, "address in a reserved range",
+	  "address fe80::2/64 overlaps fe80::/10 (link-local)" },
+	{ "2001:db8:99:1::2", "2001:db8:99:1::1", 64, true,
+	  "address overlaps the client's side", "address "
+	  "2001:db8:99:1::2/64 overlaps the client's network "
+	  "2001:db8:99::/48" },
+	{ "2001:db8:203::1", NULL, 64, true, "bad pushed route",
+	  "route 2001:db8:203::1/64 is not a network" },
+	{ "ff02::", NULL, 16, true, "route in a reserved range",
+	  "route ff02::/16 lies in ff00::/8 (multicast)" },
+	{ "2001:db8:99:1::", NULL, 64, true,
+	  "route inside the client's network", "route 2001:db8:99:1::/64 "
+	  "lies inside the client's network 2001:db8:99::/48" },
+	{ "2001:db8:1::", NULL, 80, true, "route inside the tunnel's network",
+	  "route 2001:db8:1::/80 lies inside the tunnel's network "
+	  "2001:db8:1::2/64" },
+	{ "::", NULL, 0, false, "route covers the client's side",
+	  "route ::/0 covers ::/8 (unspecified, loopback, IPv4-mapped) and "
+	  "allow-full-tunnel is no" },
+	{ "2001:db8::", NULL, 32, false, "route covers the client's side",
+	  "route 2001:db8::/32 covers the client's network 2001:db8:99::/48 "
+	  "and allow-full-tunnel is no" },
+};
+
+static void
+test_config_judge_rules(void)
+{
+	struct msg_config *c;
+
+	for (size_t i = 0; i < sizeof(judge_rules) / sizeof(judge_rules[0]);
+	    i++) {
+		const char *a = judge_rules[i].addr, *s = judge_rules[i].server;
+		uint8_t p = judge_rules[i].prefix;
+		bool v6 = strchr(a, ':') != NULL;
+
+		if (s != NULL)
+			c = v6 ? with_address6(a, s, p) : with_address(a, s, p);
+		else
+			c = v6 ? with_route6(a, p) : with_route(a, p);
+		check_rule_at("judge_rules", (int)i, c,
+		    host6(judge_rules[i].full), judge_rules[i].rule,
+		    judge_rules[i].why);
+	}
+	(c = with_route6("2001:db8:203::", 64))->vaddr6.prefix = 0;
+	CHECK_RULE(c, host6(true), "IPv6 routes without IPv6",
+	    "1 IPv6 routes but no IPv6 address");
+	/* a route inside the tunnel's network: refused for IPv6 (above),
+	 * taken for IPv4, as conf_check refuses one for pool6 only */
+	CHECK(msg_config_judge(with_route("198.18.0.128", 25), host6(false),
+	    NULL, 0) == NULL);
+	/* IPv6 has no broadcast address to refuse */
+	CHECK(msg_config_judge(with_address6("2001:db8:1::ffff:ffff:ffff:ffff",
+	    "2001:db8:1::1", 64), host6(true), NULL, 0) == NULL);
+
+	/* several faults: the first in this order is named */
+	(c = with_address("127.0.0.2", "127.0.0.1", 8))->mtu = 9000;
+	CHECK_RULE(c, host(true), "bad mtu", "mtu 9000 is outside 576..8940");
+	c->mtu = 1420, c->port = 0;
+	CHECK_RULE(c, host(true), "bad port", "UDP port 0");
+	(c = with_route6("2001:db8:203::", 64))->vaddr6.prefix = 63;
+	c->routes[0] = cidr("224.0.0.0", 24), c->nroutes = 1;
+	CHECK_RULE(c, host6(true), "route in a reserved range",
+	    "route 224.0.0.0/24 lies in 224.0.0.0/4 (multicast)");
+}
+
 static void
 test_config_judge_why(void)
 {
@@ -2523,6 +2705,7 @@ main(void)
 	test_config_judge_routes();
 	test_config_judge_why();
 	test_config6();
+	test_config_judge_rules();
 	test_socket();
 	test_fds();
 	test_qmsg_tun();

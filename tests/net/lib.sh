@@ -290,6 +290,22 @@ dump_logs() {
 	done
 }
 
+# ---- hook records --------------------------------------------------------
+#
+# A test's hook script writes what it saw as NAME=VALUE lines, one file per
+# run, under $TMP/hooks (hooks.sh, dns.sh).
+
+# val FILE NAME: NAME's value in the record $TMP/hooks/FILE.
+val() { sed -n "s/^$2=//p" "$TMP/hooks/$1"; }
+# is FILE NAME VALUE: NAME has that value in it, or the test fails.
+is() {
+	local got
+	got=$(val "$1" "$2")
+	[[ $got == "$3" ]] || fail "$1: $2 is '$got', expected '$3'"
+}
+# ran FILE: the record is there (the hook ran).
+ran() { [[ -e $TMP/hooks/$1 ]]; }
+
 # ---- cleanup -------------------------------------------------------------
 
 cleanup() {

@@ -565,6 +565,18 @@ wait_connected() {
 client_a() { client_start a A 192.0.2.1 alice "$@"; }
 client_b() { client_start b B 198.51.100.1 bob "$@"; }
 
+# clients_ab [EXTRA ARGS]: client_a and client_b (both with EXTRA ARGS),
+# both connected; their virtual addresses in VA and VB.
+# shellcheck disable=SC2034  # VA and VB are the tests'
+clients_ab() {
+	client_a "$@"
+	client_b "$@"
+	wait_connected a
+	wait_connected b
+	VA=$(vaddr a)
+	VB=$(vaddr b)
+}
+
 # vaddr NAME: the client's virtual address.
 vaddr() { stat_get "$TMP/$1.sock" client "" vaddr; }
 

@@ -59,12 +59,7 @@ server_start -- --client-network alice $LNET
 has "dev stun0" ipn S route show $LNET ||
     fail "no route $LNET dev stun0 in S: $(ipn S route show)"
 pass "the server routes $LNET into stun0: $(ipn S route show $LNET)"
-client_a
-client_b
-wait_connected a
-wait_connected b
-VA=$(vaddr a)
-VB=$(vaddr b)
+clients_ab
 wait_until 10 stat_is "$SERVER_SOCK" server "" clients 2 ||
     fail "server status: $(status_dump "$SERVER_SOCK")"
 has "dev stun0" ipn B route show $LNET ||

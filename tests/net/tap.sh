@@ -18,12 +18,7 @@ topo_up A B H
 # One MAC per client: the tap's own is the first each one sends from.
 server_start -- --dev stap0 --dev-type tap --max-macs-per-client 1
 has link/ether ipn S link show stap0 || fail "the server's stap0 is not a tap: $SEEN"
-client_a --dev stap0 --dev-type tap
-client_b --dev stap0 --dev-type tap
-wait_connected a
-wait_connected b
-VA=$(vaddr a)
-VB=$(vaddr b)
+clients_ab --dev stap0 --dev-type tap
 for h in A B; do
 	has link/ether ipn $h link show stap0 ||
 	    fail "$h's stap0 is not a tap: $SEEN"

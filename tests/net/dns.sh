@@ -92,13 +92,6 @@ listener_stop() {
 	wait_until 10 gone "$p"
 	rm -f "$TMP/listener.pid"
 }
-val() { sed -n "s/^$2=//p" "$TMP/hooks/$1"; }
-is() {
-	local got
-	got=$(val "$1" "$2")
-	[[ $got == "$3" ]] || fail "$1: $2 is '$got', expected '$3'"
-}
-ran() { [[ -e $TMP/hooks/$1 ]]; }
 json() { "$SIMPLETUN" status --json --status-socket "$TMP/$1.sock" | jq -r "$2"; }
 calls_are() { [[ $(cat "$TMP/resolvectl.log" 2>/dev/null) == "$1" ]]; }
 

@@ -94,9 +94,9 @@ pass "server up with masquerade (table ip $TABLE)"
 # The client's own redirect-gateway.
 ft_client --redirect-gateway yes
 wait_connected c
-ipn C route get 203.0.113.2 | grep -q 'dev stun0' ||
-    fail "I is not reached through the tunnel: $(ipn C route get 203.0.113.2)"
-ipn C route show 198.51.100.2/32 | grep -q 'via 192.0.2.1 dev eth0' ||
+has 'dev stun0' ipn C route get 203.0.113.2 ||
+    fail "I is not reached through the tunnel: $SEEN"
+has 'via 192.0.2.1 dev eth0' ipn C route show 198.51.100.2/32 ||
     fail "no host route to the server: $(ipn C route show)"
 [[ -s $STATE ]] || fail "no state file $STATE"
 ping_ok C 203.0.113.2 || fail "no ping to I through the full tunnel"
@@ -131,7 +131,7 @@ wait_connected c
 mapfile -t PROCS < <(echo "${PID[c]}"; children_of "${PID[c]}")
 kill -KILL "${PROCS[@]}"
 stop_bg c KILL || true
-ipn C route show 198.51.100.2/32 | grep -q 'via 192.0.2.1 dev eth0' ||
+has 'via 192.0.2.1 dev eth0' ipn C route show 198.51.100.2/32 ||
     fail "the killed client's host route went already: $(ipn C route show)"
 [[ -s $STATE ]] || fail "the killed client left no state file"
 ft_client --redirect-gateway yes
@@ -156,8 +156,8 @@ pass "SIGTERM of the server: table $TABLE is gone"
 ft_server pushed --masquerade ei --push-redirect-gateway yes
 ft_client --allow-full-tunnel yes
 wait_connected c
-ipn C route get 203.0.113.2 | grep -q 'dev stun0' ||
-    fail "pushed redirect: I not through the tunnel"
+has 'dev stun0' ipn C route get 203.0.113.2 ||
+    fail "pushed redirect: I not through the tunnel: $SEEN"
 ping_ok C 203.0.113.2 || fail "no ping to I with push-redirect-gateway"
 stop_bg c
 same_as_before || { show_diff; fail "C's routes after the pushed full tunnel"; }

@@ -30,16 +30,6 @@ exit 0
 EOS
 chmod 0755 "$TMP/hook"
 
-# val FILE NAME: the value of NAME in a hook's record.
-val() { sed -n "s/^$2=//p" "$TMP/hooks/$1"; }
-# is FILE NAME VALUE: it has that value.
-is() {
-	local got
-	got=$(val "$1" "$2")
-	[[ $got == "$3" ]] || fail "$1: $2 is '$got', expected '$3'"
-}
-ran() { [[ -e $TMP/hooks/$1 ]]; }
-
 H=(--up "$TMP/hook" --down "$TMP/hook")
 server_start -- "${H[@]}" --client-connect "$TMP/hook" \
     --client-disconnect "$TMP/hook"

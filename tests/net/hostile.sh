@@ -113,7 +113,7 @@ server_start
 wait_connected a
 ping_ok A 198.18.0.1 || fail "no ping to the server through the tunnel"
 ping_ok A 203.0.113.2 || fail "no ping to H through the tunnel"
-ipn A route show 203.0.113.0/24 | grep -q 'dev stun0' ||
+has 'dev stun0' ipn A route show 203.0.113.0/24 ||
     fail "no pushed route: $(ipn A route show)"
 pass "a good server afterwards: connected, pings through the tunnel"
 
@@ -143,7 +143,7 @@ pass "SIGTERM of the client: A's addresses and routes are as before it"
 client_a --route-nopull yes
 wait_connected a
 ping_ok A 198.18.0.1 || fail "no ping to the server with route-nopull"
-ipn A route show | grep -q 203.0.113 && fail "route-nopull took a route"
+has 203.0.113 ipn A route show && fail "route-nopull took a route: $SEEN"
 ping_fails A 203.0.113.2 || fail "H reachable without its route"
 log_has a 'ignoring the 1 pushed routes \(route-nopull\)' ||
     fail "route-nopull was not logged"
@@ -159,7 +159,7 @@ client_a --pull-filter ignore 198.51.100.0/24
 wait_connected a
 ping_ok A 203.0.113.2 || fail "no ping to H with pull-filter"
 ping_ok A 198.51.100.1 || fail "no ping to the LAN gateway with pull-filter"
-ipn A route show | grep -q '198.51.100.128/25' && fail "pull-filter took it"
+has '198.51.100.128/25' ipn A route show && fail "pull-filter took it: $SEEN"
 log_has a 'ignoring pushed route 198\.51\.100\.128/25 \(pull-filter ignore 198\.51\.100\.0/24\)' ||
     fail "the ignored route was not logged"
 pass "pull-filter ignore: connected without 198.51.100.128/25"
@@ -182,9 +182,9 @@ stop_bg server
 server_start -- --push-redirect-gateway yes --push-route 203.0.113.0/24
 client_a --allow-full-tunnel yes
 wait_connected a
-ipn A route get 8.8.8.8 | grep -q 'dev stun0' || fail "8.8.8.8 not tunnelled"
-ipn A route get 198.51.100.1 | grep -q 'dev lan0' || fail "LAN tunnelled"
-ipn A route get 192.0.2.1 | grep -q 'dev eth0' || fail "server tunnelled"
+has 'dev stun0' ipn A route get 8.8.8.8 || fail "8.8.8.8 not tunnelled: $SEEN"
+has 'dev lan0' ipn A route get 198.51.100.1 || fail "LAN tunnelled: $SEEN"
+has 'dev eth0' ipn A route get 192.0.2.1 || fail "server tunnelled: $SEEN"
 ping_ok A 203.0.113.2 || fail "no ping to H in a full tunnel"
 ping_ok A 198.51.100.1 || fail "no ping to the LAN gateway in a full tunnel"
 pass "allow-full-tunnel: 8.8.8.8 goes through the tunnel, the LAN does not"

@@ -55,10 +55,10 @@ stat_is "$SERVER_SOCK" session cn=bob vaddr6 "$B6" ||
     fail "server status: $(status_dump "$SERVER_SOCK")"
 stat_is "$SERVER_SOCK" server "" address6 "$SRV6" ||
     fail "server status: $(status_dump "$SERVER_SOCK")"
-"$SIMPLETUN" status --json --status-socket "$SERVER_SOCK" |
-    grep -q "\"vaddr6\": *\"$A6\"" ||
-    fail "no vaddr6 $A6 in the JSON status"
-ipn A -6 route show "$NET6" | grep -q stun0 ||
+has "\"vaddr6\": *\"$A6\"" \
+    "$SIMPLETUN" status --json --status-socket "$SERVER_SOCK" ||
+    fail "no vaddr6 $A6 in the JSON status: $SEEN"
+has stun0 ipn A -6 route show "$NET6" ||
     fail "A has no route to $NET6 on stun0: $(ipn A -6 route)"
 say "alice is $A6, bob is $B6"
 pass "each session has an IPv6 address from pool6 (status text and JSON)"

@@ -64,6 +64,34 @@ wait_until() {
 	done
 }
 
+# ---- looking into a command's output -------------------------------------
+#
+# Never CMD | grep -q PATTERN (nor a pipe into grep -m1, head -n1, awk's
+# exit or sed's q): the reader exits at the first match, CMD, still
+# writing, dies of SIGPIPE (status 141), and pipefail fails the check
+# although the pattern was there (net_fulltunnel in CI, eaec2f1). See:
+#   set -o pipefail; seq 1 200000 | grep -q '^1$'; echo $?	# 141
+# Read the output whole, then look in it: grep -q PATTERN <<<"$out" is
+# safe, since bash has written all of a here-string (into a pipe or a
+# temporary file) before grep starts, and no writer is left to be killed.
+
+# has [GREP OPTION...] PATTERN CMD...: CMD succeeds and a line of its
+# output matches PATTERN (grep's basic regex, or as -E, -F, -i say). CMD
+# reads has's stdin; its output stays in SEEN, for the failure message.
+SEEN=
+has() {
+	local opts=() re
+	while [[ $1 == -?* && $1 != -- ]]; do
+		opts+=("$1")
+		shift
+	done
+	[[ $1 != -- ]] || shift
+	re=$1
+	shift
+	SEEN=$("$@") || return
+	grep -q "${opts[@]}" -e "$re" <<<"$SEEN"
+}
+
 # Preconditions: root, namespaces, tun, and the binaries under test.
 require_root_net() {
 	[[ $(id -u) -eq 0 ]] || skip "needs root"
@@ -261,6 +289,22 @@ dump_logs() {
 		tail -n 40 "$f" >&2
 	done
 }
+
+# ---- hook records --------------------------------------------------------
+#
+# A test's hook script writes what it saw as NAME=VALUE lines, one file per
+# run, under $TMP/hooks (hooks.sh, dns.sh).
+
+# val FILE NAME: NAME's value in the record $TMP/hooks/FILE.
+val() { sed -n "s/^$2=//p" "$TMP/hooks/$1"; }
+# is FILE NAME VALUE: NAME has that value in it, or the test fails.
+is() {
+	local got
+	got=$(val "$1" "$2")
+	[[ $got == "$3" ]] || fail "$1: $2 is '$got', expected '$3'"
+}
+# ran FILE: the record is there (the hook ran).
+ran() { [[ -e $TMP/hooks/$1 ]]; }
 
 # ---- cleanup -------------------------------------------------------------
 
@@ -521,6 +565,18 @@ wait_connected() {
 client_a() { client_start a A 192.0.2.1 alice "$@"; }
 client_b() { client_start b B 198.51.100.1 bob "$@"; }
 
+# clients_ab [EXTRA ARGS]: client_a and client_b (both with EXTRA ARGS),
+# both connected; their virtual addresses in VA and VB.
+# shellcheck disable=SC2034  # VA and VB are the tests'
+clients_ab() {
+	client_a "$@"
+	client_b "$@"
+	wait_connected a
+	wait_connected b
+	VA=$(vaddr a)
+	VB=$(vaddr b)
+}
+
 # vaddr NAME: the client's virtual address.
 vaddr() { stat_get "$TMP/$1.sock" client "" vaddr; }
 
@@ -539,7 +595,7 @@ ping_fails() {
 }
 
 # listening NS PORT: a TCP socket listens on PORT in NS.
-listening() { n "$1" ss -Hltn "sport = :$2" | grep -q .; }
+listening() { has . n "$1" ss -Hltn "sport = :$2"; }
 
 # transfer_ok FROM TO ADDR PORT FILE: FILE from namespace FROM to a socat
 # in TO listening on ADDR:PORT (IPv4 or IPv6); fails the test unless what

@@ -115,7 +115,7 @@ one_port cap-ea 192.0.2.1 1194
 one_port cap-eb 198.51.100.1 1194
 [[ $(udp_ports S) == 1194 ]] ||
     fail "S has UDP sockets on ports '$(udp_ports S)', want only 1194"
-n S ss -Hltn "sport = :1194" | grep -q . || fail "S does not listen on TCP 1194"
+listening S 1194 || fail "S does not listen on TCP 1194"
 pass "alice and bob: every UDP packet to or from S uses udp_port 1194 (the TCP port)," \
     "the only UDP port S has a socket on"
 
@@ -304,7 +304,7 @@ one_port cap2-eb 198.51.100.1 1195
     fail "with --udp-port 1195, UDP packets still use port 1194"
 [[ $(udp_ports S) == 1195 ]] ||
     fail "S has UDP sockets on ports '$(udp_ports S)', want only 1195"
-n S ss -Hltn "sport = :1194" | grep -q . || fail "S does not listen on TCP 1194"
+listening S 1194 || fail "S does not listen on TCP 1194"
 for c in a2 b2; do
 	ep=$(stat_get "$TMP/$c.sock" session cn=server endpoint)
 	[[ $ep == *:1195 ]] || fail "client $c sends to $ep, want port 1195"

@@ -66,8 +66,8 @@ client_a
 client_b --connect-retry 1 4
 wait_connected a
 wait_connected b
-ipn A route show 203.0.113.0/24 | grep -q stun0 ||
-    fail "alice did not get push-route 203.0.113.0/24"
+has stun0 ipn A route show 203.0.113.0/24 ||
+    fail "alice did not get push-route 203.0.113.0/24: '$SEEN'"
 A_CTL=$(sget alice control_pid)
 A_DATA=$(sget alice data_pid)
 pass "alice and bob are connected; alice's control process is $A_CTL"
@@ -144,12 +144,12 @@ client_start carol B 198.51.100.1 carol
 wait_connected carol
 [[ $(vaddr carol) == 198.18.0.100 ]] ||
     fail "carol got $(vaddr carol), not her new fixed address 198.18.0.100"
-ipn B route show 203.0.113.128/25 | grep -q stun0 ||
-    fail "carol did not get the new push-route 203.0.113.128/25"
-! ipn B route show 203.0.113.0/24 | grep -q stun0 ||
-    fail "carol got the old push-route 203.0.113.0/24"
-ipn A route show 203.0.113.0/24 | grep -q stun0 ||
-    fail "alice lost the route she was given"
+has stun0 ipn B route show 203.0.113.128/25 ||
+    fail "carol did not get the new push-route 203.0.113.128/25: '$SEEN'"
+! has stun0 ipn B route show 203.0.113.0/24 ||
+    fail "carol got the old push-route 203.0.113.0/24: $SEEN"
+has stun0 ipn A route show 203.0.113.0/24 ||
+    fail "alice lost the route she was given: '$SEEN'"
 pass "(4) carol connects as 198.18.0.100 with push-route 203.0.113.128/25"
 
 # (5) max-clients 2 with alice and carol up: dave is refused, no one ends.
@@ -174,8 +174,8 @@ wait_until 10 log_since server "$mark" \
     fail "the changed listen was not named as needing a restart"
 [[ $(tail -c +"$((mark + 1))" "$TMP/server.log" | grep -c 'need a restart') \
     -eq 1 ]] || fail "more than one restart line"
-n S ss -Hltn 'sport = :1194' | grep -q . || fail "the server left port 1194"
-! n S ss -Hltn 'sport = :1195' | grep -q . || fail "the server took 1195"
+listening S 1194 || fail "the server left port 1194"
+! listening S 1195 || fail "the server took 1195: $SEEN"
 pass "(6) $(grep -o 'reload: these need.*' "$TMP/server.log" | tail -n 1)"
 
 # (7) a file that does not parse, then one that fails the checks: refused,

@@ -144,7 +144,7 @@ pass "traffic flows through the tunnel"
 for p in "${PID[server]}" "${PID[a]}"; do
 	[[ -n $(children_of "$p") ]] || fail "pid $p has no children"
 	for c in $(children_of "$p"); do
-		! tr '\0' '\n' <"/proc/$c/environ" | grep -q '^NOTIFY_SOCKET=' ||
+		! has '^NOTIFY_SOCKET=' tr '\0' '\n' <"/proc/$c/environ" ||
 		    fail "child $c of $p inherited NOTIFY_SOCKET"
 	done
 done

@@ -56,20 +56,15 @@ ipn S link show stun9 >/dev/null 2>&1 && fail "a refused server left stun9"
 
 ping_fails L 203.0.113.2 || fail "L reaches H without the tunnel"
 server_start -- --client-network alice $LNET
-ipn S route show $LNET | grep -q "dev stun0" ||
+has "dev stun0" ipn S route show $LNET ||
     fail "no route $LNET dev stun0 in S: $(ipn S route show)"
 pass "the server routes $LNET into stun0: $(ipn S route show $LNET)"
-client_a
-client_b
-wait_connected a
-wait_connected b
-VA=$(vaddr a)
-VB=$(vaddr b)
+clients_ab
 wait_until 10 stat_is "$SERVER_SOCK" server "" clients 2 ||
     fail "server status: $(status_dump "$SERVER_SOCK")"
-ipn B route show $LNET | grep -q "dev stun0" ||
+has "dev stun0" ipn B route show $LNET ||
     fail "B did not take $LNET: $(ipn B route show)"
-ipn A route show $LNET | grep -q "dev stun0" &&
+has "dev stun0" ipn A route show $LNET &&
     fail "A was pushed its own network: $(ipn A route show)"
 pass "B took the pushed $LNET, A was not pushed its own network"
 
@@ -153,8 +148,8 @@ client_start a3 A 192.0.2.1 alice
 client_start b3 B 198.51.100.1 bob
 wait_connected a3
 wait_connected b3
-ipn B route show $LNET | grep -q "dev stun0" &&
-    fail "B was pushed $LNET with push-client-networks no"
+has "dev stun0" ipn B route show $LNET &&
+    fail "B was pushed $LNET with push-client-networks no: $SEEN"
 ping_ok H 198.19.1.2 || fail "H -> L with push-client-networks no"
 pass "push-client-networks no: B gets no route to $LNET, H <-> L still works"
 
@@ -168,8 +163,8 @@ client_start a4 A 192.0.2.1 alice
 client_start b4 B 198.51.100.1 bob
 wait_connected a4
 wait_connected b4
-ipn B route show $LNET | grep -q "dev stun0" &&
-    fail "B was pushed $LNET with client-to-client no"
+has "dev stun0" ipn B route show $LNET &&
+    fail "B was pushed $LNET with client-to-client no: $SEEN"
 ping_ok H 198.19.1.2 || fail "H -> L with client-to-client no"
 ping_ok L 203.0.113.2 || fail "L -> H with client-to-client no"
 ipn B route add $LNET dev stun0

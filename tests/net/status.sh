@@ -192,7 +192,7 @@ pass "10 pings of 128-byte packets: 10/1280 each way on both sides ($(counters))
 
 # 50 UDP datagrams of 200 bytes to a sink in S: 228-byte packets, one way.
 start_bg sink S socat -u UDP-RECV:9000,bind=198.18.0.1 OPEN:/dev/null
-sink_ready() { n S ss -Hlun | grep -q -F '198.18.0.1:9000'; }
+sink_ready() { has -F '198.18.0.1:9000' n S ss -Hlun; }
 wait_until 10 sink_ready || fail "the UDP sink did not start"
 B=$(counters)
 n A bash -c 'p=$(printf "%0200d" 0); for i in $(seq 50); do

@@ -10,22 +10,18 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v arping >/dev/null || skip "no arping"
-arping --help 2>&1 | grep -q -- '-s <MAC>' ||
+# Read whole before grep looks (see has in lib.sh); stderr is wanted too.
+usage=$(arping --help 2>&1) && grep -q -e '-s <MAC>' <<<"$usage" ||
     skip "arping is not Thomas Habets' (no -s MAC)"
 topo_up A B H
 
 # One MAC per client: the tap's own is the first each one sends from.
 server_start -- --dev stap0 --dev-type tap --max-macs-per-client 1
-ipn S link show stap0 | grep -q link/ether || fail "the server's stap0 is not a tap"
-client_a --dev stap0 --dev-type tap
-client_b --dev stap0 --dev-type tap
-wait_connected a
-wait_connected b
-VA=$(vaddr a)
-VB=$(vaddr b)
+has link/ether ipn S link show stap0 || fail "the server's stap0 is not a tap: $SEEN"
+clients_ab --dev stap0 --dev-type tap
 for h in A B; do
-	ipn $h link show stap0 | grep -q link/ether ||
-	    fail "$h's stap0 is not a tap"
+	has link/ether ipn $h link show stap0 ||
+	    fail "$h's stap0 is not a tap: $SEEN"
 done
 [[ $(ipn A -4 -o addr show dev stap0) == *" $VA/24 "* ]] ||
     fail "A's tap does not have $VA/24: $(ipn A -4 -o addr show dev stap0)"
@@ -88,9 +84,9 @@ n A arping -q -c 3 -w 5 -i stap0 -s "$FORGED" "$VB" &&
     fail "an ARP request from the forged MAC $FORGED got a reply"
 wait_until 10 num -ge $((before + 3)) refused ||
     fail "the forged frames were not counted: mac_refused=$(refused), was $before"
-ipn B neigh show | grep -qi "$FORGED" &&
+has -i "$FORGED" ipn B neigh show &&
     fail "B learned the forged MAC: $(ipn B neigh show dev stap0)"
-ipn S neigh show | grep -qi "$FORGED" &&
+has -i "$FORGED" ipn S neigh show &&
     fail "the server learned the forged MAC: $(ipn S neigh show dev stap0)"
 ping_ok A "$VB" || fail "A lost its own MAC's traffic"
 pass "3 ARP requests from forged $FORGED in A: dropped, mac_refused" \

@@ -16,12 +16,7 @@ pass "before the tunnel A reaches S but not H"
 
 server_start
 SP=${PID[server]}
-client_a
-client_b
-wait_connected a
-wait_connected b
-VA=$(vaddr a)
-VB=$(vaddr b)
+clients_ab
 [[ -n $VA && -n $VB && $VA != "$VB" ]] || fail "vaddrs '$VA' and '$VB'"
 say "alice is $VA, bob is $VB"
 

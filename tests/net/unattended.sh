@@ -27,8 +27,8 @@ client_b --connect-retry 2 2 --connect-retry-max 3
 wait_until 30 out_is refused state b || fail "(a) bob's state is '$(state b)'"
 why=$(reason b)
 [[ $why == *revoked* ]] || fail "(a) bob's reason does not say revoked: $why"
-status_dump "$TMP/b.sock" | grep -q -E '^client .* state=refused reason=".*revoked' ||
-    fail "(a) text status: $(status_dump "$TMP/b.sock" | head -n 1)"
+has -E '^client .* state=refused reason=".*revoked' status_dump "$TMP/b.sock" ||
+    fail "(a) text status: ${SEEN%%$'\n'*}"
 rc=0
 wait_bg b 60 || rc=$?
 [[ $rc -eq 4 ]] || fail "(a) bob exited with $rc, want 4"

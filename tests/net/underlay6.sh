@@ -148,7 +148,7 @@ pass "pings A, B, C -> 198.18.0.1, and 1420-byte ones from A and B"
 
 head -c 20M /dev/urandom >"$TMP/big"
 BIGSUM=$(sha256sum <"$TMP/big" | cut -d' ' -f1)
-listening() { n S ss -Hltn "sport = :$1" | grep -q .; }
+listening() { has . n S ss -Hltn "sport = :$1"; }
 # transfer FROM PORT: 20 MB from FROM to a socat on 198.18.0.1:PORT in S.
 transfer() {
 	local out=$TMP/recv.$2

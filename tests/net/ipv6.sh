@@ -3,9 +3,10 @@
 # a host H behind it on 2001:db8:203::/64 (pushed as an IPv6 route), two
 # clients. ping -6 and a checksummed TCP transfer client <-> server,
 # client <-> H, client <-> client; status shows each session's IPv6
-# address, and alice has her fixed-address from pool6; a forged inner IPv6 source is dropped and counted; the client's
-# tun has no IPv6 address or route left after it exits; bad pool6 and
-# IPv6 push-route values stop the server with one line.
+# address, and alice has her fixed-address from pool6; a forged inner IPv6
+# source is dropped and counted; the client's tun has no IPv6 address or
+# route left after it exits; bad pool6 and IPv6 push-route values stop the
+# server with one line.
 . "$(dirname "$0")/lib.sh"
 
 topo_up A B H

@@ -580,7 +580,7 @@ test_handshake(void)
 #define LAST_WORD "BYE: rekeying too often"
 
 static int
-tcp_pair_listen(struct sockaddr_in *a)
+tcp_listen_loopback(struct sockaddr_in *a)
 {
 	socklen_t len = sizeof(*a);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -647,7 +647,7 @@ test_last_word(void)
 	static uint8_t bulk[16384];
 	struct sockaddr_in a;
 	char err[256] = "";
-	int lfd = tcp_pair_listen(&a), fd, closed[2], status, ok;
+	int lfd = tcp_listen_loopback(&a), fd, closed[2], status, ok;
 	pid_t pid;
 	SSL *ssl;
 

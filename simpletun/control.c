@@ -683,43 +683,98 @@ ctl_client_failed(struct control *ct, const char *what, const char *err)
 	ctl_exit(ct, 1);
 }
 
-static int
-ctl_connect_one(const struct addrinfo *ai, int timeout_ms)
-{
-	struct pollfd pfd = { .events = POLLOUT };
-	int fd, e = 0;
-	socklen_t el = sizeof(e);
+/* Happy eyeballs (RFC 8305, its connection part): one attempt, then the
+ * next address every CTL_EYEBALLS_MS while earlier ones are still waiting
+ * (at once if they all failed), IPv6 and IPv4 taking turns; the first to
+ * connect wins. So a family whose path silently drops (a broken IPv6
+ * route, a firewall) costs a quarter second, not a timeout per address.
+ * Every attempt gets the handshake timeout from its start. */
+#define CTL_EYEBALLS_MS 250
+#define CTL_CONNECT_MAX 16	/* addresses tried */
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, ai->ai_protocol);
-	if (fd == -1)
-		return -1;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-		return fd;
-	if (errno == EINPROGRESS) {
-		pfd.fd = fd;
-		if (poll_wait(&pfd, 1, timeout_ms) == 1 &&
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0)
-			return fd;
-		errno = e != 0 ? e : ETIMEDOUT;
+struct ctl_attempt {
+	const struct addrinfo *ai;
+	int fd;			/* -1: not started, or over */
+	uint64_t deadline;
+};
+
+/* res in turns of family, the first address's family first. */
+static size_t
+ctl_interleave(const struct addrinfo *res, struct ctl_attempt *at)
+{
+	const struct addrinfo *ai, *first[2] = { NULL, NULL };
+	size_t n = 0;
+	int fam = res->ai_family;
+
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (first[ai->ai_family != fam] == NULL)
+			first[ai->ai_family != fam] = ai;
+	for (unsigned k = 0; n < CTL_CONNECT_MAX &&
+	    (first[0] != NULL || first[1] != NULL); k ^= 1) {
+		if ((ai = first[k]) == NULL)
+			continue;
+		at[n++] = (struct ctl_attempt){ .ai = ai, .fd = -1 };
+		do
+			ai = ai->ai_next;
+		while (ai != NULL && (ai->ai_family != fam) != k);
+		first[k] = ai;
 	}
+	return n;
+}
+
+/* Starts a's connect: 1 if it connected at once, 0 if it is under way,
+ * -1 (errno) if it failed. */
+static int
+ctl_attempt_start(struct ctl_attempt *a, uint64_t deadline)
+{
+	int e;
+
+	a->deadline = deadline;
+	a->fd = socket(a->ai->ai_family, a->ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, a->ai->ai_protocol);
+	if (a->fd == -1)
+		return -1;
+	if (connect(a->fd, a->ai->ai_addr, a->ai->ai_addrlen) == 0)
+		return 1;
+	if (errno == EINPROGRESS)
+		return 0;
 	e = errno;
-	close(fd);
+	close(a->fd);
+	a->fd = -1;
 	errno = e;
 	return -1;
 }
 
-/* Each address of remote in getaddrinfo's order (IPv6 and IPv4, as the
- * resolver sorts them) until one answers; if none does, one line names
- * every address tried and why it failed. */
+/* a failed: why goes into the line of failures, its socket away. */
+static void
+ctl_attempt_fail(struct ctl_attempt *a, int why, char *tried, size_t size)
+{
+	size_t used = strlen(tried);
+	char addr[64];
+
+	snprintf(tried + used, size - used, "%s%s: %s", used ? ", " : "",
+	    sa_str(a->ai->ai_addr, addr, sizeof(addr)), strerror(why));
+	if (a->fd != -1)
+		close(a->fd);
+	a->fd = -1;
+}
+
+/* Each address of remote (IPv6 and IPv4, as the resolver sorts them,
+ * in turns), with happy eyeballs; if none answers, one line names every
+ * address tried and why it failed. */
 static int
 ctl_connect(struct control *ct, struct sockaddr_storage *peer)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
-	    .ai_socktype = SOCK_STREAM }, *res, *ai;
-	char port[8], tried[512] = "", a[64];
-	size_t used = 0;
-	int fd = -1, r;
+	    .ai_socktype = SOCK_STREAM }, *res;
+	struct ctl_attempt at[CTL_CONNECT_MAX], *won = NULL;
+	struct pollfd pfd[CTL_CONNECT_MAX];
+	size_t idx[CTL_CONNECT_MAX], n, next = 0, np, i, k;
+	uint64_t timeout = ct->c->handshake_timeout * 1000ULL, now, turn = 0,
+	    wake;
+	char port[8], tried[512] = "";
+	socklen_t el;
+	int r, e;
 
 	snprintf(port, sizeof(port), "%u", ct->c->remote_port);
 	if ((r = getaddrinfo(ct->c->remote_host, port, &hints, &res)) != 0) {
@@ -727,26 +782,56 @@ ctl_connect(struct control *ct, struct sockaddr_storage *peer)
 		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
 		return -1;
 	}
-	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof(*peer))
+	n = ctl_interleave(res, at);
+	while (won == NULL && !sig_term) {
+		now = now_ms();
+		for (np = 0, i = 0; i < next; i++)
+			if (at[i].fd != -1)
+				idx[np++] = i;
+		/* the next address, when its turn comes or nothing waits */
+		if (next < n && (np == 0 || now >= turn)) {
+			r = ctl_attempt_start(&at[next], now + timeout);
+			if (r == 1)
+				won = &at[next];
+			else if (r == -1)
+				ctl_attempt_fail(&at[next], errno, tried,
+				    sizeof(tried));
+			turn = now + CTL_EYEBALLS_MS;
+			next++;
 			continue;
-		fd = ctl_connect_one(ai, (int)ct->c->handshake_timeout * 1000);
-		if (fd != -1) {
-			memset(peer, 0, sizeof(*peer));
-			memcpy(peer, ai->ai_addr, ai->ai_addrlen);
-		} else if (used < sizeof(tried)) {
-			const char *why = strerror(errno);
-
-			r = snprintf(tried + used, sizeof(tried) - used,
-			    "%s%s: %s", used ? ", " : "", sa_str(ai->ai_addr,
-			    a, sizeof(a)), why);
-			used += r > 0 ? (size_t)r : 0;
+		}
+		if (np == 0)
+			break;			/* every address failed */
+		/* until one answers, the next turn, or a deadline */
+		wake = next < n ? turn : UINT64_MAX;
+		for (k = 0; k < np; k++) {
+			if (at[idx[k]].deadline < wake)
+				wake = at[idx[k]].deadline;
+			pfd[k] = (struct pollfd){ at[idx[k]].fd, POLLOUT, 0 };
+		}
+		poll_wait(pfd, np, wake > now ? (int)(wake - now) : 0);
+		now = now_ms();
+		for (k = 0; k < np && won == NULL; k++) {
+			e = 0;
+			el = sizeof(e);
+			if (pfd[k].revents != 0 && getsockopt(pfd[k].fd,
+			    SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0)
+				won = &at[idx[k]];
+			else if (e != 0 || now >= at[idx[k]].deadline)
+				ctl_attempt_fail(&at[idx[k]], e != 0 ? e :
+				    ETIMEDOUT, tried, sizeof(tried));
 		}
 	}
-	if (fd == -1)
+	for (i = 0; i < next; i++)
+		if (&at[i] != won && at[i].fd != -1)
+			close(at[i].fd);
+	if (won != NULL) {
+		memset(peer, 0, sizeof(*peer));
+		memcpy(peer, won->ai->ai_addr, won->ai->ai_addrlen);
+	} else if (!sig_term)
 		log_warnx("cannot connect to %s (%s)", ct->peer, tried);
 	freeaddrinfo(res);
-	return fd;
+	return won != NULL ? won->fd : -1;
 }
 
 /* HELLO, then CONFIG. In TLS 1.3 the server judges our certificate after

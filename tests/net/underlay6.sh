@@ -11,7 +11,10 @@
 # IPv6, unfragmented at the default MTU of 1420; alice roams to a new IPv6
 # source address; a full tunnel (IPv4) works over the IPv6 underlay. A
 # client that reaches an IPv4-only server by an IPv6-only name fails in
-# one line naming the address it tried.
+# one line naming the address it tried. A name with an IPv6 address whose
+# path silently drops and an IPv4 one that works: the client tries IPv6,
+# then IPv4 a quarter second later (happy eyeballs), and is connected long
+# before the IPv6 attempt's timeout.
 #
 #   A eth0 2001:db8:1::2/64 (and ::3) --- ea 2001:db8:1::1/64  S (server)
 #   B eth0 2001:db8:2::2/64           --- eb 2001:db8:2::1/64  S
@@ -51,6 +54,7 @@ certs_make "$TMP/certs" alice bob carol
 # The directory is this run's (the namespace's name is), removed at exit.
 NAME=vpn6-$$.example
 ETC_NS=/etc/netns/$(nsname B)
+ETC_NS_C=/etc/netns/$(nsname C)
 ETC_NETNS_MADE=0
 [[ -d /etc/netns ]] || ETC_NETNS_MADE=1
 STATE=		# a client's state file this test writes, below
@@ -59,7 +63,7 @@ cleanup() {
 	local rc=$?
 	set +eE
 	trap - ERR
-	rm -rf -- "$ETC_NS"
+	rm -rf -- "$ETC_NS" "$ETC_NS_C"
 	# /etc/netns too if we made it and no other run uses it now
 	((ETC_NETNS_MADE)) && rmdir /etc/netns 2>/dev/null
 	[[ -z $STATE ]] || rm -f -- "$STATE"
@@ -288,4 +292,41 @@ grep -E "cannot connect to $NAME:1194 \(\[2001:db8:2::1\]:1194: Connection refus
     fail "b3 does not say which address refused it: $(cat "$TMP/b3.log")"
 pass "IPv4-only server by an IPv6-only name: exit $rc, '$(grep -m1 'cannot connect' "$TMP/b3.log")'"
 stop_bg server4 || fail "the IPv4 server did not exit cleanly on SIGTERM"
+
+# --- happy eyeballs: IPv6 drops silently, IPv4 answers -------------------------------
+
+# C gets IPv6 on its link too; S drops (no answer, no RST) TCP to 1194 on
+# that IPv6 address, and counts what it drops.
+ipn C -6 addr add 2001:db8:3::2/64 dev eth0 nodad
+ipn S -6 addr add 2001:db8:3::1/64 dev ec nodad
+n S nft -f - <<-EOF
+table inet eyeballs
+table inet eyeballs {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		ip6 daddr 2001:db8:3::1 tcp dport 1194 counter drop
+	}
+}
+EOF
+BOTH=vpn46-$$.example
+mkdir -p "$ETC_NS_C"
+printf '127.0.0.1 localhost\n2001:db8:3::1 %s\n192.0.2.1 %s\n' "$BOTH" \
+    "$BOTH" >"$ETC_NS_C/hosts"
+[[ $(n C getent ahosts "$BOTH" | awk 'NR == 1 { print $1 }') == 2001:db8:3::1 ]] ||
+    fail "in C, $BOTH does not resolve IPv6 first: $(n C getent ahosts "$BOTH")"
+server_start server5 -- --listen '[::]:1194'
+# Were the attempts one after the other, the IPv6 one would wait the
+# whole handshake timeout (300 s) before IPv4 got its turn.
+client_start c2 C "$BOTH" carol --handshake-timeout 300
+wait_connected c2
+wait_until 10 stat_is "$TMP/c2.sock" session "" endpoint '192.0.2.1:1194' ||
+    fail "c2's endpoint: $(status_dump "$TMP/c2.sock")"
+dropped=$(n S nft list table inet eyeballs)
+[[ $dropped =~ counter\ packets\ ([1-9][0-9]*) ]] ||
+    fail "the client never tried IPv6 first: $dropped"
+pass "happy eyeballs: $BOTH's IPv6 address dropped ${BASH_REMATCH[1]} SYNs," \
+    "the client connected over IPv4 meanwhile"
+stop_bg c2 || fail "client c2 did not exit cleanly on SIGTERM"
+stop_bg server5 || fail "server5 did not exit cleanly on SIGTERM"
+n S nft delete table inet eyeballs
 check_logs

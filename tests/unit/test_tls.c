@@ -652,8 +652,9 @@ test_last_word(void)
 	SSL *ssl;
 
 	fflush(stdout);
-	need(pipe2(closed, O_CLOEXEC) == 0 && (pid = fork()) != -1,
-	    "fork the last word client");
+	need(pipe2(closed, O_CLOEXEC) == 0, "make a pipe");
+	pid = fork();
+	need(pid != -1, "fork the last word client");
 	if (pid == 0) {
 		close(closed[1]);
 		status = last_word_client(cctx, &a, closed[0]);

@@ -1901,6 +1901,8 @@ conf_check_fixed6(const struct conf *c, const struct conf_fixed *f,
     const struct pool *pool6, char *err, size_t errlen)
 {
 	char a[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
+	unsigned hosts = c->pool6.prefix > 112 ? 1u << (128 - c->pool6.prefix) :
+	    POOL6_HOSTS;
 	const struct conf_fixed *g;
 
 	if (!f->has6)
@@ -1914,7 +1916,7 @@ conf_check_fixed6(const struct conf *c, const struct conf_fixed *f,
 		    "not a client address of pool6 %s/%u (the first %u "
 		    "addresses after the server's)", conf_ntop6(f->addr6, a),
 		    f->cn, conf_ntop6(c->pool6.addr, p), c->pool6.prefix,
-		    POOL6_HOSTS - 2);
+		    hosts - 2);
 	for (g = c->fixed; g < f; g++)
 		if (g->has6 && memcmp(g->addr6, f->addr6, 16) == 0)
 			return conf_fail(err, errlen, "fixed-address: %s is "

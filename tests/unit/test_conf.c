@@ -1042,6 +1042,14 @@ test_check(void)
 		conf_free(&c);
 	}
 	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::100/120", "--fixed-address", "a",
+	    "2001:db8:1::200") == 0) {
+		CHECK_CONF(&c, "=fixed-address: 2001:db8:1::200 of 'a' is not a "
+		    "client address of pool6 2001:db8:1::100/120 (the first 254 "
+		    "addresses after the server's)");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
 	    "--pool6", "2001:db8:1::/64", "--fixed-address", "a",
 	    "2001:db8:1::10", "--fixed-address", "b", "2001:db8:1::10") == 0) {
 		CHECK_CONF(&c, "=fixed-address: 2001:db8:1::10 is given to "

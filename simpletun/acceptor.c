@@ -437,8 +437,9 @@ session_address6(struct server *sv, const char *cn, uint8_t out[16])
 static void
 server_fixed_reserve(struct server *sv, const struct conf *c, bool reserve)
 {
-	for (const struct conf_fixed *f = c->fixed; f < c->fixed + c->nfixed;
-	    f++) {
+	for (unsigned i = 0; i < c->nfixed; i++) {
+		const struct conf_fixed *f = &c->fixed[i];
+
 		if (f->has4 && reserve)
 			pool_reserve(sv->pool, f->addr);
 		else if (f->has4)

@@ -1127,7 +1127,9 @@ dump_fixed(FILE *out, const struct conf *c, const struct directive *d)
 	char a[INET6_ADDRSTRLEN];
 	const struct conf_fixed *f;
 
-	for (f = c->fixed; f < c->fixed + c->nfixed; f++) {
+	/* by index: fixed is NULL while nfixed is 0 */
+	for (unsigned i = 0; i < c->nfixed; i++) {
+		f = &c->fixed[i];
 		if (f->has4)
 			fprintf(out, "%s %s %s\n", d->name, f->cn,
 			    conf_ntoa(f->addr, a));

@@ -20,11 +20,6 @@ confc=$3
 [[ -s $readme ]] || fail "$readme is missing or empty"
 [[ -s $confc ]] || fail "$confc is missing or empty"
 
-# Directives being added by work that has not landed yet. The README may
-# name them while --help does not know them; once --help lists one, it is
-# checked like every other (and must then be in the README's table).
-pending=(pool6)
-
 # The directives a subcommand's --help lists: "  --NAME ARGS  help".
 help_names() {
 	"$bin" "$1" --help | sed -n -E 's/^  --([a-z][a-z0-9-]*)( .*)?$/\1/p'
@@ -69,16 +64,9 @@ for n in "${cnames[@]}"; do
 done
 pass "${#cnames[@]} directives in $confc's table, ${#known[@]} known to --help"
 
-is_pending() {
-	local p
-	for p in "${pending[@]}"; do [[ $1 == "$p" ]] && return 0; done
-	return 1
-}
-
 mapfile -t cells < <(table_cells)
 [[ ${#cells[@]} -gt 0 ]] ||
     fail "no table 'simpletun directive | OpenVPN 2.6 equivalent | notes' in $readme"
-skipped=0
 for cell in "${cells[@]}"; do
 	[[ $cell != !* ]] ||
 	    fail "row '${cell#!}' does not have the table's 3 cells"
@@ -87,23 +75,15 @@ for cell in "${cells[@]}"; do
 	name=${BASH_REMATCH[1]%% *}
 	[[ -z ${in_table[$name]:-} ]] || fail "$name has two rows in the table"
 	in_table[$name]=1
-	if [[ -n ${known[$name]:-} ]]; then
-		continue
-	fi
-	if is_pending "$name"; then
-		printf '%s: skip - %s is not in --help yet (pending)\n' \
-		    "$prog" "$name"
-		skipped=$((skipped + 1))
-		continue
-	fi
-	fail "the README's table names '$name', which is no directive"
+	[[ -n ${known[$name]:-} ]] ||
+	    fail "the README's table names '$name', which is no directive"
 done
 for n in "${cnames[@]}"; do
 	[[ -n ${in_table[$n]:-} ]] ||
 	    fail "$n (in $confc's table) has no row in the README's table"
 done
 pass "the README's table has ${#cells[@]} rows: every directive of" \
-    "$confc's table, nothing unknown ($skipped pending)"
+    "$confc's table, nothing unknown"
 
 # The configuration examples of "Remote access": "directive args # comment"
 # or a comment.
@@ -120,7 +100,7 @@ for l in "${lines[@]}"; do
 	l=${l#"${l%%[! ]*}"}
 	[[ -z $l || $l == \#* ]] && continue
 	name=${l%% *}
-	[[ -n ${known[$name]:-} ]] || is_pending "$name" ||
+	[[ -n ${known[$name]:-} ]] ||
 	    fail "'Remote access' configures '$name', which is no directive: $l"
 done
 pass "the ${#lines[@]} configuration lines of 'Remote access' use directives"

@@ -2,8 +2,11 @@
 # scripts/lab against the build under test: `up` builds the lab (and says so
 # when asked again), `check --json FILE` on it writes valid JSON in which
 # every point passes (tap-arp only where this simpletun has dev-type tap;
-# without it that point must be there and fail), and `down`, twice, leaves
-# no namespace, process, queue or state directory behind.
+# without it that point must be there and fail), a check whose plaintext
+# point looks at the tun device fails in its exit status and JSON, and
+# `down`, twice, leaves no namespace, process, queue or state directory
+# behind. Then `check tap` from nothing: its own tap lab, every point
+# passing, and nothing left after it.
 . "$(dirname "$0")/lib.sh"
 
 require_root_net
@@ -79,6 +82,19 @@ else
 	pass "every point but tap-arp passes; tap-arp fails (no dev-type here) and check exits $rc"
 fi
 
+# A check that cannot fail proves nothing: with the tun device as its
+# "underlay" the plaintext point must fail, and check must say so in its
+# exit status and its JSON.
+rc=0
+LAB_UNDERLAY_DEV=stun0 "$LAB" check --json "$TMP/bad.json" >"$TMP/bad.out" 2>&1 || rc=$?
+[[ $rc -ne 0 ]] || fail "check exited 0 with stun0 as the underlay: $(cat "$TMP/bad.out")"
+grep -q -E '^FAIL no-plaintext-on-underlay: .* on the underlay stun0' "$TMP/bad.out" ||
+    fail "no FAIL line for the plaintext point: $(cat "$TMP/bad.out")"
+jq -e '([.points[] | select(.pass | not) | .name] == ["no-plaintext-on-underlay"])
+    and .totals.failed == 1' "$TMP/bad.json" >/dev/null ||
+    fail "the JSON does not show that one point failed: $(cat "$TMP/bad.json")"
+pass "with stun0 as the underlay, check exits $rc: $(grep -m1 '^FAIL' "$TMP/bad.out")"
+
 # Everything the lab ever started, before down removes the record.
 mapfile -t started <"$LAB_DIR/started"
 [[ ${#started[@]} -ge 10 ]] || fail "only ${#started[@]} processes recorded"
@@ -98,3 +114,21 @@ for line in "${started[@]}"; do
 done
 [[ -z $(mq_list) ]] || fail "/dev/mqueue holds: $(mq_list | tr '\n' ' ')"
 pass "down (twice) left no namespace, none of ${#started[@]} processes, no queue, no state"
+
+# From nothing, in tap mode: check builds its own lab, runs every point on
+# it, and takes it down again.
+rc=0
+"$LAB" check tap --json "$TMP/tap.json" >"$TMP/tap.out" 2>&1 || rc=$?
+cat "$TMP/tap.out"
+[[ $rc -eq 0 ]] || fail "check tap exited $rc"
+jq -e '.mode == "tap" and .totals.failed == 0 and
+    .totals.points == (.points | length) and .totals.points >= 10' \
+    "$TMP/tap.json" >/dev/null || fail "check tap's JSON: $(cat "$TMP/tap.json")"
+grep -q -E '^PASS tap-arp: arping -c 3 on stap0 ' "$TMP/tap.out" ||
+    fail "tap-arp did not use the tap lab's own stap0"
+[[ -z $(lab_namespaces) ]] || fail "check tap left namespaces: $(lab_namespaces | tr '\n' ' ')"
+[[ ! -e $LAB_DIR ]] || fail "check tap left $LAB_DIR"
+left=$(ps -eo pid=,args= | awk -v d="$LAB_DIR" 'index($0, d) && !/awk -v d=/')
+[[ -z $left ]] || fail "check tap left processes: $left"
+[[ -z $(mq_list) ]] || fail "/dev/mqueue holds: $(mq_list | tr '\n' ' ')"
+pass "check tap from nothing: $(tail -n 1 "$TMP/tap.out"); it left no namespace, state or queue"

@@ -185,8 +185,8 @@ struct child {
 	bool lost;			/* died or sent nonsense */
 };
 
-/* A process tree's figures. */
-struct pss {
+/* A process tree's figures: PSS and CPU time. */
+struct tree {
 	unsigned long kb;
 	unsigned procs;
 	double cpu_ms;		/* run by the live ones and their reaped children */
@@ -1400,13 +1400,13 @@ proc_cpu_ms(pid_t pid)
 
 /* PSS and CPU time of root and all its descendants. */
 static void
-pss_measure(pid_t root, struct pss *out)
+tree_measure(pid_t root, struct tree *out)
 {
 	size_t n;
 	struct proc *ps = proc_list(&n);
 
 	proc_mark_tree(ps, n, root);
-	*out = (struct pss){ 0 };
+	*out = (struct tree){ 0 };
 	for (size_t i = 0; i < n; i++)
 		if (ps[i].in_tree) {
 			out->kb += proc_pss_kb(ps[i].pid);
@@ -1514,11 +1514,11 @@ struct result {
 	unsigned long n;
 	struct report up, check, end;
 	double hs_seconds, hs_rate;
-	bool have_pss;
-	struct pss base, held;
+	bool have_server;
+	struct tree base, held;
 	/* CPU from before the first connect to after the last CONFIG: the
 	 * server's tree (with --server-pid) and ours (the workers) */
-	struct pss srv0, srv1, own0, own1;
+	struct tree srv0, srv1, own0, own1;
 	bool workers_ok;
 };
 
@@ -1539,7 +1539,7 @@ result_ok(const struct opts *o, const struct result *r)
 }
 
 static double
-cpu_per_hs(const struct result *r, const struct pss *a, const struct pss *b)
+cpu_per_hs(const struct result *r, const struct tree *a, const struct tree *b)
 {
 	return r->up.up > 0 ? (b->cpu_ms - a->cpu_ms) / r->up.up : 0;
 }
@@ -1565,14 +1565,14 @@ result_print_text(const struct opts *o, const struct result *r)
 	    r->hs_seconds, r->hs_rate);
 	printf("held with traffic: %u of %lu (still up at the end: %u)\n",
 	    r->check.replied, r->n, r->end.up);
-	if (r->have_pss)
+	if (r->have_server)
 		printf("server pss: baseline %lu kB (%u processes), with "
 		    "sessions %lu kB (%u processes): %.1f kB per session, "
 		    "%.1f kB per session above baseline\n", r->base.kb,
 		    r->base.procs, r->held.kb, r->held.procs,
 		    (double)r->held.kb / (double)r->n,
 		    ((double)r->held.kb - (double)r->base.kb) / (double)r->n);
-	if (r->have_pss && r->up.up > 0)
+	if (r->have_server && r->up.up > 0)
 		printf("cpu per handshake: server %.1f ms, loadgen %.1f ms; "
 		    "%ld CPUs allow %.0f handshakes per second at that cost\n",
 		    cpu_per_hs(r, &r->srv0, &r->srv1),
@@ -1614,14 +1614,14 @@ result_print_json(const struct opts *o, const struct result *r)
 	    "\"handshakes_per_second\": %.1f, \"held_with_traffic\": %u, "
 	    "\"up_at_end\": %u", r->n, o->workers, r->up.up, r->up.failed,
 	    r->hs_seconds, r->hs_rate, r->check.replied, r->end.up);
-	if (r->have_pss)
+	if (r->have_server)
 		printf(", \"pss_baseline_kb\": %lu, \"pss_total_kb\": %lu, "
 		    "\"server_processes\": %u, \"pss_per_session_kb\": %.1f, "
 		    "\"pss_added_per_session_kb\": %.1f", r->base.kb,
 		    r->held.kb, r->held.procs,
 		    (double)r->held.kb / (double)r->n,
 		    ((double)r->held.kb - (double)r->base.kb) / (double)r->n);
-	if (r->have_pss && r->up.up > 0)
+	if (r->have_server && r->up.up > 0)
 		printf(", \"server_cpu_ms_per_handshake\": %.1f, "
 		    "\"loadgen_cpu_ms_per_handshake\": %.1f, \"cpus\": %ld, "
 		    "\"handshakes_per_second_cpu_allows\": %.0f",
@@ -1640,19 +1640,19 @@ run(const struct opts *o, SSL_CTX *ctx, const struct ident *ids,
 	struct child ch[LG_MAX_WORKERS];
 	uint64_t t;
 
-	*r = (struct result){ .n = o->n, .have_pss = o->server_pid != 0 };
-	if (r->have_pss)
-		pss_measure(o->server_pid, &r->base);
+	*r = (struct result){ .n = o->n, .have_server = o->server_pid != 0 };
+	if (r->have_server)
+		tree_measure(o->server_pid, &r->base);
 	children_start(o, ctx, ids, ch);
-	if (r->have_pss) {
-		pss_measure(o->server_pid, &r->srv0);
-		pss_measure(getpid(), &r->own0);
+	if (r->have_server) {
+		tree_measure(o->server_pid, &r->srv0);
+		tree_measure(getpid(), &r->own0);
 	}
 	children_tell(ch, o->workers, CMD_GO);
 	children_collect(ch, o->workers, &r->up);
-	if (r->have_pss) {
-		pss_measure(o->server_pid, &r->srv1);
-		pss_measure(getpid(), &r->own1);
+	if (r->have_server) {
+		tree_measure(o->server_pid, &r->srv1);
+		tree_measure(getpid(), &r->own1);
 	}
 	t = r->up.last_config_us > r->up.first_connect_us ?
 	    r->up.last_config_us - r->up.first_connect_us : 0;
@@ -1664,8 +1664,8 @@ run(const struct opts *o, SSL_CTX *ctx, const struct ident *ids,
 		sleep((unsigned)o->hold_s);
 	children_tell(ch, o->workers, CMD_CHECK);
 	children_collect(ch, o->workers, &r->check);
-	if (r->have_pss)
-		pss_measure(o->server_pid, &r->held);
+	if (r->have_server)
+		tree_measure(o->server_pid, &r->held);
 	children_tell(ch, o->workers, CMD_STOP);
 	children_collect(ch, o->workers, &r->end);
 	r->workers_ok = children_wait(ch, o->workers);

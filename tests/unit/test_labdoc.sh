@@ -2,7 +2,8 @@
 # docs/LAB.md, the student's guide, against what it describes:
 # - its checklist (the numbered points and the sample run) names exactly
 #   the points `scripts/lab check` runs, in order, and the sample run is
-#   the output a student should expect: every point PASS, "N of N";
+#   the output a student should expect: every point PASS, "N of N"; its
+#   table of the JSON's figures names those scripts/lab records;
 # - every `scripts/lab WORD` it shows is a subcommand scripts/lab has;
 # - the pictures it shows are the ones the build draws: one
 #   build/docs/NAME.svg per docs/NAME.dot, each referenced;
@@ -58,6 +59,21 @@ n=${#want[@]}
 grep -q -E "^$n of $n points passed in [0-9.]+ s \((tun|tap) mode\)$" <<<"$sample" ||
     fail "the sample run does not end with '$n of $n points passed in ... s (tun mode)'"
 pass "the sample run: $n PASS lines in order, '$n of $n points passed'"
+
+# The table "| point | figures |": one row per point, in order, and the
+# figures named in it are those scripts/lab records ("fig NAME ...").
+rows=$(awk '/^\| point \| figures \|$/ { t = 1; getline; next }
+    t && !/^\|/ { exit } t' <<<"$section")
+mapfile -t frows < <(awk -F'|' '{ gsub(/ /, "", $2); print $2 }' <<<"$rows")
+[[ ${frows[*]} == "${want[*]}" ]] ||
+    fail "the figures table has the rows '${frows[*]}', scripts/lab check runs '${want[*]}'"
+mapfile -t fdoc < <(awk -F'|' '{ print $3 }' <<<"$rows" | grep -o -E '`[a-z_]+`' |
+    tr -d '`' | sort -u)
+mapfile -t flab < <(sed -n -E 's/^[[:space:]]*fig ([a-z_]+) .*/\1/p' "$lab" | sort -u)
+[[ ${#flab[@]} -ge 10 ]] || fail "scripts/lab records ${#flab[@]} figures"
+[[ ${fdoc[*]} == "${flab[*]}" ]] ||
+    fail "the figures table names '${fdoc[*]}', scripts/lab records '${flab[*]}'"
+pass "the figures table: a row per point, the ${#flab[@]} figures scripts/lab records"
 
 # --- the commands ----------------------------------------------------------
 

@@ -1456,6 +1456,28 @@ server_init(struct server *sv, struct conf *c)
 		sv->s[i].ctl = sv->s[i].data = sv->s[i].data_end = -1;
 }
 
+/* Client-to-client yes by a reload. In tun mode the server's kernel
+ * forwards between clients, so the tun must forward; as `user` the server
+ * cannot turn that on, and says so, unless it is on already (as a start
+ * with client-to-client yes leaves it). In tap mode the guard switches the
+ * frames and the kernel forwards none: nothing to turn on or warn of. */
+static void
+server_reload_forwarding(struct server *sv)
+{
+	char path[128];
+
+	if (sv->c->dev_type == CONF_DEV_TAP)
+		return;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding",
+	    sv->dev);
+	if (server_sysctl(path) == '1')
+		return;
+	if (tun_set_forwarding(sv->dev, true) == -1)
+		log_warn("reload: client-to-client yes: cannot turn on "
+		    "forwarding on %s as %s (net.ipv4.conf.%s.forwarding=1, "
+		    "or restart)", sv->dev, sv->c->user, sv->dev);
+}
+
 /* What running sessions must hear of: client-to-client (their data
  * processes filter it) and a new CRL (their control processes check
  * their clients again; one in its handshake is told once it has its
@@ -1463,11 +1485,8 @@ server_init(struct server *sv, struct conf *c)
 static void
 server_reload_live(struct server *sv, bool c2c_changed, bool crl)
 {
-	if (c2c_changed && sv->c->client_to_client &&
-	    tun_set_forwarding(sv->dev, true) == -1)
-		log_warn("reload: client-to-client yes: cannot turn on "
-		    "forwarding on %s as %s (net.ipv4.conf.%s.forwarding=1, "
-		    "or restart)", sv->dev, sv->c->user, sv->dev);
+	if (c2c_changed && sv->c->client_to_client)
+		server_reload_forwarding(sv);
 	for (unsigned i = 0; i < sv->nslots; i++) {
 		struct session *s = &sv->s[i];
 

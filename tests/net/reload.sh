@@ -198,8 +198,14 @@ hup 'applied: .*client-to-client no'
 ping_fails A "$CAROL" || fail "alice still reaches carol with client-to-client no"
 ping_ok A 198.18.0.1 || fail "alice cannot reach the server"
 write_conf 203.0.113.128/25 2 0.0.0.0:1194
+mark=$(log_mark server)
 hup 'applied: .*client-to-client yes'
 ping_ok A "$CAROL" || fail "alice cannot reach carol again"
+# stun0 forwards since the start (client-to-client yes then): nothing for
+# the server, now nobody, to turn on, nor to warn of.
+! log_since server "$mark" 'cannot turn on forwarding' ||
+    fail "the server warned of forwarding that is on: $(grep -i \
+    'cannot turn on forwarding' "$TMP/server.log" | tail -n 1)"
 [[ $(sget alice control_pid) == "$A_CTL" ]] || fail "alice's session ended"
 pass "(7b) client-to-client no, then yes, for the live sessions of alice" \
     "and carol ($CAROL)"

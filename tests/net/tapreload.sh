@@ -6,9 +6,10 @@
 # frames as blocked) but both reach the server, and both sessions stay
 # (same control and data processes); back to yes: they reach each other
 # again, and the server does not warn that it cannot turn on forwarding
-# (the guard switches frames; the kernel forwards none in tap mode). A reload changing the restart-only tap directives (dev-type,
-# mac-age, max-macs-per-client) names them in one line, keeps their old
-# values and every session goes on. A session that starts after a reload
+# (the guard switches frames; the kernel forwards none in tap mode). A
+# reload changing the restart-only tap directives (dev-type, mac-age,
+# max-macs-per-client) names them in one line, keeps their old values and
+# every session goes on. A session that starts after a reload
 # to client-to-client no gets it (alice, restarted, cannot reach bob) and
 # the old max-macs-per-client (a second MAC of hers is not refused).
 . "$(dirname "$0")/lib.sh"

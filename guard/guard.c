@@ -245,35 +245,88 @@ guard_route(struct guard *g, const uint8_t *pkt, size_t len)
 
 static void	guard_unregister(struct guard *, unsigned);
 
+/* A frame to every session but its sender (from, or -1 for the tap). */
+static void
+guard_flood(struct guard *g, int from, const uint8_t *f, size_t len)
+{
+	for (unsigned slot = 0; slot < g->nslots; slot++)
+		if ((int)slot != from && g->out[slot].q != (mqd_t)-1)
+			guard_queue(g, slot, f, len);
+}
+
 /* --- tap mode --- */
 
-/* A frame from the tap (from -1) or from session from's reverse queue:
- * to the owner of its destination, or to every session but the sender. */
+/* The session whose address a unicast frame is for: an IPv4 packet's
+ * destination or an ARP packet's target, looked up in the routes (-1 if
+ * no session has it); -2 for a frame that is neither. */
+static int
+guard_frame_owner_ip(struct guard *g, const uint8_t *f, size_t len)
+{
+	const uint8_t *p = f + CONF_ETH_HLEN;
+
+	switch (get_u16(f + 12)) {
+	case 0x0800:
+		if (len < CONF_ETH_HLEN + 20 || p[0] >> 4 != 4)
+			return -1;
+		return route_lookup(g->routes, AF_INET, p + 16);
+	case 0x0806:
+		if (len < CONF_ETH_HLEN + 28 || get_u16(p) != 1 ||
+		    get_u16(p + 2) != 0x0800 || p[4] != MAC_LEN || p[5] != 4)
+			return -1;
+		return route_lookup(g->routes, AF_INET, p + 24);
+	default:
+		return -2;
+	}
+}
+
+/* A frame from the tap (from -1) or from session from's reverse queue.
+ * A group destination goes to every session but the sender. A unicast
+ * one goes to the owner of its MAC, but only if an IPv4 or ARP frame's
+ * address is that session's too; a frame for a MAC nobody owns goes to
+ * the session whose address it carries, and only a frame that carries
+ * none (neither IPv4 nor ARP) is flooded. So a stale or forged MAC
+ * (a server neighbour entry poisoned by another client, a client that
+ * left) never sends one session's traffic to another: misdirected, or
+ * no_route when no session has the address. */
 static void
 guard_switch(struct guard *g, int from, const uint8_t *f, size_t len)
 {
-	int to;
+	int to, mac, ip;
 
 	if (len < CONF_ETH_HLEN) {
 		g->st.no_route++;
 		return;
 	}
+	if (len > conf_frame_max(g->c)) {	/* a VLAN tag, a larger MTU */
+		g->st.too_big++;
+		return;
+	}
 	/* Client-to-client is the data processes' to decide, as in tun
 	 * mode: they follow a reload (LIVE), and without it send the guard
 	 * no frame at all. */
-	to = mactable_dest(g->macs, f, from, true, g->now);
-	if (to >= 0 && (unsigned)to < g->nslots && g->out[to].q != (mqd_t)-1) {
-		guard_queue(g, (unsigned)to, f, len);
+	if (mactable_is_group(f)) {
+		g->st.flooded++;
+		guard_flood(g, from, f, len);
 		return;
 	}
-	if (to != MACT_FLOOD) {
+	mac = mactable_lookup(g->macs, f);
+	ip = guard_frame_owner_ip(g, f, len);
+	if (ip == -2 && mac < 0) {
+		g->st.flooded++;
+		guard_flood(g, from, f, len);
+		return;
+	}
+	if (ip != -2 && mac >= 0 && mac != ip) {
+		g->st.misdirected++;
+		return;
+	}
+	to = ip == -2 ? mac : ip;
+	if (to < 0 || to == from || (unsigned)to >= g->nslots ||
+	    g->out[to].q == (mqd_t)-1) {
 		g->st.no_route++;
 		return;
 	}
-	g->st.flooded++;
-	for (unsigned slot = 0; slot < g->nslots; slot++)
-		if ((int)slot != from && g->out[slot].q != (mqd_t)-1)
-			guard_queue(g, slot, f, len);
+	guard_queue(g, (unsigned)to, f, len);
 }
 
 /* One reverse queue message of slot: what its data process says the
@@ -604,10 +657,8 @@ guard_send_stats(struct guard *g)
 	size_t n;
 
 	g->st.routes = route_count(g->routes);
-	if (g->macs != NULL) {
-		mactable_expire(g->macs, g->now);
+	if (g->macs != NULL)
 		g->st.macs = mactable_count(g->macs);
-	}
 	n = stats_encode_guard(&g->st, p, sizeof(p));
 	if (msg_send(g->parent, MSG_STATS, p, n) == -1 && errno != EAGAIN)
 		fatal("send stats to the acceptor");

@@ -157,15 +157,13 @@ mactable_learn(struct mactable *t, const uint8_t *mac, unsigned slot,
 	if (slot >= t->nslots || mactable_is_group(mac) || mact_is_zero(mac))
 		return MACT_REFUSED;
 	if ((i = mact_find(t, mac)) >= 0) {
-		if (t->e[i].slot == slot) {
-			bool live = mact_live(t, i, now);
+		bool live;
 
-			t->e[i].seen = now;
-			return live ? MACT_REFRESHED : MACT_LEARNED;
-		}
-		if (mact_live(t, i, now))
-			return MACT_REFUSED;
-		mact_remove(t, i);
+		if (t->e[i].slot != slot)
+			return MACT_REFUSED;	/* however long unused */
+		live = mact_live(t, i, now);
+		t->e[i].seen = now;
+		return live ? MACT_REFRESHED : MACT_LEARNED;
 	}
 	if (t->scount[slot] >= t->per_slot)
 		mact_expire_slot(t, slot, now);
@@ -185,27 +183,13 @@ mactable_learn(struct mactable *t, const uint8_t *mac, unsigned slot,
 }
 
 int
-mactable_lookup(const struct mactable *t, const uint8_t *mac, uint64_t now)
+mactable_lookup(const struct mactable *t, const uint8_t *mac)
 {
 	int32_t i;
 
-	if (mactable_is_group(mac) || (i = mact_find(t, mac)) < 0 ||
-	    !mact_live(t, i, now))
+	if (mactable_is_group(mac) || (i = mact_find(t, mac)) < 0)
 		return -1;
 	return (int)t->e[i].slot;
-}
-
-int
-mactable_dest(const struct mactable *t, const uint8_t *dst, int from,
-    bool client_to_client, uint64_t now)
-{
-	int slot;
-
-	if (from >= 0 && !client_to_client)
-		return MACT_DROP;
-	if ((slot = mactable_lookup(t, dst, now)) < 0)
-		return MACT_FLOOD;
-	return slot == from ? MACT_DROP : slot;
 }
 
 void

@@ -3,8 +3,11 @@
  * one of a single slot for the addresses its own client may send from.
  *
  * An address is owned by the first slot that uses it, up to per_slot
- * addresses a slot, until no frame from it was seen for age_ms (or the
- * slot is deleted when its session ends). A group address (broadcast,
+ * addresses a slot, until the slot is deleted when its session ends; one
+ * unused for age_ms may give its place to a new address of the same slot
+ * (and a data process's own table forgets it, mactable_expire), but never
+ * passes to another slot: a session cannot take the address of one that
+ * is only quiet. A group address (broadcast,
  * multicast) or the zero address is never owned. The table is bounded
  * (nslots x per_slot entries, allocated once) and hashed with a seed, so
  * a lookup costs about one probe whatever addresses a session picks. */
@@ -15,12 +18,6 @@
 #include <stdint.h>
 
 #define MAC_LEN 6
-
-/* mactable_dest() for a frame that is not for one slot. */
-enum {
-	MACT_FLOOD = -1,	/* to every session (but the sender) */
-	MACT_DROP = -2,		/* to no session */
-};
 
 /* What mactable_learn() did. */
 enum {
@@ -38,22 +35,18 @@ struct mactable;
 struct mactable *mactable_new(unsigned nslots, unsigned per_slot,
     uint64_t age_ms, uint64_t seed);
 void mactable_free(struct mactable *t);
-/* mac seen from slot at now (ms): owned, or refused. An entry of another
- * slot that has aged out is taken over. */
+/* mac seen from slot at now (ms): owned, or refused. An address is its
+ * slot's until that slot is deleted, however long unused: no other slot
+ * ever takes it over. A slot at its limit gives up those of its own it
+ * has not used for age_ms, to make room. */
 int mactable_learn(struct mactable *t, const uint8_t *mac, unsigned slot,
     uint64_t now);
-/* The slot that owns mac at now, or -1. */
-int mactable_lookup(const struct mactable *t, const uint8_t *mac,
-    uint64_t now);
-/* Where a frame to dst goes. from is the sending slot, or -1 for the
- * server's own device. Frames between sessions (from >= 0) go nowhere
- * without client_to_client; a frame for its own sender goes nowhere; a
- * group or unknown destination floods; a known one goes to its owner. */
-int mactable_dest(const struct mactable *t, const uint8_t *dst, int from,
-    bool client_to_client, uint64_t now);
+/* The slot that owns mac (used lately or not), or -1. */
+int mactable_lookup(const struct mactable *t, const uint8_t *mac);
 /* A session ended: every address of slot is free at once. */
 void mactable_del_slot(struct mactable *t, unsigned slot);
-/* Frees the entries that aged out; returns how many. */
+/* Frees the entries that aged out; returns how many (a data process's
+ * own table; the guard's keeps them until their slot goes). */
 unsigned mactable_expire(struct mactable *t, uint64_t now);
 /* Entries in use (aged ones not yet expired included). */
 unsigned mactable_count(const struct mactable *t);

@@ -202,8 +202,9 @@ static const struct directive directives[] = {
 	  .off = OFF(dev_type), .choices = dev_type_names },
 	{ .name = "mac-age", .args = "SECONDS", .type = T_UINT, .roles = SRV,
 	  .def = "300", .group = G_TUNNEL,
-	  .help = "tap: a session owns a MAC address until it has sent no "
-	    "frame from it for SECONDS (10..86400), or until it ends",
+	  .help = "tap: a MAC address a session has sent no frame from for "
+	    "SECONDS (10..86400) may give its place to a new one of that "
+	    "session; no other session can take it until the session ends",
 	  .off = OFF(mac_age), .min = 10, .max = 86400 },
 	{ .name = "max-macs-per-client", .args = "N", .type = T_UINT,
 	  .roles = SRV, .def = "4", .group = G_TUNNEL,

@@ -479,8 +479,9 @@ data_tap_rx(struct data *d, const uint8_t *f, size_t n)
 		data_tap_write(d, f, n);
 		return;
 	}
-	if (mactable_is_group(f + MAC_LEN)) {
-		d->st.mac_refused++;	/* no frame comes from a group */
+	if (mactable_is_group(f + MAC_LEN) ||
+	    memcmp(f + MAC_LEN, d->server_mac, MAC_LEN) == 0) {
+		d->st.mac_refused++;	/* nor from a group, nor the server */
 		return;
 	}
 	if (!data_frame_ok(d, f, n))

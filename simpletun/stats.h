@@ -65,7 +65,8 @@
 	X(up_frames)	\
 	X(flooded)	\
 	X(mac_refused)	\
-	X(up_bad)
+	X(up_bad)	\
+	X(misdirected)
 
 #define STATS_COUNT(f) + 1
 enum {

@@ -2413,7 +2413,7 @@ static const char *const data_fields[] = { "rx_packets", "rx_bytes",
 static const char *const guard_fields[] = { "rx_packets", "no_route",
     "queue_full", "too_big", "routes", "udp_packets", "forwarded",
     "no_session", "oversize", "net_down", "macs", "up_frames", "flooded",
-    "mac_refused", "up_bad" };
+    "mac_refused", "up_bad", "misdirected" };
 
 #define NDATA (sizeof(data_fields) / sizeof(data_fields[0]))
 #define NGUARD (sizeof(guard_fields) / sizeof(guard_fields[0]))

@@ -1247,10 +1247,19 @@ server_client_routes(const struct conf *c, const char *dev)
 
 	for (unsigned i = 0; i < c->nclient_nets; i++) {
 		const struct conf_client_net *n = &c->client_nets[i];
+		int r = tun_add_route(dev, n->addr, n->prefix, 0);
 
-		if (tun_add_route(dev, n->addr, n->prefix, 0) == -1)
+		if (r == -1)
 			fatal("route client-network %s/%u of '%s' via %s",
 			    ip4_str(n->addr, a), n->prefix, n->cn, dev);
+		/* Another route to it would keep its packets from us, and
+		 * let the client send from addresses of that network. */
+		if (r == 1)
+			fatalx("client-network %s/%u of '%s': this machine "
+			    "routes it already (ip route show %s/%u); remove "
+			    "that route or give the client another network",
+			    ip4_str(n->addr, a), n->prefix, n->cn, a,
+			    n->prefix);
 		log_info("client-network %s/%u of '%s' via %s",
 		    ip4_str(n->addr, a), n->prefix, n->cn, dev);
 	}

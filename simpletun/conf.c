@@ -2030,6 +2030,10 @@ conf_check_client_nets(const struct conf *c, char *err, size_t errlen)
 {
 	unsigned i;
 
+	if (c->nclient_nets > 0 && c->dev_type == CONF_DEV_TAP)
+		return conf_fail(err, errlen, "client-network needs dev-type "
+		    "tun: on a tap segment the server has no next hop for a "
+		    "network behind a client");
 	for (i = 0; i < c->nclient_nets; i++)
 		if (conf_check_client_net(c, &c->client_nets[i], err,
 		    errlen) == -1)

@@ -7,7 +7,8 @@
 # on H's wire). While A is away its network's packets are dropped and
 # counted by the guard, and flow again once A is back. Without pushing, or
 # without client-to-client, B gets no route (and with client-to-client off
-# B's packets to L are blocked). Bad client-network configurations stop the
+# B's packets to L are blocked). Bad client-network configurations (also
+# with dev-type tap, or a network this machine routes already) stop the
 # server with one line.
 #
 #   L eth0 198.19.1.2/24 --- lan0 198.19.1.1/24 A eth0 192.0.2.2 --- S
@@ -23,10 +24,14 @@ LNET=198.19.1.0/24
 
 # --- refusals at startup ----------------------------------------------------
 
-# refused REGEX EXTRA...: the server with EXTRA stops, exit status non-zero,
-# with exactly one line on stderr matching REGEX.
+# refused [--last] REGEX EXTRA...: the server with EXTRA stops, exit status
+# non-zero, with exactly one line on stderr matching REGEX (--last: a
+# refusal once the device is up, after the lines of its setup: the last
+# line matches, and the line is the only error).
 refused() {
-	local want=$1 rc=0 c=$TMP/certs
+	local want rc=0 c=$TMP/certs last=0 line
+	if [[ $1 == --last ]]; then last=1; shift; fi
+	want=$1
 	shift
 	n S timeout 20 "$SIMPLETUN" server --listen 0.0.0.0:1194 --dev stun9 \
 	    --ca "$c/ca.crt" --cert "$c/server.crt" --key "$c/server.key" \
@@ -34,11 +39,18 @@ refused() {
 	    --session-users "$SESSION_UIDS" 2048 "$@" \
 	    >"$TMP/refused.out" 2>"$TMP/refused.err" || rc=$?
 	[[ $rc -ne 0 ]] || fail "the server started with: $*"
-	[[ $(wc -l <"$TMP/refused.err") -eq 1 ]] ||
-	    fail "want one line on stderr for '$*', got: $(cat "$TMP/refused.err")"
-	grep -q -E -- "$want" "$TMP/refused.err" ||
+	if ((last)); then
+		line=$(tail -n 1 "$TMP/refused.err")
+		[[ $(grep -c -i -E 'error|fatal|cannot|refus' "$TMP/refused.err") -le 1 ]] ||
+		    fail "more than one error for '$*': $(cat "$TMP/refused.err")"
+	else
+		[[ $(wc -l <"$TMP/refused.err") -eq 1 ]] ||
+		    fail "want one line on stderr for '$*', got: $(cat "$TMP/refused.err")"
+		line=$(cat "$TMP/refused.err")
+	fi
+	grep -q -E -- "$want" <<<"$line" ||
 	    fail "for '$*' want /$want/, got: $(cat "$TMP/refused.err")"
-	pass "refused: $(cat "$TMP/refused.err")"
+	pass "refused: $line"
 }
 refused "client-network 198.19.0.0/16 of 'bob' overlaps 198.19.1.0/24 of 'alice'" \
     --client-network alice $LNET --client-network bob 198.19.0.0/16
@@ -50,6 +62,14 @@ refused "'198.19.1.1/24' has host bits set" --client-network alice 198.19.1.1/24
 refused "'198.19.1.0/33': prefix must be 8..32" --client-network alice 198.19.1.0/33
 refused "'alice 198.19.1.0/24' given twice" \
     --client-network alice $LNET --client-network alice $LNET
+refused "client-network needs dev-type tun" --client-network alice $LNET \
+    --dev-type tap
+# A network this machine routes elsewhere already: its packets would not
+# reach the tunnel, and alice could send from its addresses.
+ipn S route add 198.19.9.0/24 via 203.0.113.2
+refused --last "client-network 198.19.9.0/24 of 'alice': this machine routes it already" \
+    --client-network alice 198.19.9.0/24
+ipn S route del 198.19.9.0/24 via 203.0.113.2
 ipn S link show stun9 >/dev/null 2>&1 && fail "a refused server left stun9"
 
 # --- the tunnel -------------------------------------------------------------------

@@ -1243,16 +1243,22 @@ server_listen(const struct conf *c)
 static void
 server_client_routes(const struct conf *c, const char *dev)
 {
-	char a[16];
+	char a[64];
 
 	for (unsigned i = 0; i < c->nclient_nets; i++) {
 		const struct conf_client_net *n = &c->client_nets[i];
+		struct nl_route r = { .dst = nl_prefix4(n->addr, n->prefix) };
 
-		if (tun_add_route(dev, n->addr, n->prefix, 0) == -1)
-			fatal("route client-network %s/%u of '%s' via %s",
-			    ip4_str(n->addr, a), n->prefix, n->cn, dev);
-		log_info("client-network %s/%u of '%s' via %s",
-		    ip4_str(n->addr, a), n->prefix, n->cn, dev);
+		if (n->v6) {
+			r.dst = (struct nl_prefix){ .family = AF_INET6,
+			    .len = n->prefix };
+			memcpy(r.dst.addr, n->addr6, 16);
+		}
+		nl_prefix_str(&r.dst, a, sizeof(a));
+		if (tun_route_add(dev, &r) == -1)
+			fatal("route client-network %s of '%s' via %s", a,
+			    n->cn, dev);
+		log_info("client-network %s of '%s' via %s", a, n->cn, dev);
 	}
 }
 

@@ -219,6 +219,26 @@ corpus_sockaddr(void)
 		s.nets[i] = (struct msg_route){ 0x0a000000 | i << 16, 16 };
 	put_msg("session-nets-max", MSG_SESSION, p, n = msg_put_session(p, &s));
 	put_bad_msg("session-nets-long", MSG_SESSION, p, n + 5);
+	/* IPv6 client networks after the IPv4 ones, both counted */
+	s = session();
+	s.nnets = 1;
+	s.nets[0] = (struct msg_route){ 0xc6130100, 24 };
+	s.nnets6 = 2;
+	s.nets6[0] = (struct msg_net6){ { 0x20, 0x01, 0x0d, 0xb8, 0, 5 }, 64 };
+	s.nets6[1] = (struct msg_net6){ { 0x20, 0x01, 0x0d, 0xb8, 0, 6,
+	    [15] = 1 }, 128 };
+	put_msg("session-nets6", MSG_SESSION, p, n = msg_put_session(p, &s));
+	put_msg("session-nets6-cut", MSG_SESSION, p, n - 1);
+	p[n - 18] = 48;			/* the first IPv6 one: host bits */
+	put_msg("session-nets6-host-bits", MSG_SESSION, p, n);
+	s.nnets = 0;
+	s.nnets6 = MSG_NETS_MAX;
+	for (unsigned i = 0; i < MSG_NETS_MAX; i++)
+		s.nets6[i] = (struct msg_net6){ { 0x20, 0x01, 0x0d, 0xb8, 0,
+		    (uint8_t)i }, 48 };
+	put_msg("session-nets6-max", MSG_SESSION, p,
+	    n = msg_put_session(p, &s));
+	put_bad_msg("session-nets6-long", MSG_SESSION, p, n + 17);
 }
 
 static void

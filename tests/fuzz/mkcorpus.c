@@ -471,6 +471,32 @@ static const struct {
 	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
 	  "pool 198.18.0.0/24\nuser root\npush-route 198.19.1.0/25\n"
 	  "client-network a 198.19.1.0/24\n"),
+	CONF("server-client-nets6", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\npool6 2001:db8:1::/64\n"
+	  "push-route 2001:db8::/32\n"
+	  "client-network a 2001:db8:5::/64\nclient-network a 198.19.1.0/24\n"
+	  "client-network b 2001:db8:6:1::1/128\n"),
+	CONF("server-client-nets6-overlap", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\npool6 2001:db8:1::/64\n"
+	  "client-network a 2001:db8:5::/48\n"
+	  "client-network b 2001:db8:5:1::/64\n"),
+	CONF("server-client-nets6-pool6", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\npool6 2001:db8:1::/64\n"
+	  "client-network a 2001:db8:1::/96\n"),
+	CONF("server-client-nets6-no-pool6", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\n"
+	  "client-network a 2001:db8:5::/64\n"),
+	CONF("server-client-nets6-push", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\npool6 2001:db8:1::/64\n"
+	  "push-route 2001:db8:5:8::/64\n"
+	  "client-network a 2001:db8:5::/48\n"),
+	CONF("err-client-net6-prefix", "\x00"
+	  "client-network a 2001:db8::/15\n"),
 	CONF("err-client-net-twice", "\x00"
 	  "client-network a 198.19.1.0/24\nclient-network a 198.19.1.0/24\n"),
 	CONF("err-client-net-prefix", "\x00"

@@ -2139,6 +2139,38 @@ const struct conf_route conf_redirect_routes[CONF_REDIRECT_ROUTES] = {
 	{ 0x00000000, 1 }, { 0x80000000, 1 },
 };
 
+/* The client networks of family v6 that the other clients get as routes
+ * (push-client-networks with client-to-client), each alone in cfg. */
+static int
+conf_check_pushed_nets(const struct conf *c, bool v6, struct msg_config *cfg,
+    char *err, size_t errlen)
+{
+	char why[256], a[INET6_ADDRSTRLEN];
+	struct msg_underlay u = { .server = 0 };
+	struct msg_net n;
+
+	if (!c->push_client_nets || !c->client_to_client)
+		return 0;
+	cfg->nroutes = v6 ? 0 : 1;
+	cfg->nroutes6 = v6 ? 1 : 0;
+	for (unsigned i = 0; i < c->nclient_nets; i++) {
+		const struct conf_client_net *cn = &c->client_nets[i];
+
+		if (cn->v6 != v6)
+			continue;
+		cfg->routes[0] = (struct msg_route){ cn->addr, cn->prefix };
+		memcpy(cfg->routes6[0].addr, cn->addr6, 16);
+		cfg->routes6[0].prefix = cn->prefix;
+		if (msg_config_judge(cfg, &u, why, sizeof(why)) != NULL) {
+			n = conf_client_net_net(cn);
+			return conf_fail(err, errlen, "client-network %s/%u of "
+			    "'%s': the other clients refuse it by default: %s",
+			    msg_net_str(&n, a), n.prefix, cn->cn, why);
+		}
+	}
+	return 0;
+}
+
 /* The IPv6 part of conf_check_pushed: pool6's first client address, then
  * each IPv6 route alone. cfg has the IPv4 part, no routes. */
 static int
@@ -2169,7 +2201,7 @@ conf_check_pushed6(const struct conf *c, struct msg_config *cfg, char *err,
 			    conf_ntop6(c->routes6[i].addr, a),
 			    c->routes6[i].prefix, why);
 	}
-	return 0;
+	return conf_check_pushed_nets(c, true, &c6, err, errlen);
 }
 
 /* A CONFIG as our clients will get it, judged as a client with default
@@ -2209,7 +2241,7 @@ conf_check_pushed(const struct conf *c, char *err, size_t errlen)
 			    c->routes[i].prefix, why, c->routes[i].prefix <= 1 ?
 			    " (for a full tunnel: push-redirect-gateway)" : "");
 	}
-	return 0;
+	return conf_check_pushed_nets(c, false, &cfg, err, errlen);
 }
 
 static int

@@ -204,11 +204,13 @@ guard_queue(struct guard *g, unsigned slot, const uint8_t *pkt, size_t len)
 }
 
 /* A packet for a network behind a client: its session's slot, or -1
- * (counted) while that client is away; -2 if no client-network holds dst. */
+ * (counted) while that client is away; -2 if no client-network holds dst
+ * (of family AF_INET or AF_INET6). */
 static int
-guard_client_net(struct guard *g, const uint8_t *dst)
+guard_client_net(struct guard *g, int family, const uint8_t *dst)
 {
-	int i = conf_client_net_of(g->c, get_u32(dst));
+	int i = family == AF_INET ? conf_client_net_of(g->c, get_u32(dst)) :
+	    conf_client_net_of6(g->c, dst);
 
 	if (i < 0)
 		return -2;
@@ -231,10 +233,14 @@ guard_route(struct guard *g, const uint8_t *pkt, size_t len)
 	if (len - off >= 20 && ip[0] >> 4 == 4) {
 		slot = route_lookup(g->routes, AF_INET, ip + 16);
 		if (slot < 0 && g->c->nclient_nets > 0 &&
-		    (slot = guard_client_net(g, ip + 16)) == -1)
+		    (slot = guard_client_net(g, AF_INET, ip + 16)) == -1)
 			return;
-	} else if (len - off >= 40 && ip[0] >> 4 == 6)
+	} else if (len - off >= 40 && ip[0] >> 4 == 6) {
 		slot = route_lookup(g->routes, AF_INET6, ip + 24);
+		if (slot < 0 && g->c->nclient_nets > 0 &&
+		    (slot = guard_client_net(g, AF_INET6, ip + 24)) == -1)
+			return;
+	}
 	if (slot < 0 || (unsigned)slot >= g->nslots ||
 	    g->out[slot].q == (mqd_t)-1) {
 		g->st.no_route++;

@@ -1243,25 +1243,29 @@ server_listen(const struct conf *c)
 static void
 server_client_routes(const struct conf *c, const char *dev)
 {
-	char a[16];
+	char a[64];
 
 	for (unsigned i = 0; i < c->nclient_nets; i++) {
 		const struct conf_client_net *n = &c->client_nets[i];
-		int r = tun_add_route(dev, n->addr, n->prefix, 0);
+		struct nl_route r = { .dst = nl_prefix4(n->addr, n->prefix) };
+		int added;
 
-		if (r == -1)
-			fatal("route client-network %s/%u of '%s' via %s",
-			    ip4_str(n->addr, a), n->prefix, n->cn, dev);
+		if (n->v6) {
+			r.dst = (struct nl_prefix){ .family = AF_INET6,
+			    .len = n->prefix };
+			memcpy(r.dst.addr, n->addr6, 16);
+		}
+		nl_prefix_str(&r.dst, a, sizeof(a));
+		if ((added = tun_route_add(dev, &r)) == -1)
+			fatal("route client-network %s of '%s' via %s", a,
+			    n->cn, dev);
 		/* Another route to it would keep its packets from us, and
 		 * let the client send from addresses of that network. */
-		if (r == 1)
-			fatalx("client-network %s/%u of '%s': this machine "
-			    "routes it already (ip route show %s/%u); remove "
-			    "that route or give the client another network",
-			    ip4_str(n->addr, a), n->prefix, n->cn, a,
-			    n->prefix);
-		log_info("client-network %s/%u of '%s' via %s",
-		    ip4_str(n->addr, a), n->prefix, n->cn, dev);
+		if (added == 1)
+			fatalx("client-network %s of '%s': this machine routes "
+			    "it already (ip route show %s); remove that route "
+			    "or give the client another network", a, n->cn, a);
+		log_info("client-network %s of '%s' via %s", a, n->cn, dev);
 	}
 }
 

@@ -382,14 +382,17 @@ static const struct directive directives[] = {
 	  .reload = CONF_RELOAD_NEW },
 	{ .name = "client-network", .args = "CN CIDR", .type = T_CLIENT_NET,
 	  .roles = SRV, .group = G_SERVER,
-	  .help = "a network (prefix 8..32) behind the client with "
-	    "certificate CN (repeatable, at most 64): the server routes it "
-	    "into its tun device at startup, sends its packets to that "
-	    "client's session while it is connected (and drops and counts "
-	    "them while not), and accepts packets from that client with a "
-	    "source inside it. Networks may not overlap each other, the pool "
-	    "or a push-route inside them. The client forwards between its "
-	    "network and the tunnel (its ip_forward is the admin's job)" },
+	  .help = "a network behind the client with certificate CN, IPv4 "
+	    "(prefix 8..32) or, with pool6, IPv6 (prefix 16..128; "
+	    "repeatable, at most 64): the server routes it into its tun "
+	    "device at startup, sends its packets to that client's session "
+	    "while it is connected (and drops and counts them while not), "
+	    "accepts packets from that client with a source inside it, and "
+	    "pushes it to the other clients (push-client-networks). Networks "
+	    "may not overlap each other, the pool or pool6, or have a "
+	    "push-route inside them. The client forwards between its network "
+	    "and the tunnel (its ip_forward or IPv6 forwarding is the admin's "
+	    "job)" },
 	{ .name = "push-client-networks", .args = "yes|no", .type = T_BOOL,
 	  .roles = SRV, .def = "yes", .group = G_SERVER,
 	  .help = "push each client-network as a route to the other clients "
@@ -1196,11 +1199,29 @@ dump_route(FILE *out, const struct conf *c, const struct directive *d)
 		    conf_ntop6(c->routes6[i].addr, a6), c->routes6[i].prefix);
 }
 
+/* Either family, as the msg_net checks take it. */
+static struct msg_net
+conf_client_net_net(const struct conf_client_net *n)
+{
+	return n->v6 ? msg_net_v6(n->addr6, n->prefix) :
+	    msg_net_v4(n->addr, n->prefix);
+}
+
+static bool
+conf_client_net_same(const struct conf_client_net *a,
+    const struct conf_client_net *b)
+{
+	return a->v6 == b->v6 && a->addr == b->addr && a->prefix ==
+	    b->prefix && memcmp(a->addr6, b->addr6, 16) == 0 &&
+	    strcmp(a->cn, b->cn) == 0;
+}
+
 static int
 parse_client_net(struct conf *c, const struct directive *d, char **av,
     char *err, size_t errlen)
 {
 	struct conf_client_net n = { 0 };
+	struct conf_net6 n6;
 	unsigned i;
 
 	(void)d;
@@ -1209,13 +1230,18 @@ parse_client_net(struct conf *c, const struct directive *d, char **av,
 		    "ASCII characters)", av[0], CONF_CN_MAX);
 	if (conf_word(av[0], err, errlen) == -1)
 		return -1;
-	if (conf_cidr(av[1], 8, 32, &n.addr, &n.prefix, err, errlen) == -1)
+	if (strchr(av[1], ':') != NULL) {
+		if (conf_cidr6(av[1], 16, 128, &n6, err, errlen) == -1)
+			return -1;
+		n.v6 = true;
+		memcpy(n.addr6, n6.addr, 16);
+		n.prefix = n6.prefix;
+	} else if (conf_cidr(av[1], 8, 32, &n.addr, &n.prefix, err,
+	    errlen) == -1)
 		return -1;
 	memcpy(n.cn, av[0], strlen(av[0]));
 	for (i = 0; i < c->nclient_nets; i++)
-		if (c->client_nets[i].addr == n.addr &&
-		    c->client_nets[i].prefix == n.prefix &&
-		    strcmp(c->client_nets[i].cn, n.cn) == 0)
+		if (conf_client_net_same(&c->client_nets[i], &n))
 			return conf_fail(err, errlen, "'%s %s' given twice",
 			    av[0], av[1]);
 	if (c->nclient_nets >= CONF_CLIENT_NETS_MAX)
@@ -1228,13 +1254,15 @@ parse_client_net(struct conf *c, const struct directive *d, char **av,
 static void
 dump_client_net(FILE *out, const struct conf *c, const struct directive *d)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
+	struct msg_net n;
 	unsigned i;
 
-	for (i = 0; i < c->nclient_nets; i++)
+	for (i = 0; i < c->nclient_nets; i++) {
+		n = conf_client_net_net(&c->client_nets[i]);
 		fprintf(out, "%s %s %s/%u\n", d->name, c->client_nets[i].cn,
-		    conf_ntoa(c->client_nets[i].addr, a),
-		    c->client_nets[i].prefix);
+		    msg_net_str(&n, a), n.prefix);
+	}
 }
 
 static int
@@ -1985,61 +2013,63 @@ conf_check_pool(const struct conf *c, char *err, size_t errlen)
 	return r;
 }
 
-static bool
-conf_overlap(uint32_t a, uint8_t ap, uint32_t b, uint8_t bp)
-{
-	uint32_t m = conf_mask(ap < bp ? ap : bp);
-
-	return (a & m) == (b & m);
-}
-
-/* A client network must have one owner and one way out: not the pool, not
- * another client's network, and no push-route inside it (that would send
- * the owner's own network back into its tunnel). */
+/* A client network must have one owner and one way out: not the pool (or
+ * pool6), not another client's network, and no push-route inside it (that
+ * would send the owner's own network back into its tunnel). */
 static int
 conf_check_client_net(const struct conf *c, const struct conf_client_net *n,
     char *err, size_t errlen)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	const struct conf_client_net *o;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct msg_net net = conf_client_net_net(n), o;
+	const struct conf_client_net *p;
 	unsigned i;
 
-	conf_ntoa(n->addr, a);
-	if (conf_overlap(n->addr, n->prefix, c->pool_addr, c->pool_prefix))
+	msg_net_str(&net, a);
+	if (n->v6 && c->pool6.prefix == 0)
+		return conf_fail(err, errlen, "client-network %s/%u of '%s': "
+		    "IPv6 networks need pool6", a, n->prefix, n->cn);
+	o = n->v6 ? msg_net_v6(c->pool6.addr, c->pool6.prefix) :
+	    msg_net_v4(c->pool_addr, c->pool_prefix);
+	if (msg_net_overlap(&net, &o))
 		return conf_fail(err, errlen, "client-network %s/%u of '%s' "
-		    "overlaps pool %s/%u", a, n->prefix, n->cn,
-		    conf_ntoa(c->pool_addr, b), c->pool_prefix);
-	for (o = c->client_nets; o < n; o++)
-		if (conf_overlap(n->addr, n->prefix, o->addr, o->prefix))
+		    "overlaps %s %s/%u", a, n->prefix, n->cn,
+		    n->v6 ? "pool6" : "pool", msg_net_str(&o, b), o.prefix);
+	for (p = c->client_nets; p < n; p++)
+		if (o = conf_client_net_net(p), msg_net_overlap(&net, &o))
 			return conf_fail(err, errlen, "client-network %s/%u of "
 			    "'%s' overlaps %s/%u of '%s'", a, n->prefix, n->cn,
-			    conf_ntoa(o->addr, b), o->prefix, o->cn);
-	for (i = 0; i < c->nroutes; i++)
-		if (c->routes[i].prefix >= n->prefix &&
-		    conf_overlap(n->addr, n->prefix, c->routes[i].addr,
-		    c->routes[i].prefix))
+			    msg_net_str(&o, b), o.prefix, p->cn);
+	for (i = 0; i < c->nroutes + c->nroutes6; i++) {
+		o = i < c->nroutes ? msg_net_v4(c->routes[i].addr,
+		    c->routes[i].prefix) : msg_net_v6(c->routes6[i -
+		    c->nroutes].addr, c->routes6[i - c->nroutes].prefix);
+		if (msg_net_inside(&o, &net))
 			return conf_fail(err, errlen, "push-route %s/%u is "
 			    "inside client-network %s/%u of '%s'",
-			    conf_ntoa(c->routes[i].addr, b),
-			    c->routes[i].prefix, a, n->prefix, n->cn);
+			    msg_net_str(&o, b), o.prefix, a, n->prefix, n->cn);
+	}
 	return 0;
 }
 
 static int
 conf_check_client_nets(const struct conf *c, char *err, size_t errlen)
 {
-	unsigned i;
+	unsigned i, n6 = 0;
 
 	if (c->nclient_nets > 0 && c->dev_type == CONF_DEV_TAP)
 		return conf_fail(err, errlen, "client-network needs dev-type "
 		    "tun: on a tap segment the server has no next hop for a "
 		    "network behind a client");
-	for (i = 0; i < c->nclient_nets; i++)
+	for (i = 0; i < c->nclient_nets; i++) {
 		if (conf_check_client_net(c, &c->client_nets[i], err,
 		    errlen) == -1)
 			return -1;
+		n6 += c->client_nets[i].v6;
+	}
 	if (c->push_client_nets && c->client_to_client &&
-	    c->nroutes + c->nclient_nets > CONF_ROUTES_MAX)
+	    (c->nroutes + c->nclient_nets - n6 > CONF_ROUTES_MAX ||
+	    c->nroutes6 + n6 > CONF_ROUTES_MAX))
 		return conf_fail(err, errlen, "push-route and client-network "
 		    "give more than %d routes to push; set "
 		    "push-client-networks no or push fewer",
@@ -2051,8 +2081,22 @@ int
 conf_client_net_of(const struct conf *c, uint32_t addr)
 {
 	for (unsigned i = 0; i < c->nclient_nets; i++)
-		if ((addr & conf_mask(c->client_nets[i].prefix)) ==
+		if (!c->client_nets[i].v6 &&
+		    (addr & conf_mask(c->client_nets[i].prefix)) ==
 		    c->client_nets[i].addr)
+			return (int)i;
+	return -1;
+}
+
+int
+conf_client_net_of6(const struct conf *c, const uint8_t addr[16])
+{
+	struct msg_net n;
+
+	for (unsigned i = 0; i < c->nclient_nets; i++)
+		if (c->client_nets[i].v6 &&
+		    (n = conf_client_net_net(&c->client_nets[i]),
+		    msg_net_holds(&n, addr)))
 			return (int)i;
 	return -1;
 }
@@ -2100,6 +2144,38 @@ const struct conf_route conf_redirect_routes[CONF_REDIRECT_ROUTES] = {
 	{ 0x00000000, 1 }, { 0x80000000, 1 },
 };
 
+/* The client networks of family v6 that the other clients get as routes
+ * (push-client-networks with client-to-client), each alone in cfg. */
+static int
+conf_check_pushed_nets(const struct conf *c, bool v6, struct msg_config *cfg,
+    char *err, size_t errlen)
+{
+	char why[256], a[INET6_ADDRSTRLEN];
+	struct msg_underlay u = { .server = 0 };
+	struct msg_net n;
+
+	if (!c->push_client_nets || !c->client_to_client)
+		return 0;
+	cfg->nroutes = v6 ? 0 : 1;
+	cfg->nroutes6 = v6 ? 1 : 0;
+	for (unsigned i = 0; i < c->nclient_nets; i++) {
+		const struct conf_client_net *cn = &c->client_nets[i];
+
+		if (cn->v6 != v6)
+			continue;
+		cfg->routes[0] = (struct msg_route){ cn->addr, cn->prefix };
+		memcpy(cfg->routes6[0].addr, cn->addr6, 16);
+		cfg->routes6[0].prefix = cn->prefix;
+		if (msg_config_judge(cfg, &u, why, sizeof(why)) != NULL) {
+			n = conf_client_net_net(cn);
+			return conf_fail(err, errlen, "client-network %s/%u of "
+			    "'%s': the other clients refuse it by default: %s",
+			    msg_net_str(&n, a), n.prefix, cn->cn, why);
+		}
+	}
+	return 0;
+}
+
 /* The IPv6 part of conf_check_pushed: pool6's first client address, then
  * each IPv6 route alone. cfg has the IPv4 part, no routes. */
 static int
@@ -2130,7 +2206,7 @@ conf_check_pushed6(const struct conf *c, struct msg_config *cfg, char *err,
 			    conf_ntop6(c->routes6[i].addr, a),
 			    c->routes6[i].prefix, why);
 	}
-	return 0;
+	return conf_check_pushed_nets(c, true, &c6, err, errlen);
 }
 
 /* A CONFIG as our clients will get it, judged as a client with default
@@ -2170,7 +2246,7 @@ conf_check_pushed(const struct conf *c, char *err, size_t errlen)
 			    c->routes[i].prefix, why, c->routes[i].prefix <= 1 ?
 			    " (for a full tunnel: push-redirect-gateway)" : "");
 	}
-	return 0;
+	return conf_check_pushed_nets(c, false, &cfg, err, errlen);
 }
 
 static int

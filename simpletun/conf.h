@@ -65,8 +65,10 @@ struct conf_fixed {
  * (OpenVPN's iroute with its route). */
 struct conf_client_net {
 	char cn[65];
+	bool v6;		/* an IPv6 network (addr6), else IPv4 (addr) */
 	uint32_t addr;		/* host byte order, host bits zero */
-	uint8_t prefix;
+	uint8_t addr6[16];	/* network order, host bits zero */
+	uint8_t prefix;		/* 8..32, or 16..128 for IPv6 */
 };
 
 /* push-dns: a DNS server, IPv4 or IPv6, network order. */
@@ -178,8 +180,10 @@ int conf_load_fd(struct conf *c, enum conf_role role, int fd, char *err,
 void conf_dump(const struct conf *c, FILE *out);
 /* The server's one UDP port: udp-port, or else the port of listen. */
 uint16_t conf_udp_port(const struct conf *c);
-/* The client-network entry whose network holds addr (host order), or -1. */
+/* The client-network entry whose network holds addr (host order), or -1;
+ * _of6: the same for an IPv6 address (network order). */
 int conf_client_net_of(const struct conf *c, uint32_t addr);
+int conf_client_net_of6(const struct conf *c, const uint8_t addr[16]);
 /* The largest packet (tun) or frame (tap) the tunnel carries: the MTU,
  * plus an Ethernet header in tap mode. */
 #define CONF_ETH_HLEN 14

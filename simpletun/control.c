@@ -207,19 +207,26 @@ ctl_keys(struct control *ct, uint32_t epoch, uint8_t flags)
 	log_debug("keys of epoch %u installed", epoch);
 }
 
-/* The client networks of cn (mine) or of every other CN (!mine), into
- * out; returns how many. */
-static uint8_t
+/* The client networks of cn (mine) or of every other CN (!mine), appended
+ * to out (IPv4, *n of max4 so far) and out6 (IPv6, *n6 of max6). */
+static void
 ctl_client_nets(const struct conf *c, const char *cn, bool mine,
-    struct msg_route *out, unsigned max)
+    struct msg_route *out, uint8_t *n, unsigned max4,
+    struct msg_net6 *out6, uint8_t *n6, unsigned max6)
 {
-	unsigned n = 0;
+	for (unsigned i = 0; i < c->nclient_nets; i++) {
+		const struct conf_client_net *cl = &c->client_nets[i];
 
-	for (unsigned i = 0; i < c->nclient_nets && n < max; i++)
-		if ((strcmp(c->client_nets[i].cn, cn) == 0) == mine)
-			out[n++] = (struct msg_route){ c->client_nets[i].addr,
-			    c->client_nets[i].prefix };
-	return (uint8_t)n;
+		if ((strcmp(cl->cn, cn) == 0) != mine)
+			continue;
+		if (!cl->v6 && *n < max4)
+			out[(*n)++] = (struct msg_route){ cl->addr,
+			    cl->prefix };
+		else if (cl->v6 && *n6 < max6) {
+			memcpy(out6[*n6].addr, cl->addr6, 16);
+			out6[(*n6)++].prefix = cl->prefix;
+		}
+	}
 }
 
 /* The SESSION message: what the data process needs besides keys. */
@@ -244,8 +251,9 @@ ctl_session(struct control *ct, const struct msg_config *cfg,
 			s.pool6_prefix = ct->c->pool6.prefix;
 		}
 		s.client_to_client = ct->c->client_to_client;
-		s.nnets = ctl_client_nets(ct->c, ct->cn, true, s.nets,
-		    MSG_NETS_MAX);
+		ctl_client_nets(ct->c, ct->cn, true, s.nets, &s.nnets,
+		    MSG_NETS_MAX, s.nets6, &s.nnets6,
+		    cfg->vaddr6.prefix != 0 ? MSG_NETS_MAX : 0);
 	} else
 		s.peer = *peer;
 	if (msg_send(ct->data, MSG_SESSION, p, msg_put_session(p, &s)) == -1)
@@ -565,8 +573,8 @@ ctl_server_config(struct control *ct, const struct msg_grant *g,
 	/* Other clients' networks are theirs to reach only through
 	 * client-to-client. */
 	if (c->push_client_nets && c->client_to_client)
-		cfg->nroutes += ctl_client_nets(c, ct->cn, false,
-		    cfg->routes + cfg->nroutes, MSG_ROUTES_MAX - cfg->nroutes);
+		ctl_client_nets(c, ct->cn, false, cfg->routes, &cfg->nroutes,
+		    MSG_ROUTES_MAX, cfg->routes6, &cfg->nroutes6, 0);
 	cfg->ndns = (uint8_t)c->ndns;		/* conf.c: they fit */
 	for (unsigned i = 0; i < c->ndns; i++) {
 		cfg->dns[i].family = c->dns[i].family;
@@ -582,6 +590,9 @@ ctl_server_config(struct control *ct, const struct msg_grant *g,
 		memcpy(cfg->routes6[i].addr, c->routes6[i].addr, 16);
 		cfg->routes6[cfg->nroutes6++].prefix = c->routes6[i].prefix;
 	}
+	if (c->push_client_nets && c->client_to_client)	/* as above */
+		ctl_client_nets(c, ct->cn, false, cfg->routes, &cfg->nroutes,
+		    0, cfg->routes6, &cfg->nroutes6, MSG_ROUTES_MAX);
 }
 
 /* Our TLS context from the PEM files we were handed, which are then closed:

@@ -89,6 +89,8 @@ struct data {
 		uint32_t addr, mask;
 	} nets[MSG_NETS_MAX];		/* client-networks: sources the */
 	unsigned nnets;			/* client may use besides vaddr */
+	struct msg_net6 nets6[MSG_NETS_MAX];	/* and besides vaddr6 */
+	unsigned nnets6;
 	uint32_t rx_index, tx_index;
 	bool c2c;
 	uint64_t ka_int, ka_to;		/* ms */
@@ -278,17 +280,35 @@ data_in_net6(const uint8_t *a, const struct msg_net6 *net)
 	return net->prefix != 0 && msg_net6_holds(net, a);
 }
 
-/* IPv6 from the client: only from its own address; without
- * client-to-client, not to another client's. */
+/* The client's own IPv6 address, or one in an IPv6 network behind it. */
+static bool
+data_source6_ok(const struct data *d, const uint8_t *src)
+{
+	if (data_in_net6(src, &d->vaddr6))
+		return true;
+	for (unsigned i = 0; i < d->nnets6; i++)
+		if (msg_net6_holds(&d->nets6[i], src))
+			return true;
+	return false;
+}
+
+/* IPv6 from the client: only from its own address (or its
+ * client-networks); without client-to-client, not to another client's,
+ * at its address or in a network behind it. */
 static bool
 data_inner6_ok(struct data *d, const uint8_t *p)
 {
-	if (!data_in_net6(p + 8, &d->vaddr6)) {
+	bool other;
+
+	if (!data_source6_ok(d, p + 8)) {
 		d->st.bad_source++;
 		return false;
 	}
-	if (!d->c2c && data_in_net6(p + 24, &d->pool6) &&
-	    !data_in_net6(p + 24, &d->server6)) {
+	other = data_in_net6(p + 24, &d->pool6) ?
+	    !data_in_net6(p + 24, &d->server6) :
+	    conf_client_net_of6(d->c, p + 24) != -1 &&
+	    !data_source6_ok(d, p + 24);
+	if (!d->c2c && other) {
 		d->st.blocked++;
 		return false;
 	}
@@ -317,7 +337,7 @@ data_other_client(const struct data *d, uint32_t dst)
 }
 
 /* What may enter tun: well-formed IPv4 or IPv6 and, on the server, only
- * from the client's own address (IPv4: or its client-networks) and,
+ * from the client's own address (or its client-networks) and,
  * without client-to-client, not to other clients. */
 static bool
 data_inner_ok(struct data *d, const uint8_t *p, size_t n)
@@ -1066,6 +1086,9 @@ data_session(struct data *d, const struct msg *m)
 		d->nets[d->nnets].addr = s.nets[d->nnets].addr;
 		d->nets[d->nnets].mask = p ? 0xffffffffu << (32 - p) : 0;
 	}
+	/* only with an IPv6 address of its own does the session carry IPv6 */
+	d->nnets6 = d->vaddr6.prefix != 0 ? s.nnets6 : 0;
+	memcpy(d->nets6, s.nets6, d->nnets6 * sizeof(d->nets6[0]));
 	log_set_client(NULL, ip4_str(d->vaddr, a));
 	if (!d->server) {
 		if (s.peer.ss_family == 0)

@@ -39,9 +39,12 @@ enum {
 	SESSION_SERVER6 = SESSION_VADDR6 + 16,
 	SESSION_POOL6 = SESSION_SERVER6 + 16,
 	SESSION_POOL6_PREFIX = SESSION_POOL6 + 16,
-	SESSION_LEN = SESSION_POOL6_PREFIX + 1,
-	/* then 0..MSG_NETS_MAX client networks of ROUTE_LEN bytes, which the
-	 * length counts */
+	SESSION_NNETS = SESSION_POOL6_PREFIX + 1,
+	SESSION_NNETS6 = SESSION_NNETS + 1,
+	SESSION_LEN = SESSION_NNETS6 + 1,
+	/* then nnets client networks of ROUTE_LEN bytes and nnets6 IPv6 ones
+	 * of ROUTE6_LEN bytes (0..MSG_NETS_MAX each); the length must
+	 * account for every byte */
 	SESSION_NETS = SESSION_LEN,
 };
 
@@ -159,7 +162,7 @@ static int	msg_check_config(const uint8_t *, size_t);
 static const struct msg_spec msg_specs[] = {
 	[MSG_START] = { "START", START_LEN, START_LEN, NULL },
 	[MSG_SESSION] = { "SESSION", SESSION_LEN, SESSION_LEN +
-	    ROUTE_LEN * MSG_NETS_MAX, NULL },
+	    (ROUTE_LEN + ROUTE6_LEN) * MSG_NETS_MAX, NULL },
 	[MSG_KEYS] = { "KEYS", KEYS_LEN, KEYS_LEN, NULL },
 	[MSG_PEER_DEAD] = { "PEER_DEAD", 0, 0, NULL },
 	[MSG_STATS] = { "STATS", 0, STATS_MAX, NULL },
@@ -544,6 +547,30 @@ msg_get_routes(const uint8_t *p, struct msg_route *r, unsigned n)
 	return 0;
 }
 
+/* IPv6 ones: n of ROUTE6_LEN bytes; returns their end. */
+static uint8_t *
+msg_put_routes6(uint8_t *p, const struct msg_net6 *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++, p += ROUTE6_LEN) {
+		memcpy(p + ROUTE6_ADDR, r[i].addr, 16);
+		p[ROUTE6_PREFIX] = r[i].prefix;
+	}
+	return p;
+}
+
+/* The same back; -1 if one is not a network (prefix > 128, host bits). */
+static int
+msg_get_routes6(const uint8_t *p, struct msg_net6 *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++, p += ROUTE6_LEN) {
+		memcpy(r[i].addr, p + ROUTE6_ADDR, 16);
+		r[i].prefix = p[ROUTE6_PREFIX];
+		if (!msg_net6_is_net(&r[i]))
+			return -1;
+	}
+	return 0;
+}
+
 static size_t
 msg_put_text(uint8_t *p, const char *s, size_t max)
 {
@@ -556,6 +583,8 @@ msg_put_text(uint8_t *p, const char *s, size_t max)
 size_t
 msg_put_session(uint8_t *p, const struct msg_session *s)
 {
+	uint8_t *q;
+
 	put_u32(p + SESSION_VADDR, s->vaddr);
 	p[SESSION_PREFIX] = s->prefix;
 	put_u32(p + SESSION_SERVER, s->server_vaddr);
@@ -572,8 +601,11 @@ msg_put_session(uint8_t *p, const struct msg_session *s)
 	memcpy(p + SESSION_SERVER6, s->server_vaddr6, 16);
 	memcpy(p + SESSION_POOL6, s->pool6, 16);
 	p[SESSION_POOL6_PREFIX] = s->pool6_prefix;
-	return (size_t)(msg_put_routes(p + SESSION_NETS, s->nets,
-	    s->nnets < MSG_NETS_MAX ? s->nnets : MSG_NETS_MAX) - p);
+	p[SESSION_NNETS] = s->nnets < MSG_NETS_MAX ? s->nnets : MSG_NETS_MAX;
+	p[SESSION_NNETS6] = s->nnets6 < MSG_NETS_MAX ? s->nnets6 :
+	    MSG_NETS_MAX;
+	q = msg_put_routes(p + SESSION_NETS, s->nets, p[SESSION_NNETS]);
+	return (size_t)(msg_put_routes6(q, s->nets6, p[SESSION_NNETS6]) - p);
 }
 
 int
@@ -600,12 +632,17 @@ msg_get_session(const struct msg *m, struct msg_session *s)
 	memcpy(s->server_vaddr6, p + SESSION_SERVER6, 16);
 	memcpy(s->pool6, p + SESSION_POOL6, 16);
 	s->pool6_prefix = p[SESSION_POOL6_PREFIX];
+	s->nnets = p[SESSION_NNETS];
+	s->nnets6 = p[SESSION_NNETS6];
 	if (s->mtu < 576 || s->mtu > 9000 || s->keepalive_interval == 0 ||
 	    s->keepalive_timeout <= s->keepalive_interval ||
-	    (m->len - SESSION_NETS) % ROUTE_LEN != 0)
+	    s->nnets > MSG_NETS_MAX || s->nnets6 > MSG_NETS_MAX ||
+	    m->len != SESSION_NETS + s->nnets * ROUTE_LEN +
+	    s->nnets6 * ROUTE6_LEN)
 		return -1;
-	s->nnets = (uint8_t)((m->len - SESSION_NETS) / ROUTE_LEN);
-	if (msg_get_routes(p + SESSION_NETS, s->nets, s->nnets) == -1)
+	if (msg_get_routes(p + SESSION_NETS, s->nets, s->nnets) == -1 ||
+	    msg_get_routes6(p + SESSION_NETS + s->nnets * ROUTE_LEN, s->nets6,
+	    s->nnets6) == -1)
 		return -1;
 	return msg_get_sa(p + SESSION_PEER, &s->peer);
 }
@@ -1033,20 +1070,8 @@ msg_get_kick(const struct msg *m, struct msg_kick *k)
 
 /* --- what a client takes from its server --- */
 
-/* A network or address of either family, as the judge holds one to
- * another. IPv4 is its own 4 bytes at the front of addr (network order,
- * the rest zero), not v4-mapped: its prefix stays 0..32 as the CONFIG and
- * the logs give it, and it cannot fall into IPv6's ::/8. One prefix walk
- * over addr and inet_ntop serve both; networks of two families never
- * meet (an IPv4 one is inside no IPv6 one). */
-struct msg_net {
-	int family;			/* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-	uint8_t prefix;
-};
-
-static struct msg_net
-msg_net_v4(uint32_t addr, uint8_t prefix)	/* host order */
+struct msg_net
+msg_net_v4(uint32_t addr, uint8_t prefix)
 {
 	struct msg_net n = { .family = AF_INET, .prefix = prefix };
 
@@ -1054,7 +1079,7 @@ msg_net_v4(uint32_t addr, uint8_t prefix)	/* host order */
 	return n;
 }
 
-static struct msg_net
+struct msg_net
 msg_net_v6(const uint8_t addr[16], uint8_t prefix)
 {
 	struct msg_net n = { .family = AF_INET6, .prefix = prefix };
@@ -1069,8 +1094,7 @@ msg_net_bits(const struct msg_net *n)
 	return n->family == AF_INET ? 32 : 128;
 }
 
-/* Whether addr (of n's family) has n's first n->prefix bits. */
-static bool
+bool
 msg_net_holds(const struct msg_net *n, const uint8_t *addr)
 {
 	unsigned whole = n->prefix / 8, rest = n->prefix % 8;
@@ -1081,15 +1105,14 @@ msg_net_holds(const struct msg_net *n, const uint8_t *addr)
 	    (0xff00 >> rest)) == 0;
 }
 
-/* a lies inside (or is) b */
-static bool
+bool
 msg_net_inside(const struct msg_net *a, const struct msg_net *b)
 {
 	return a->family == b->family && a->prefix >= b->prefix &&
 	    msg_net_holds(b, a->addr);
 }
 
-static bool
+bool
 msg_net_overlap(const struct msg_net *a, const struct msg_net *b)
 {
 	return msg_net_inside(a, b) || msg_net_inside(b, a);
@@ -1108,8 +1131,8 @@ msg_net_host_is(const struct msg_net *n, bool bit)
 	return true;
 }
 
-static const char *
-msg_net_str(const struct msg_net *n, char buf[INET6_ADDRSTRLEN])
+const char *
+msg_net_str(const struct msg_net *n, char *buf)
 {
 	return inet_ntop(n->family, n->addr, buf, INET6_ADDRSTRLEN);
 }

@@ -113,6 +113,8 @@ struct msg_session {
 	uint8_t pool6_prefix;		/* 0: no IPv6 in the tunnel */
 	uint8_t nnets;			/* server: client-networks of this */
 	struct msg_route nets[MSG_NETS_MAX];	/* client, sources it may use */
+	uint8_t nnets6;			/* and its IPv6 ones (pool6) */
+	struct msg_net6 nets6[MSG_NETS_MAX];
 };
 
 #define MSG_KEYS_TX_NOW 1	/* send with it at once, not once the peer has */
@@ -337,6 +339,24 @@ struct msg_underlay {
  * if why is not NULL, one line there naming what is refused and why. */
 const char *msg_config_judge(const struct msg_config *c,
     const struct msg_underlay *u, char *why, size_t whylen);
+/* A network or address of either family, as the judge holds one to
+ * another: IPv4 is its own 4 bytes at the front of addr (network order, the
+ * rest zero), not v4-mapped, its prefix 0..32. Networks of two families
+ * never meet (an IPv4 one is inside no IPv6 one). */
+struct msg_net {
+	int family;			/* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint8_t prefix;
+};
+struct msg_net msg_net_v4(uint32_t addr, uint8_t prefix);	/* host order */
+struct msg_net msg_net_v6(const uint8_t addr[16], uint8_t prefix);
+/* Whether addr (of n's family) has n's first n->prefix bits. */
+bool msg_net_holds(const struct msg_net *n, const uint8_t *addr);
+/* a lies inside (or is) b; a and b overlap (one inside the other). */
+bool msg_net_inside(const struct msg_net *a, const struct msg_net *b);
+bool msg_net_overlap(const struct msg_net *a, const struct msg_net *b);
+/* n's address as text (buf of INET6_ADDRSTRLEN); returns buf. */
+const char *msg_net_str(const struct msg_net *n, char *buf);
 /* Whether addr lies in net (has its first net->prefix bits). */
 bool msg_net6_holds(const struct msg_net6 *net, const uint8_t addr[16]);
 /* Whether n is a network: prefix 0..128, no host bit set. */

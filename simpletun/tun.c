@@ -137,32 +137,6 @@ tun_route_del(const char *name, const struct nl_route *rt)
 	return nl_route_del(&r);
 }
 
-static struct nl_route
-tun_route(uint32_t net, uint8_t prefix, uint32_t gw)
-{
-	struct nl_route r = { .dst = nl_prefix4(net, prefix) };
-
-	if (gw != 0)
-		nl_gw4(&r, gw);
-	return r;
-}
-
-int
-tun_add_route(const char *name, uint32_t net, uint8_t prefix, uint32_t gw)
-{
-	struct nl_route r = tun_route(net, prefix, gw);
-
-	return tun_route_add(name, &r);
-}
-
-int
-tun_del_route(const char *name, uint32_t net, uint8_t prefix, uint32_t gw)
-{
-	struct nl_route r = tun_route(net, prefix, gw);
-
-	return tun_route_del(name, &r);
-}
-
 int
 tun_get_mtu(const char *name)
 {

@@ -33,13 +33,6 @@ int tun_add_addr(const char *name, const struct nl_prefix *p);
  * 0 if added, 1 if the same route was there already, -1. */
 int tun_route_add(const char *name, const struct nl_route *r);
 int tun_route_del(const char *name, const struct nl_route *r);
-/* Route net/prefix (host order) through the device, via gateway gw (tap:
- * a segment needs a next hop) or on-link (gw 0): 0 if added, 1 if the same
- * route was there already (the caller did not add it), -1. */
-int tun_add_route(const char *name, uint32_t net, uint8_t prefix,
-    uint32_t gw);
-int tun_del_route(const char *name, uint32_t net, uint8_t prefix,
-    uint32_t gw);
 /* The device's MTU, or -1. */
 int tun_get_mtu(const char *name);
 /* Removes the device's IPv4 and IPv6 addresses, brings the link down and sets mtu:

@@ -219,6 +219,26 @@ corpus_sockaddr(void)
 		s.nets[i] = (struct msg_route){ 0x0a000000 | i << 16, 16 };
 	put_msg("session-nets-max", MSG_SESSION, p, n = msg_put_session(p, &s));
 	put_bad_msg("session-nets-long", MSG_SESSION, p, n + 5);
+	/* IPv6 client networks after the IPv4 ones, both counted */
+	s = session();
+	s.nnets = 1;
+	s.nets[0] = (struct msg_route){ 0xc6130100, 24 };
+	s.nnets6 = 2;
+	s.nets6[0] = (struct msg_net6){ { 0x20, 0x01, 0x0d, 0xb8, 0, 5 }, 64 };
+	s.nets6[1] = (struct msg_net6){ { 0x20, 0x01, 0x0d, 0xb8, 0, 6,
+	    [15] = 1 }, 128 };
+	put_msg("session-nets6", MSG_SESSION, p, n = msg_put_session(p, &s));
+	put_msg("session-nets6-cut", MSG_SESSION, p, n - 1);
+	p[n - 18] = 48;			/* the first IPv6 one: host bits */
+	put_msg("session-nets6-host-bits", MSG_SESSION, p, n);
+	s.nnets = 0;
+	s.nnets6 = MSG_NETS_MAX;
+	for (unsigned i = 0; i < MSG_NETS_MAX; i++)
+		s.nets6[i] = (struct msg_net6){ { 0x20, 0x01, 0x0d, 0xb8, 0,
+		    (uint8_t)i }, 48 };
+	put_msg("session-nets6-max", MSG_SESSION, p,
+	    n = msg_put_session(p, &s));
+	put_bad_msg("session-nets6-long", MSG_SESSION, p, n + 17);
 }
 
 static void
@@ -451,6 +471,32 @@ static const struct {
 	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
 	  "pool 198.18.0.0/24\nuser root\npush-route 198.19.1.0/25\n"
 	  "client-network a 198.19.1.0/24\n"),
+	CONF("server-client-nets6", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\npool6 2001:db8:1::/64\n"
+	  "push-route 2001:db8::/32\n"
+	  "client-network a 2001:db8:5::/64\nclient-network a 198.19.1.0/24\n"
+	  "client-network b 2001:db8:6:1::1/128\n"),
+	CONF("server-client-nets6-overlap", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\npool6 2001:db8:1::/64\n"
+	  "client-network a 2001:db8:5::/48\n"
+	  "client-network b 2001:db8:5:1::/64\n"),
+	CONF("server-client-nets6-pool6", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\npool6 2001:db8:1::/64\n"
+	  "client-network a 2001:db8:1::/96\n"),
+	CONF("server-client-nets6-no-pool6", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\n"
+	  "client-network a 2001:db8:5::/64\n"),
+	CONF("server-client-nets6-push", "\x00"
+	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
+	  "pool 198.18.0.0/24\nuser root\npool6 2001:db8:1::/64\n"
+	  "push-route 2001:db8:5:8::/64\n"
+	  "client-network a 2001:db8:5::/48\n"),
+	CONF("err-client-net6-prefix", "\x00"
+	  "client-network a 2001:db8::/15\n"),
 	CONF("err-client-net-twice", "\x00"
 	  "client-network a 198.19.1.0/24\nclient-network a 198.19.1.0/24\n"),
 	CONF("err-client-net-prefix", "\x00"

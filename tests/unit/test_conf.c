@@ -174,6 +174,17 @@ is_ip6(const uint8_t *a, const char *s)
 	return memcmp(a, b, 16) == 0;
 }
 
+/* conf_client_net_of6 of the IPv6 address s */
+static int
+net_of6(const struct conf *c, const char *s)
+{
+	uint8_t b[16];
+
+	if (inet_pton(AF_INET6, s, b) != 1)
+		abort();
+	return conf_client_net_of6(c, b);
+}
+
 static void
 test_defaults(void)
 {
@@ -657,6 +668,48 @@ test_client_net(void)
 	    "--client-network", "site-a");
 	LOAD_ERR(CONF_CLIENT, "client-network", "--client-network", "site-a",
 	    "198.19.1.0/24");
+
+	/* IPv6, beside IPv4 (conf_check wants pool6 for them) */
+	if (LOAD_OK(&c, CONF_SERVER, "--client-network", "site-a",
+	    "2001:db8:5::/64", "--client-network", "site-a", "198.19.1.0/24",
+	    "--client-network", "site-b", "2001:db8:6:1::/112",
+	    "--client-network", "site-b", "2001:db8:7::1/128") == 0) {
+		CHECK(c.nclient_nets == 4);
+		CHECK(c.client_nets[0].v6 && !c.client_nets[1].v6 &&
+		    c.client_nets[2].v6 && c.client_nets[3].v6);
+		CHECK(is_ip6(c.client_nets[0].addr6, "2001:db8:5::") &&
+		    c.client_nets[0].prefix == 64 && c.client_nets[0].addr == 0);
+		CHECK(is_ip6(c.client_nets[2].addr6, "2001:db8:6:1::") &&
+		    c.client_nets[2].prefix == 112);
+		CHECK(net_of6(&c, "2001:db8:5::77") == 0);
+		CHECK(net_of6(&c, "2001:db8:5:0:ffff:ffff:ffff:ffff") == 0);
+		CHECK(net_of6(&c, "2001:db8:5:1::") == -1);
+		CHECK(net_of6(&c, "2001:db8:6:1::ffff") == 2);
+		CHECK(net_of6(&c, "2001:db8:6:1::1:0") == -1);
+		CHECK(net_of6(&c, "2001:db8:7::1") == 3);
+		CHECK(net_of6(&c, "2001:db8:7::2") == -1);
+		/* neither family's lookup sees the other's networks */
+		CHECK(net_of6(&c, "::c613:101") == -1);
+		CHECK(conf_client_net_of(&c, ip("198.19.1.7")) == 1);
+		CHECK(conf_client_net_of(&c, ip("0.0.0.0")) == -1);
+		CHECK(conf_client_net_of(&c, ip("32.1.13.184")) == -1);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_SERVER, "=--client-network: 'site-a 2001:db8:5::/64' "
+	    "given twice", "--client-network", "site-a", "2001:db8:5::/64",
+	    "--client-network", "site-a", "2001:db8:5::/64");
+	LOAD_ERR(CONF_SERVER, "=--client-network: '2001:db8:5::1/64' has host "
+	    "bits set", "--client-network", "site-a", "2001:db8:5::1/64");
+	LOAD_ERR(CONF_SERVER, "=--client-network: '2001:db8:5::/15': prefix "
+	    "must be 16..128", "--client-network", "site-a", "2001:db8:5::/15");
+	LOAD_ERR(CONF_SERVER, "=--client-network: '2001:db8:5::/129': prefix "
+	    "must be 16..128", "--client-network", "site-a",
+	    "2001:db8:5::/129");
+	LOAD_ERR(CONF_SERVER, "=--client-network: '2001:db8:5::' is not "
+	    "ADDR/PREFIX", "--client-network", "site-a", "2001:db8:5::");
+	LOAD_ERR(CONF_SERVER, "=--client-network: '2001:db8::5::/64' is not "
+	    "an IPv6 network", "--client-network", "site-a",
+	    "2001:db8::5::/64");
 }
 
 static void
@@ -1130,6 +1183,101 @@ test_check(void)
 	    "198.19.1.0/24") == 0) {
 		CHECK_CONF(&c, "=push-route 198.19.1.0/24 is inside "
 		    "client-network 198.19.1.0/24 of 'a'");
+		conf_free(&c);
+	}
+	/* IPv6 client networks: the same rules, in pool6's family */
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--push-route", "2001:db8:203::/64",
+	    "--client-network", "a", "2001:db8:5::/64", "--client-network",
+	    "a", "198.19.1.0/24", "--client-network", "b", "2001:db8:6::/48",
+	    "--client-network", "b", "2001:db8:1:1::/64") == 0) {
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--client-network", "a", "2001:db8:5::/64") == 0) {
+		CHECK_CONF(&c, "=client-network 2001:db8:5::/64 of 'a': IPv6 "
+		    "networks need pool6");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--client-network", "a",
+	    "2001:db8:1::80/121") == 0) {
+		CHECK_CONF(&c, "=client-network 2001:db8:1::80/121 of 'a' "
+		    "overlaps pool6 2001:db8:1::/64");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--client-network", "a",
+	    "2001:db8::/32") == 0) {
+		CHECK_CONF(&c, "=client-network 2001:db8::/32 of 'a' overlaps "
+		    "pool6 2001:db8:1::/64");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--client-network", "a",
+	    "2001:db8:5::/64", "--client-network", "b", "2001:db8:5:0:1::/80")
+	    == 0) {
+		CHECK_CONF(&c, "=client-network 2001:db8:5:0:1::/80 of 'b' "
+		    "overlaps 2001:db8:5::/64 of 'a'");
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--push-route", "2001:db8:5:8::/64",
+	    "--client-network", "a", "2001:db8:5::/48") == 0) {
+		CHECK_CONF(&c, "=push-route 2001:db8:5:8::/64 is inside "
+		    "client-network 2001:db8:5::/48 of 'a'");
+		conf_free(&c);
+	}
+	/* pushed to the other clients, a network must be one they take */
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--client-network", "a",
+	    "fe80::/64") == 0) {
+		CHECK_CONF(&c, "client-network fe80::/64 of 'a': the other "
+		    "clients refuse it by default: ");
+		c.push_client_nets = false;
+		CHECK_CONF(&c, NULL);
+		c.push_client_nets = true;
+		c.client_to_client = false;
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--client-network", "a", "127.0.0.0/8") == 0) {
+		CHECK_CONF(&c, "client-network 127.0.0.0/8 of 'a': the other "
+		    "clients refuse it by default: ");
+		conf_free(&c);
+	}
+	/* a push-route holding the network is no push-route inside it */
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
+	    "--pool6", "2001:db8:1::/64", "--push-route", "2001:db8::/32",
+	    "--client-network", "a", "2001:db8:5::/48") == 0) {
+		CHECK_CONF(&c, NULL);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_SERVER, TLS, "--status-socket", "/run/st6",
+	    "--pool6", "2001:db8:1::/64") == 0) {
+		c.pool_addr = ip("198.18.0.0");
+		c.pool_prefix = 24;
+		for (unsigned i = 0; i < CONF_ROUTES_MAX; i++) {
+			c.routes6[i] = (struct conf_net6){ { 0x20, 0x01, 0x0d,
+			    0xb8, 0x02, 0x03, 0, (uint8_t)i }, 64 };
+			c.nroutes6++;
+		}
+		memcpy(c.client_nets[0].cn, "site", 5);
+		c.client_nets[0].v6 = true;
+		c.client_nets[0].addr6[0] = 0x20;
+		c.client_nets[0].addr6[1] = 0x01;
+		c.client_nets[0].addr6[2] = 0x0d;
+		c.client_nets[0].addr6[3] = 0xb8;
+		c.client_nets[0].addr6[5] = 5;
+		c.client_nets[0].prefix = 64;
+		c.nclient_nets = 1;
+		CHECK_CONF(&c, "=push-route and client-network give more than "
+		    "64 routes to push; set push-client-networks no or push "
+		    "fewer");
+		c.push_client_nets = false;
+		CHECK_CONF(&c, NULL);
 		conf_free(&c);
 	}
 	if (LOAD_OK(&c, CONF_SERVER, TLS, "--status-socket", "/run/st") == 0) {
@@ -1751,6 +1899,8 @@ test_round_trip_server(void)
 	    "bob@example.net", "198.19.255.254", "--fixed-address",
 	    "a#\"'\\", "198.18.0.2", "--client-network", cn64,
 	    "203.0.113.0/25", "--client-network", "a#\"'\\", "10.0.0.0/8",
+	    "--client-network", cn64, "2001:db8:5::/64", "--client-network",
+	    "a#\"'\\", "2001:db8:6:1::1/128",
 	    "--push-client-networks", "no", "--pool6", "2001:db8:1::/64",
 	    "--push-route", "2001:db8:203::/64", "--push-route", "::/0",
 	    "--push-dns", "198.18.0.53", "--push-dns", "2001:0db8::0:53",
@@ -1771,7 +1921,9 @@ test_round_trip_server(void)
 		    "2001:db8::53\n") != NULL);
 		CHECK(strstr(text, "push-domain corp.example\npush-domain "
 		    "b.corp.example\n") != NULL);
-		CHECK(count_lines(text, "client-network ") == 2);
+		CHECK(count_lines(text, "client-network ") == 4);
+		CHECK(strstr(text, " 2001:db8:5::/64\n") != NULL);
+		CHECK(strstr(text, " 2001:db8:6:1::1/128\n") != NULL);
 		CHECK(strstr(text, "push-client-networks no\n") != NULL);
 		CHECK(count_lines(text, "fixed-address ") == 5);
 		CHECK(strstr(text, "listen [2001:db8::1]:443\n") != NULL);

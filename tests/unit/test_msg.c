@@ -56,7 +56,8 @@ static const struct {
 	unsigned min, max;
 } types[] = {
 	{ MSG_START, 1, "START", 19, 19 },	/* a socket address */
-	{ MSG_SESSION, 2, "SESSION", 97, 417 },	/* + 5 per client network */
+	{ MSG_SESSION, 2, "SESSION", 99, 1507 },	/* + 5 or 17 per client
+						   network, 64 of each */
 	{ MSG_KEYS, 3, "KEYS", 149, 149 },	/* epoch | flags | 2 keymat */
 	{ MSG_PEER_DEAD, 4, "PEER_DEAD", 0, 0 },
 	{ MSG_STATS, 5, "STATS", 0, 512 },
@@ -500,7 +501,7 @@ test_start(void)
 }
 
 /* Every field a different value, most bytes different too. */
-#define SW 97		/* the fixed part of SESSION */
+#define SW 99		/* the fixed part of SESSION */
 static const struct msg_session session_v = {
 	.vaddr6 = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 },
 	.server_vaddr6 = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1 },
@@ -532,6 +533,7 @@ static const uint8_t session_wire[SW] = {
 	0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 					/* pool6 */
 	64,				/* pool6 prefix */
+	0, 0,				/* nnets, nnets6 */
 };
 
 static bool
@@ -558,44 +560,86 @@ session_equal(const struct msg_session *a, const struct msg_session *b)
 	    memcmp(a->server_vaddr6, b->server_vaddr6, 16) == 0 &&
 	    memcmp(a->pool6, b->pool6, 16) == 0 &&
 	    a->pool6_prefix == b->pool6_prefix &&
-	    a->nnets == b->nnets && nets_equal(a->nets, b->nets, a->nnets);
+	    a->nnets == b->nnets && nets_equal(a->nets, b->nets, a->nnets) &&
+	    a->nnets6 == b->nnets6 && memcmp(a->nets6, b->nets6,
+	    a->nnets6 * sizeof(a->nets6[0])) == 0;
 }
 
-/* Client networks ride after the fixed part, 5 bytes each, counted by the
- * length; each must be a network. */
+/* Client networks ride after the fixed part, which counts them: IPv4
+ * ones of 5 bytes, then IPv6 ones of 17; each must be a network, and the
+ * length must match the counts. */
 static void
 test_session_nets(void)
 {
-	static const uint8_t nets_wire[10] = { 198, 19, 1, 0, 24,
-	    203, 0, 113, 128, 25 };
+	static const uint8_t nets_wire[10 + 17] = { 198, 19, 1, 0, 24,
+	    203, 0, 113, 128, 25,
+	    0x20, 0x01, 0x0d, 0xb8, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64 };
 	struct msg_session s = session_v, t;
-	uint8_t p[SW + 10];
+	uint8_t p[SW + 10 + 17 + 1];
 	struct msg m;
 
 	sa4(&s.peer, "192.0.2.10", 51820);
 	s.nnets = 2;
 	s.nets[0] = (struct msg_route){ 0xc6130100, 24 };
 	s.nets[1] = (struct msg_route){ 0xcb007180, 25 };
+	s.nnets6 = 1;
+	s.nets6[0] = (struct msg_net6){ { 0x20, 0x01, 0x0d, 0xb8, 0, 5 }, 64 };
 	out_clear();
-	CHECK(msg_put_session(out, &s) == SW + 10 &&
+	CHECK(msg_put_session(out, &s) == SW + 27 && out[SW - 2] == 2 &&
+	    out[SW - 1] == 1 &&
 	    memcmp(out + SW, nets_wire, sizeof(nets_wire)) == 0 &&
-	    out[SW + 10] == 0xee);
+	    out[SW + 27] == 0xee);
 	memset(&t, 0x5a, sizeof(t));
-	m = framed(MSG_SESSION, out, SW + 10);
+	m = framed(MSG_SESSION, out, SW + 27);
 	CHECK(msg_get_session(&m, &t) == 0 && session_equal(&s, &t));
-	memcpy(p, out, sizeof(p));
-	m = framed(MSG_SESSION, p, SW + 9);		/* a network cut short */
+	memcpy(p, out, SW + 27);
+	p[SW + 27] = 0;
+	m = framed(MSG_SESSION, p, SW + 26);		/* a network cut short */
 	CHECK(msg_get_session(&m, &t) == -1);
+	m = framed(MSG_SESSION, p, SW + 28);		/* a byte too many */
+	CHECK(msg_get_session(&m, &t) == -1);
+	p[SW - 1] = 0;					/* counts and length */
+	m = framed(MSG_SESSION, p, SW + 27);
+	CHECK(msg_get_session(&m, &t) == -1);
+	p[SW - 1] = 1;
+	p[SW - 2] = 3;
+	m = framed(MSG_SESSION, p, SW + 27);
+	CHECK(msg_get_session(&m, &t) == -1);
+	p[SW - 2] = 2;
 	p[SW + 9] = 24;				/* host bits */
-	m = framed(MSG_SESSION, p, SW + 10);
+	m = framed(MSG_SESSION, p, SW + 27);
 	CHECK(msg_get_session(&m, &t) == -1);
 	p[SW + 9] = 33;
-	m = framed(MSG_SESSION, p, SW + 10);
+	m = framed(MSG_SESSION, p, SW + 27);
 	CHECK(msg_get_session(&m, &t) == -1);
 	p[SW + 9] = 32;
-	m = framed(MSG_SESSION, p, SW + 10);
+	m = framed(MSG_SESSION, p, SW + 27);
 	CHECK(msg_get_session(&m, &t) == 0 && t.nnets == 2 &&
-	    t.nets[1].prefix == 32);
+	    t.nets[1].prefix == 32 && t.nnets6 == 1);
+	p[SW + 26] = 32;			/* IPv6: host bits */
+	m = framed(MSG_SESSION, p, SW + 27);
+	CHECK(msg_get_session(&m, &t) == -1);
+	p[SW + 26] = 129;
+	m = framed(MSG_SESSION, p, SW + 27);
+	CHECK(msg_get_session(&m, &t) == -1);
+	p[SW + 26] = 128;
+	m = framed(MSG_SESSION, p, SW + 27);
+	CHECK(msg_get_session(&m, &t) == 0 && t.nnets6 == 1 &&
+	    t.nets6[0].prefix == 128 && t.nets6[0].addr[5] == 5);
+
+	/* put clamps to MSG_NETS_MAX of each; get refuses more */
+	s.nnets = 0;
+	s.nnets6 = 255;
+	for (unsigned i = 0; i < MSG_NETS_MAX; i++)
+		s.nets6[i] = (struct msg_net6){ { 0x20, 0x01, 0x0d, 0xb8,
+		    0, (uint8_t)i }, 48 };
+	CHECK(msg_put_session(out, &s) == SW + 17 * MSG_NETS_MAX &&
+	    out[SW - 1] == MSG_NETS_MAX);
+	m = framed(MSG_SESSION, out, SW + 17 * MSG_NETS_MAX);
+	CHECK(msg_get_session(&m, &t) == 0 && t.nnets6 == MSG_NETS_MAX);
+	out[SW - 1] = MSG_NETS_MAX + 1;
+	m = raw_msg(MSG_SESSION, out, SW + 17 * (MSG_NETS_MAX + 1));
+	CHECK(msg_get_session(&m, &t) == -1);
 }
 
 /* The session wire bytes with one field changed, through get. */
@@ -666,7 +710,8 @@ test_session(void)
 	CHECK(session_u16(17, 0x0103) == 0);
 	CHECK(session_u8(29, 0) == 0 && session_u8(29, 4) == 0);
 	CHECK(session_u8(29, 5) == -1 && session_u8(29, AF_INET6) == -1);
-	CHECK(session_u8(SW - 1, 128) == 0 && session_u8(SW - 1, 129) == -1);
+	CHECK(session_u8(SW - 3, 128) == 0 && session_u8(SW - 3, 129) == -1);
+	CHECK(session_u8(SW - 2, 1) == -1 && session_u8(SW - 1, 1) == -1);
 
 	/* wrong length, either way, even of the right type */
 	memcpy(p, session_wire, SW);

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # scripts/lab against the build under test: `up` builds the lab (and says so
-# when asked again), `check --json FILE` on it writes valid JSON in which
+# when asked again) in a state directory of its own (root's, 0700, stamped),
+# and down, status, check and up refuse, touching nothing, a LAB_DIR that
+# is not one (unstamped, another uid's, group- or world-writable, a
+# symlink). `check --json FILE` on the lab writes valid JSON in which
 # every point passes with its figures, a check whose plaintext
 # point looks at the tun device fails in its exit status and JSON, and
 # `down`, twice, leaves no namespace, process, queue or state directory
@@ -48,6 +51,79 @@ rc=0
 { [[ $rc -eq 0 ]] && grep -q "already up" "$TMP/up2.log"; } ||
     fail "a second up (exit $rc) did not say the lab is up: $(cat "$TMP/up2.log")"
 pass "a second up says: $(cat "$TMP/up2.log")"
+
+# Root trusts only the state directory up made: LAB_DIR at anything else
+# is refused, in one line naming the problem, and left as it was. The
+# state files of a fake lab name a binary that would leave $TMP/pwned if
+# root ran it, and a process of ours that down would end.
+[[ $(stat -c '%u %a' "$LAB_DIR") == "0 700" ]] ||
+    fail "$LAB_DIR is $(stat -c 'uid %u mode %a' "$LAB_DIR"), want root's, 0700"
+stamp=$(head -n 1 "$LAB_DIR/.simpletun-lab") || fail "$LAB_DIR has no stamp"
+sleep 600 &
+victim=$!
+# shellcheck disable=SC2034,SC2154  # lib.sh's PID (associative): cleanup ends it
+PID[sleep]=$victim
+BG_ORDER+=(sleep)
+victim_st=$(awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$victim/stat")
+printf '#!/bin/sh\ntouch %s/pwned\n' "$TMP" >"$TMP/evil"
+chmod 0755 "$TMP/evil"
+fake_lab() {	# DIR: stamped, naming the evil binary and the victim
+	mkdir -p "$1"
+	echo "$stamp" >"$1/.simpletun-lab"
+	echo tun >"$1/mode"
+	echo "$TMP/evil" >"$1/binary"
+	echo "server $victim $victim_st" >"$1/procs"
+	: >"$1/namespaces"
+}
+nobody=$(id -u nobody 2>/dev/null || echo 65534)
+mkdir -p "$TMP/plain/sub"
+echo precious >"$TMP/plain/sub/thesis.txt"
+fake_lab "$TMP/foreign"
+chown -R "$nobody" "$TMP/foreign"
+fake_lab "$TMP/groupw"
+chmod 0770 "$TMP/groupw"
+fake_lab "$TMP/worldw"
+chmod 0777 "$TMP/worldw"
+fake_lab "$TMP/real"
+chmod 0700 "$TMP/real"
+ln -s "$TMP/real" "$TMP/link"
+# fakes: what is in those directories, to compare.
+fakes() {
+	(cd "$TMP" && find plain foreign groupw worldw real link \
+	    -printf '%p %u %m %s %l\n' | sort)
+}
+# refused WHAT DIR CMD...: CMD with LAB_DIR=DIR exits non-zero with one
+# line that names WHAT, and DIR and the victim are as they were.
+refused() {
+	local what=$1 dir=$2 rc=0 before
+	shift 2
+	before=$(fakes)
+	LAB_DIR=$dir "$LAB" "$@" >"$TMP/refused.out" 2>&1 </dev/null || rc=$?
+	[[ $rc -ne 0 ]] || fail "$* with LAB_DIR=$dir exited 0: $(cat "$TMP/refused.out")"
+	if [[ $(wc -l <"$TMP/refused.out") -ne 1 ]] ||
+	    ! grep -q -E "refusing LAB_DIR $dir: .*$what" "$TMP/refused.out"; then
+		fail "$* with LAB_DIR=$dir (exit $rc) did not refuse it for '$what' in one line: $(cat "$TMP/refused.out")"
+	fi
+	[[ $(fakes) == "$before" ]] ||
+	    fail "$* with LAB_DIR=$dir changed what is there: $(diff <(echo "$before") <(fakes))"
+	[[ ! -e $TMP/pwned ]] || fail "$* with LAB_DIR=$dir ran the binary it names"
+	alive "$victim" || fail "$* with LAB_DIR=$dir killed pid $victim"
+}
+for cmd in down status check up; do
+	refused 'no stamp' "$TMP/plain" "$cmd"
+done
+[[ $(cat "$TMP/plain/sub/thesis.txt") == precious ]] || fail "thesis.txt changed"
+for cmd in down status check up; do
+	refused 'owned by uid [1-9]' "$TMP/foreign" "$cmd"
+	refused 'writable by group or others' "$TMP/groupw" "$cmd"
+	refused 'writable by group or others' "$TMP/worldw" "$cmd"
+	refused 'symbolic link' "$TMP/link" "$cmd"
+done
+if [[ $(lab_namespaces | wc -l) -ne 4 ]] || ! "$LAB" status >/dev/null 2>&1; then
+	fail "the lab did not survive the refusals: $(lab_namespaces | tr '\n' ' ')"
+fi
+stop_bg sleep || true	# ended by SIGTERM, as it should be
+pass "down, status, check and up refuse an unstamped LAB_DIR, a stamped one of uid $nobody, group- or world-writable or behind a symlink: $(cat "$TMP/refused.out")"
 
 rc=0
 "$LAB" check --json "$JSON" >"$TMP/check.out" 2>&1 || rc=$?

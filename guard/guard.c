@@ -264,7 +264,8 @@ guard_flood(struct guard *g, int from, const uint8_t *f, size_t len)
 
 /* The session whose address a unicast frame is for: an IPv4 packet's
  * destination or an ARP packet's target, looked up in the routes (-1 if
- * no session has it); -2 for a frame that is neither. */
+ * no session has it); -2 for a frame that is neither, or an ARP with no
+ * target address (the answer to a probe, RFC 5227). */
 static int
 guard_frame_owner_ip(struct guard *g, const uint8_t *f, size_t len)
 {
@@ -279,6 +280,8 @@ guard_frame_owner_ip(struct guard *g, const uint8_t *f, size_t len)
 		if (len < CONF_ETH_HLEN + 28 || get_u16(p) != 1 ||
 		    get_u16(p + 2) != 0x0800 || p[4] != MAC_LEN || p[5] != 4)
 			return -1;
+		if (get_u32(p + 24) == 0)
+			return -2;
 		return route_lookup(g->routes, AF_INET, p + 24);
 	default:
 		return -2;
@@ -287,13 +290,14 @@ guard_frame_owner_ip(struct guard *g, const uint8_t *f, size_t len)
 
 /* A frame from the tap (from -1) or from session from's reverse queue.
  * A group destination goes to every session but the sender. A unicast
- * one goes to the owner of its MAC, but only if an IPv4 or ARP frame's
- * address is that session's too; a frame for a MAC nobody owns goes to
- * the session whose address it carries, and only a frame that carries
- * none (neither IPv4 nor ARP) is flooded. So a stale or forged MAC
- * (a server neighbour entry poisoned by another client, a client that
- * left) never sends one session's traffic to another: misdirected, or
- * no_route when no session has the address. */
+ * IPv4 or ARP frame goes to the session whose address it carries,
+ * whoever owns its MAC (counted as misdirected when another session
+ * does), and to no one (no_route) when no session has the address;
+ * any other unicast frame goes to the owner of its MAC, or, if nobody
+ * owns it, to every session. So a stale or forged MAC (a neighbour entry
+ * of the server's that one client poisoned with another's MAC, a MAC
+ * taken while its session was away, a client that left) never sends one
+ * session's traffic to another, nor keeps it from its own session. */
 static void
 guard_switch(struct guard *g, int from, const uint8_t *f, size_t len)
 {
@@ -322,10 +326,8 @@ guard_switch(struct guard *g, int from, const uint8_t *f, size_t len)
 		guard_flood(g, from, f, len);
 		return;
 	}
-	if (ip != -2 && mac >= 0 && mac != ip) {
+	if (ip >= 0 && mac >= 0 && mac != ip)
 		g->st.misdirected++;
-		return;
-	}
 	to = ip == -2 ? mac : ip;
 	if (to < 0 || to == from || (unsigned)to >= g->nslots ||
 	    g->out[to].q == (mqd_t)-1) {

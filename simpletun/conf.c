@@ -2154,8 +2154,6 @@ conf_check_pushed_nets(const struct conf *c, bool v6, struct msg_config *cfg,
 	struct msg_underlay u = { .server = 0 };
 	struct msg_net n;
 
-	if (!c->push_client_nets || !c->client_to_client)
-		return 0;
 	cfg->nroutes = v6 ? 0 : 1;
 	cfg->nroutes6 = v6 ? 1 : 0;
 	for (unsigned i = 0; i < c->nclient_nets; i++) {
@@ -2169,7 +2167,8 @@ conf_check_pushed_nets(const struct conf *c, bool v6, struct msg_config *cfg,
 		if (msg_config_judge(cfg, &u, why, sizeof(why)) != NULL) {
 			n = conf_client_net_net(cn);
 			return conf_fail(err, errlen, "client-network %s/%u of "
-			    "'%s': the other clients refuse it by default: %s",
+			    "'%s' is no network to route (and the other "
+			    "clients would refuse it): %s",
 			    msg_net_str(&n, a), n.prefix, cn->cn, why);
 		}
 	}

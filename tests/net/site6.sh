@@ -63,7 +63,7 @@ server_refuses "'alice 2001:db8:5::/64' given twice" \
     -- "${V6[@]}" --client-network alice "$LNET6" \
     --client-network alice "$LNET6" ||
     fail "an IPv6 client-network given twice was not refused"
-server_refuses "client-network fe80::/64 of 'alice': the other clients refuse it by default: .*link-local" \
+server_refuses "client-network fe80::/64 of 'alice' is no network to route \\(and the other clients would refuse it\\): .*link-local" \
     -- "${V6[@]}" --client-network alice fe80::/64 ||
     fail "a link-local client-network pushed to the others was not refused"
 ipn S link show stun0 >/dev/null 2>&1 && fail "a refused server left stun0"

@@ -11,8 +11,9 @@
 # client-to-client, clients reach the server but not each other;
 # a client quiet for longer than mac-age keeps its MAC (another's claim is
 # refused, and the server's frames for it reach only it); frames for one
-# client's address sent to another's MAC (a poisoned neighbour entry) and
-# frames for a client that left reach no one.
+# client's address at another's MAC (a poisoned neighbour entry, a MAC
+# taken while its session was away) go to the address's session; frames
+# for a client that left reach no one; an ARP probe is answered.
 . "$(dirname "$0")/lib.sh"
 
 command -v arping >/dev/null || skip "no arping"
@@ -185,19 +186,29 @@ pass "bob quiet past mac-age keeps $MB: alice's claim refused (guard" \
     "reach B and none of them A"
 
 # alice's ARP from B's MAC told the server that her address is at $MB. Its
-# frames for her address and B's MAC go to no one: not to bob.
+# frames for her address go to her session (whose kernel drops them: not
+# its MAC), not to bob's.
 before=$(guard_stat misdirected)
+to_a=$(sent_to cap-a "$VA")
 has "$VA .*lladdr $MB" ipn S neigh show dev stap0 ||
     fail "the server did not take alice's forged ARP: $SEEN"
 ping_fails S "$VA" || fail "the server reached alice through B's MAC"
 wait_until 10 num -gt "$before" guard_stat misdirected ||
     fail "misdirected stayed at $before"
+wait_until 10 num -gt "$to_a" sent_to cap-a "$VA" ||
+    fail "the server's frames for alice at B's MAC did not reach A's tap"
 [[ $(sent_to cap-b "$VA") -eq 0 ]] ||
     fail "B saw $(sent_to cap-b "$VA") frames for alice's $VA"
 n A arping -q -c 2 -w 4 -i stap0 198.18.0.1 || fail "alice's own ARP"
 ping_ok S "$VA" || fail "the server does not reach alice again"
-pass "frames for alice's $VA to B's MAC are dropped (misdirected" \
-    "$before -> $(guard_stat misdirected)), none in B; her own ARP mends it"
+pass "frames for alice's $VA at B's MAC go to her session (misdirected" \
+    "$before -> $(guard_stat misdirected)), none to B; her own ARP mends it"
+
+# An ARP probe (sender 0.0.0.0, RFC 5227) has an answer with no target
+# address: it goes to the owner of its MAC.
+n A arping -q -0 -c 2 -w 4 -i stap0 198.18.0.1 ||
+    fail "no answer to alice's ARP probe (sender 0.0.0.0)"
+pass "alice's ARP probe from 0.0.0.0 is answered"
 
 # bob leaves: the server's neighbour entry for him still names $MB; its
 # frames for him are not flooded (A sees none).
@@ -214,4 +225,25 @@ stop_bg cap-b || true
 client_connected a2 || fail "a2 lost its session"
 ping_ok S "$VA" || fail "server -> A after bob left"
 pass "bob left: the server's frames for $VB reach no one, alice goes on"
+
+# While bob is away his MAC is free: alice takes it. bob comes back with a
+# tap of that MAC. The guard refuses it to him (alice's), yet his address
+# is his: the server's frames for it reach him, and his reach the server.
+# (Her data process took $MB for her above already, so the guard hears of
+# it in her next notice, within a third of mac-age.)
+wait_until 10 stat_is "$SERVER_SOCK" guard "" macs 1 ||
+    fail "bob's MAC stayed in the guard's table: $(status_dump "$SERVER_SOCK")"
+n A arping -q -c 2 -w 4 -i stap0 -s "$MB" -S "$VA" 198.18.0.1 || true
+wait_until 20 stat_is "$SERVER_SOCK" guard "" macs 2 ||
+    fail "the guard did not give alice the free $MB: $(status_dump "$SERVER_SOCK")"
+client_start b3 B 198.51.100.1 bob --dev stap0 --dev-type tap
+wait_connected b3
+ipn B link set stap0 address "$MB"
+VB=$(vaddr b3)
+before=$(guard_stat misdirected)
+ping_ok B 198.18.0.1 || fail "bob, back with the MAC alice took, cannot reach the server"
+ping_ok S "$VB" || fail "the server cannot reach bob at the MAC alice took"
+num -gt "$before" guard_stat misdirected || fail "misdirected stayed at $before"
+pass "alice took $MB while bob was away; bob, back with it, and the server" \
+    "reach each other by address (misdirected $before -> $(guard_stat misdirected))"
 check_logs

@@ -1229,23 +1229,27 @@ test_check(void)
 		    "client-network 2001:db8:5::/48 of 'a'");
 		conf_free(&c);
 	}
-	/* pushed to the other clients, a network must be one they take */
+	/* a network must be one a client would take as a route, pushed or
+	 * not: the server routes it and accepts sources from it */
 	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
 	    "--pool6", "2001:db8:1::/64", "--client-network", "a",
 	    "fe80::/64") == 0) {
-		CHECK_CONF(&c, "client-network fe80::/64 of 'a': the other "
-		    "clients refuse it by default: ");
+		CHECK_CONF(&c, "client-network fe80::/64 of 'a' is no network "
+		    "to route (and the other clients would refuse it): ");
 		c.push_client_nets = false;
-		CHECK_CONF(&c, NULL);
+		CHECK_CONF(&c, "client-network fe80::/64 of 'a' is no network "
+		    "to route");
 		c.push_client_nets = true;
 		c.client_to_client = false;
-		CHECK_CONF(&c, NULL);
+		CHECK_CONF(&c, "client-network fe80::/64 of 'a' is no network "
+		    "to route");
 		conf_free(&c);
 	}
 	if (LOAD_OK(&c, CONF_SERVER, TLS, "--pool", "198.18.0.0/24",
-	    "--client-network", "a", "127.0.0.0/8") == 0) {
-		CHECK_CONF(&c, "client-network 127.0.0.0/8 of 'a': the other "
-		    "clients refuse it by default: ");
+	    "--client-network", "a", "127.0.0.0/8",
+	    "--client-to-client", "no") == 0) {
+		CHECK_CONF(&c, "client-network 127.0.0.0/8 of 'a' is no network "
+		    "to route (and the other clients would refuse it): ");
 		conf_free(&c);
 	}
 	/* a push-route holding the network is no push-route inside it */

@@ -7,8 +7,8 @@
  * unused for age_ms may give its place to a new address of the same slot
  * (and a data process's own table forgets it, mactable_expire), but never
  * passes to another slot: a session cannot take the address of one that
- * is only quiet. A group address (broadcast,
- * multicast) or the zero address is never owned. The table is bounded
+ * is only quiet. A group address (broadcast, multicast) or the zero
+ * address is never owned. The table is bounded
  * (nslots x per_slot entries, allocated once) and hashed with a seed, so
  * a lookup costs about one probe whatever addresses a session picks. */
 #ifndef MACTABLE_H

@@ -282,6 +282,15 @@ log_since() {
 	    grep -i -E -- "$3" >/dev/null
 }
 
+# hup REGEX: SIGHUP to the server, then REGEX in what it logged since.
+hup() {
+	local mark
+	mark=$(log_mark server)
+	kill -HUP "${PID[server]}"
+	wait_until 20 log_since server "$mark" "$1" ||
+	    fail "no '$1' in the server log after SIGHUP"
+}
+
 dump_logs() {
 	local f
 	for f in "$TMP"/*.log; do

@@ -46,14 +46,6 @@ write_conf() {
 
 sget() { stat_get "$SOCK" session "cn=$1" "$2"; }
 server_alive() { alive "${PID[server]}"; }
-# reload_done N: the server logged the outcome of its Nth SIGHUP.
-hup() {
-	local mark
-	mark=$(log_mark server)
-	kill -HUP "${PID[server]}"
-	wait_until 20 log_since server "$mark" "$1" ||
-	    fail "no '$1' in the server log after SIGHUP"
-}
 
 FIXED=
 write_conf 203.0.113.0/24 8 0.0.0.0:1194

@@ -48,14 +48,6 @@ write_conf() {
 }
 
 sget() { stat_get "$SOCK" session "cn=$1" "$2"; }
-# hup REGEX: SIGHUP, then REGEX in what the server logged since.
-hup() {
-	local mark
-	mark=$(log_mark server)
-	kill -HUP "${PID[server]}"
-	wait_until 20 log_since server "$mark" "$1" ||
-	    fail "no '$1' in the server log after SIGHUP"
-}
 # restart_lines MARK: how many "need a restart" lines since MARK.
 restart_lines() {
 	tail -c +"$(($1 + 1))" "$TMP/server.log" | grep -c 'need a restart' ||

@@ -728,6 +728,28 @@ tls_read(SSL *ssl, uint8_t *buf, size_t cap, char *err, size_t errlen)
 	return -1;
 }
 
+/* A write failed: if the peer told us why before it hung up (in TLS 1.3
+ * the server judges the client's certificate after the client's side of
+ * the handshake is done, then sends an alert and closes), its alert is
+ * waiting to be read, and says more than "Connection reset by peer". Only
+ * looks; application data stays where it is. */
+static void
+tls_peer_alert(SSL *ssl, char *err, size_t errlen)
+{
+	struct pollfd pfd = { .fd = SSL_get_fd(ssl), .events = POLLIN };
+	uint8_t b;
+	int r;
+
+	if (pfd.fd == -1 || poll(&pfd, 1, 0) != 1)
+		return;
+	ERR_clear_error();
+	errno = 0;
+	r = SSL_peek(ssl, &b, 1);
+	if (r <= 0 && SSL_get_error(ssl, r) == SSL_ERROR_SSL)
+		tls_error(ssl, NULL, err, errlen);
+	ERR_clear_error();
+}
+
 int
 tls_write(SSL *ssl, const uint8_t *buf, size_t len, int timeout_ms,
     char *err, size_t errlen)
@@ -746,8 +768,10 @@ tls_write(SSL *ssl, const uint8_t *buf, size_t len, int timeout_ms,
 			continue;
 		if (w == 0)
 			snprintf(err, errlen, "TLS write timed out");
-		else
+		else {
 			tls_error(ssl, NULL, err, errlen);
+			tls_peer_alert(ssl, err, errlen);
+		}
 		return -1;
 	}
 }

@@ -66,17 +66,25 @@ ctl_exit(struct control *ct, int code)
 	exit(code);
 }
 
+/* 0, or -1 with the reason in err. */
 static int
-ctl_send(struct control *ct, uint16_t type, const void *p, size_t len)
+ctl_write(struct control *ct, uint16_t type, const void *p, size_t len,
+    char *err, size_t errlen)
 {
 	uint8_t buf[MSG_MAX_LEN];
-	char err[256];
 	ssize_t n;
 
 	if ((n = msg_build(buf, sizeof(buf), type, p, len)) == -1)
 		fatalx("cannot build %s", msg_name(type));
-	if (tls_write(ct->ssl, buf, (size_t)n, CTL_IO_MS, err,
-	    sizeof(err)) == -1) {
+	return tls_write(ct->ssl, buf, (size_t)n, CTL_IO_MS, err, errlen);
+}
+
+static int
+ctl_send(struct control *ct, uint16_t type, const void *p, size_t len)
+{
+	char err[256];
+
+	if (ctl_write(ct, type, p, len, err, sizeof(err)) == -1) {
 		log_warnx("send %s to %s: %s", msg_name(type), ct->peer, err);
 		return -1;
 	}
@@ -866,8 +874,9 @@ ctl_client_config(struct control *ct, const struct sockaddr_storage *peer,
 	struct msg m;
 	ssize_t n;
 
-	if (ctl_send(ct, MSG_HELLO, p, msg_put_hello(p, &h)) == -1)
-		ctl_exit(ct, 1);
+	if (ctl_write(ct, MSG_HELLO, p, msg_put_hello(p, &h), err,
+	    sizeof(err)) == -1)
+		ctl_client_failed(ct, "TLS handshake failed with", err);
 	if ((n = ctl_tls_expect(ct, &m, deadline, err, sizeof(err))) < 0)
 		ctl_client_failed(ct, "TLS handshake failed with", err);
 	if (m.type == MSG_BYE) {

@@ -1,6 +1,7 @@
 /* my_ssl: which certificate CNs name a client (made in memory), PEM files
  * read once into sealed memfds with the key's mode checked, contexts built
- * from those memfds, and a full handshake between them over a socketpair. */
+ * from those memfds, and a full handshake between them over a socketpair;
+ * the last word before a close, and the server's alert after a reset. */
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
@@ -686,6 +687,96 @@ test_last_word(void)
 	SSL_CTX_free(cctx);
 }
 
+/*
+ * The server's reason after a reset: in TLS 1.3 the client's handshake is
+ * done before the server has judged the client's certificate. The server
+ * refuses it with an alert and closes, so the client's first write (its
+ * HELLO) meets a reset. The error must be the server's alert, "certificate
+ * revoked" (a refusal for good), not "Connection reset by peer" (worth
+ * retrying). The server here closes with a RST at once, as a control
+ * process does that ends with the client's last records unread.
+ */
+static int
+refused_client(SSL_CTX *cctx, const struct sockaddr_in *a, int closed)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	char err[256] = "";
+	uint8_t c;
+	SSL *ssl;
+	int ok;
+
+	pfd.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (pfd.fd == -1 || connect(pfd.fd, (const struct sockaddr *)a,
+	    sizeof(*a)) == -1 || fcntl(pfd.fd, F_SETFL, O_NONBLOCK) == -1 ||
+	    (ssl = tls_connect(cctx, pfd.fd, "server", TIMEOUT_MS, err,
+	    sizeof(err))) == NULL) {
+		printf("refused client: the handshake did not finish on our "
+		    "side: %s\n", err);
+		return 1;
+	}
+	if (read(closed, &c, 1) != 1) {
+		printf("refused client: the server did not say it closed\n");
+		return 1;
+	}
+	/* the reset is here once the socket reports an error */
+	while (poll(&pfd, 1, TIMEOUT_MS) == 1 && !(pfd.revents & POLLERR))
+		usleep(10000);
+	if (!(pfd.revents & POLLERR)) {
+		printf("refused client: no reset from the server\n");
+		return 1;
+	}
+	ok = tls_write(ssl, (const uint8_t *)"HELLO", 5, TIMEOUT_MS, err,
+	    sizeof(err)) == -1 && strstr(err, "certificate revoked") != NULL;
+	if (!ok)
+		printf("refused client: the write after the reset says: %s\n",
+		    err[0] ? err : "(it succeeded)");
+	tls_close(ssl, 0);
+	return !ok;
+}
+
+static void
+test_alert_after_reset(void)
+{
+	SSL_CTX *sctx = ctx_from(1, "server.crt", "server.key", "revoked.pem");
+	SSL_CTX *cctx = ctx_from(0, "alice.crt", "alice.key", "");
+	struct linger now = { .l_onoff = 1, .l_linger = 0 };
+	struct sockaddr_in a;
+	char err[256] = "";
+	int lfd = tcp_listen_loopback(&a), fd, closed[2], status;
+	pid_t pid;
+	SSL *ssl;
+
+	fflush(stdout);
+	need(pipe2(closed, O_CLOEXEC) == 0, "make a pipe");
+	pid = fork();
+	need(pid != -1, "fork the refused client");
+	if (pid == 0) {
+		close(closed[1]);
+		status = refused_client(cctx, &a, closed[0]);
+		fflush(stdout);
+		_exit(status);
+	}
+	close(closed[0]);
+	need((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) !=
+	    -1, "accept the refused client");
+	ssl = tls_accept(sctx, fd, TIMEOUT_MS, err, sizeof(err));
+	check(ssl == NULL && contains(err, "certificate revoked"),
+	    "the server refuses the revoked client", err);
+	tls_close(ssl, 0);
+	need(setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now)) == 0,
+	    "SO_LINGER");
+	close(fd);
+	close(lfd);
+	need(write(closed[1], "c", 1) == 1, "tell the client");
+	close(closed[1]);
+	need(waitpid(pid, &status, 0) == pid, "wait for the client");
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "a client whose first write meets a reset reports the server's "
+	    "alert (certificate revoked)", NULL);
+	SSL_CTX_free(sctx);
+	SSL_CTX_free(cctx);
+}
+
 static int
 remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -715,6 +806,7 @@ main(void)
 	test_ctx_errors(&k);
 	test_handshake();
 	test_last_word();
+	test_alert_after_reset();
 	pki_free(&k);
 	need(nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS) == 0, "clean up");
 	if (failures == 0)

@@ -571,58 +571,117 @@ test_handshake(void)
 }
 
 /*
+ * Two tests over TCP loopback, since that is where a close with unread
+ * bytes sends a RST. The client runs in a child: it connects, does its
+ * handshake, waits until the server has closed, then judges what it sees
+ * and exits 0 if it saw what it should.
+ */
+typedef int loopback_client_fn(SSL *ssl, int fd, int closed);
+
+struct loopback {
+	pid_t	pid;
+	int	tell;	/* write a byte: the server has closed */
+	int	fd;	/* the server's end, non-blocking */
+};
+
+static void
+loopback_start(struct loopback *lb, SSL_CTX *cctx, int rcvbuf,
+    loopback_client_fn *client)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	char err[256] = "";
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), fd, pipefd[2];
+	int status = 1;
+	SSL *ssl;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	need(lfd != -1 && bind(lfd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    listen(lfd, 1) == 0 && getsockname(lfd, (struct sockaddr *)&a,
+	    &len) == 0, "listen on TCP loopback");
+	need(pipe2(pipefd, O_CLOEXEC) == 0, "make a pipe");
+	fflush(stdout);
+	need((lb->pid = fork()) != -1, "fork the client");
+	if (lb->pid == 0) {
+		close(pipefd[1]);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd == -1 || (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET,
+		    SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == -1) ||
+		    connect(fd, (const struct sockaddr *)&a, sizeof(a)) == -1 ||
+		    fcntl(fd, F_SETFL, O_NONBLOCK) == -1 ||
+		    (ssl = tls_connect(cctx, fd, "server", TIMEOUT_MS, err,
+		    sizeof(err))) == NULL)
+			printf("client: our side of the handshake did not "
+			    "finish: %s\n", err);
+		else {
+			status = client(ssl, fd, pipefd[0]);
+			tls_close(ssl, 0);
+		}
+		fflush(stdout);
+		_exit(status);
+	}
+	close(pipefd[0]);
+	lb->tell = pipefd[1];
+	need((lb->fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC |
+	    SOCK_NONBLOCK)) != -1, "accept the client");
+	close(lfd);
+}
+
+/* The server has done its part: close, tell the client, judge it. */
+static void
+loopback_finish(struct loopback *lb, const char *what)
+{
+	int status;
+
+	close(lb->fd);
+	need(write(lb->tell, "c", 1) == 1, "tell the client");
+	close(lb->tell);
+	need(waitpid(lb->pid, &status, 0) == lb->pid, "wait for the client");
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, what, NULL);
+}
+
+/* The client must see that the server has closed. */
+static int
+server_closed(int closed)
+{
+	uint8_t c;
+
+	if (read(closed, &c, 1) == 1)
+		return 1;
+	printf("client: the server did not say it closed\n");
+	return 0;
+}
+
+/*
  * The last word: the server ends a session while the client still has bytes
  * in flight toward it (a flood the server stopped reading) and the server's
  * last message is still queued (the client reads slowly: a small receive
  * buffer). A plain close then sends a RST that throws the queued message
- * away; tls_close with a linger must deliver it. TCP over loopback, since
- * that is where RST behaves so.
+ * away; tls_close with a linger must deliver it.
  */
 #define LAST_WORD "BYE: rekeying too often"
 
+/* Floods, waits until the server has closed, then reads it all: was the
+ * last thing before the close LAST_WORD? */
 static int
-tcp_listen_loopback(struct sockaddr_in *a)
-{
-	socklen_t len = sizeof(*a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	need(fd != -1 && bind(fd, (struct sockaddr *)a, sizeof(*a)) == 0 &&
-	    listen(fd, 1) == 0 && getsockname(fd, (struct sockaddr *)a,
-	    &len) == 0, "listen on TCP loopback");
-	return fd;
-}
-
-/* The client: floods, waits until the server has closed, then reads it
- * all. Exit 0 if the last thing before the close was LAST_WORD. */
-static int
-last_word_client(SSL_CTX *cctx, const struct sockaddr_in *a, int closed)
+last_word_client(SSL *ssl, int fd, int closed)
 {
 	static uint8_t in[65536];
-	uint8_t flood[2048] = { 0 }, c;
-	struct pollfd pfd = { .events = POLLIN };
+	uint8_t flood[2048] = { 0 };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char err[256] = "";
-	int small = 2048;
 	size_t got = 0;
 	ssize_t n;
-	SSL *ssl;
 
-	pfd.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (pfd.fd == -1 || setsockopt(pfd.fd, SOL_SOCKET, SO_RCVBUF, &small,
-	    sizeof(small)) == -1 || connect(pfd.fd, (const struct sockaddr *)a,
-	    sizeof(*a)) == -1 || fcntl(pfd.fd, F_SETFL, O_NONBLOCK) == -1 ||
-	    (ssl = tls_connect(cctx, pfd.fd, "server", TIMEOUT_MS, err,
-	    sizeof(err))) == NULL) {
-		printf("last word client: cannot connect: %s\n", err);
-		return 1;
-	}
 	if (tls_write(ssl, flood, sizeof(flood), TIMEOUT_MS, err,
-	    sizeof(err)) == -1 || read(closed, &c, 1) != 1) {
-		printf("last word client: %s\n", err[0] ? err : "no word");
+	    sizeof(err)) == -1) {
+		printf("last word client: %s\n", err);
 		return 1;
 	}
+	if (!server_closed(closed))
+		return 1;
 	for (;;) {
 		n = tls_read(ssl, in + got, sizeof(in) - got, err, sizeof(err));
 		if (n < 0 || got == sizeof(in))
@@ -631,7 +690,6 @@ last_word_client(SSL_CTX *cctx, const struct sockaddr_in *a, int closed)
 		if (n == 0 && poll(&pfd, 1, TIMEOUT_MS) != 1)
 			break;
 	}
-	tls_close(ssl, 0);
 	if (got < sizeof(LAST_WORD) - 1 || memcmp(in + got -
 	    (sizeof(LAST_WORD) - 1), LAST_WORD, sizeof(LAST_WORD) - 1) != 0) {
 		printf("last word client: %zu bytes, then: %s\n", got, err);
@@ -646,26 +704,13 @@ test_last_word(void)
 	SSL_CTX *sctx = ctx_from(1, "server.crt", "server.key", "crl.pem");
 	SSL_CTX *cctx = ctx_from(0, "alice.crt", "alice.key", "");
 	static uint8_t bulk[16384];
-	struct sockaddr_in a;
+	struct loopback lb;
 	char err[256] = "";
-	int lfd = tcp_listen_loopback(&a), fd, closed[2], status, ok;
-	pid_t pid;
 	SSL *ssl;
+	int ok;
 
-	fflush(stdout);
-	need(pipe2(closed, O_CLOEXEC) == 0, "make a pipe");
-	pid = fork();
-	need(pid != -1, "fork the last word client");
-	if (pid == 0) {
-		close(closed[1]);
-		status = last_word_client(cctx, &a, closed[0]);
-		fflush(stdout);
-		_exit(status);
-	}
-	close(closed[0]);
-	need((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) !=
-	    -1, "accept the last word client");
-	ok = (ssl = tls_accept(sctx, fd, TIMEOUT_MS, err,
+	loopback_start(&lb, cctx, 2048, last_word_client);
+	ok = (ssl = tls_accept(sctx, lb.fd, TIMEOUT_MS, err,
 	    sizeof(err))) != NULL;
 	/* The client's receive buffer takes a part of this; the rest and the
 	 * last word wait in ours. The flood stays unread. */
@@ -675,14 +720,8 @@ test_last_word(void)
 	    sizeof(LAST_WORD) - 1, TIMEOUT_MS, err, sizeof(err)) == 0;
 	check(ok, "the server side of the last word test", err);
 	tls_close(ssl, 500);
-	close(fd);
-	close(lfd);
-	need(write(closed[1], "c", 1) == 1, "tell the client");
-	close(closed[1]);
-	need(waitpid(pid, &status, 0) == pid, "wait for the client");
-	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "the server's last message reaches a client that still sent "
-	    "when the server closed", NULL);
+	loopback_finish(&lb, "the server's last message reaches a client "
+	    "that still sent when the server closed");
 	SSL_CTX_free(sctx);
 	SSL_CTX_free(cctx);
 }
@@ -697,27 +736,13 @@ test_last_word(void)
  * process does that ends with the client's last records unread.
  */
 static int
-refused_client(SSL_CTX *cctx, const struct sockaddr_in *a, int closed)
+refused_client(SSL *ssl, int fd, int closed)
 {
-	struct pollfd pfd = { .events = POLLIN };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char err[256] = "";
-	uint8_t c;
-	SSL *ssl;
-	int ok;
 
-	pfd.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (pfd.fd == -1 || connect(pfd.fd, (const struct sockaddr *)a,
-	    sizeof(*a)) == -1 || fcntl(pfd.fd, F_SETFL, O_NONBLOCK) == -1 ||
-	    (ssl = tls_connect(cctx, pfd.fd, "server", TIMEOUT_MS, err,
-	    sizeof(err))) == NULL) {
-		printf("refused client: the handshake did not finish on our "
-		    "side: %s\n", err);
+	if (!server_closed(closed))
 		return 1;
-	}
-	if (read(closed, &c, 1) != 1) {
-		printf("refused client: the server did not say it closed\n");
-		return 1;
-	}
 	/* the reset is here once the socket reports an error */
 	while (poll(&pfd, 1, TIMEOUT_MS) == 1 && !(pfd.revents & POLLERR))
 		usleep(10000);
@@ -725,13 +750,13 @@ refused_client(SSL_CTX *cctx, const struct sockaddr_in *a, int closed)
 		printf("refused client: no reset from the server\n");
 		return 1;
 	}
-	ok = tls_write(ssl, (const uint8_t *)"HELLO", 5, TIMEOUT_MS, err,
-	    sizeof(err)) == -1 && strstr(err, "certificate revoked") != NULL;
-	if (!ok)
+	if (tls_write(ssl, (const uint8_t *)"HELLO", 5, TIMEOUT_MS, err,
+	    sizeof(err)) == 0 || !contains(err, "certificate revoked")) {
 		printf("refused client: the write after the reset says: %s\n",
 		    err[0] ? err : "(it succeeded)");
-	tls_close(ssl, 0);
-	return !ok;
+		return 1;
+	}
+	return 0;
 }
 
 static void
@@ -740,39 +765,19 @@ test_alert_after_reset(void)
 	SSL_CTX *sctx = ctx_from(1, "server.crt", "server.key", "revoked.pem");
 	SSL_CTX *cctx = ctx_from(0, "alice.crt", "alice.key", "");
 	struct linger now = { .l_onoff = 1, .l_linger = 0 };
-	struct sockaddr_in a;
+	struct loopback lb;
 	char err[256] = "";
-	int lfd = tcp_listen_loopback(&a), fd, closed[2], status;
-	pid_t pid;
 	SSL *ssl;
 
-	fflush(stdout);
-	need(pipe2(closed, O_CLOEXEC) == 0, "make a pipe");
-	pid = fork();
-	need(pid != -1, "fork the refused client");
-	if (pid == 0) {
-		close(closed[1]);
-		status = refused_client(cctx, &a, closed[0]);
-		fflush(stdout);
-		_exit(status);
-	}
-	close(closed[0]);
-	need((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) !=
-	    -1, "accept the refused client");
-	ssl = tls_accept(sctx, fd, TIMEOUT_MS, err, sizeof(err));
+	loopback_start(&lb, cctx, 0, refused_client);
+	ssl = tls_accept(sctx, lb.fd, TIMEOUT_MS, err, sizeof(err));
 	check(ssl == NULL && contains(err, "certificate revoked"),
 	    "the server refuses the revoked client", err);
 	tls_close(ssl, 0);
-	need(setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now)) == 0,
+	need(setsockopt(lb.fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now)) == 0,
 	    "SO_LINGER");
-	close(fd);
-	close(lfd);
-	need(write(closed[1], "c", 1) == 1, "tell the client");
-	close(closed[1]);
-	need(waitpid(pid, &status, 0) == pid, "wait for the client");
-	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "a client whose first write meets a reset reports the server's "
-	    "alert (certificate revoked)", NULL);
+	loopback_finish(&lb, "a client whose first write meets a reset "
+	    "reports the server's alert (certificate revoked)");
 	SSL_CTX_free(sctx);
 	SSL_CTX_free(cctx);
 }

@@ -111,7 +111,8 @@ wait_until 15 same_as_before || {
 	show_diff
 	fail "C's routes after SIGKILL of the data process"
 }
-[[ ! -e $STATE ]] || fail "the state file stays after the session ended"
+# the host route goes first, then the state file
+wait_until 10 test ! -e "$STATE" || fail "the state file stays after the session ended"
 pass "SIGKILL of data process $DATA: C's routes are as before"
 wait_until 90 new_data_pid "$DATA" || fail "no new session after the kill"
 wait_connected c

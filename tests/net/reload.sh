@@ -186,7 +186,13 @@ pass "(7) broken files are refused: $(grep -o 'reload refused.*' \
 CAROL=$(vaddr carol)
 ping_ok A "$CAROL" || fail "alice cannot reach carol with client-to-client yes"
 write_conf 203.0.113.128/25 2 0.0.0.0:1194 "client-to-client no"
+mark=$(log_mark server)
 hup 'applied: .*client-to-client no'
+# "applied" is logged once the data processes were told; each says when it
+# has acted on it
+wait_until 20 num -ge 2 \
+    eval "tail -c +$((mark + 1)) '$TMP/server.log' | grep -c 'client-to-client off'" ||
+    fail "alice's and carol's data processes did not turn client-to-client off"
 ping_fails A "$CAROL" || fail "alice still reaches carol with client-to-client no"
 ping_ok A 198.18.0.1 || fail "alice cannot reach the server"
 write_conf 203.0.113.128/25 2 0.0.0.0:1194

@@ -2431,7 +2431,8 @@ conf_pull_net(const struct conf *c, const struct msg_net *route,
 	    i++) {
 		n = msg_net_v4(conf_redirect_routes[i].addr,
 		    conf_redirect_routes[i].prefix);
-		if (route->prefix == n.prefix && msg_net_inside(route, &n))
+		if (route->family == n.family && route->prefix == n.prefix &&
+		    memcmp(route->addr, n.addr, sizeof(n.addr)) == 0)
 			return false;
 	}
 	/* msg_net_inside: a rule of the other family holds no route */

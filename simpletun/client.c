@@ -279,34 +279,53 @@ client_underlay_gateways(const struct client *cl, struct msg_underlay *u)
 	return r;
 }
 
+/* A pushed route that a pull-filter ignore drops: one line, naming the
+ * rule. No rule (route-nopull, said once for all, or a route that
+ * redirect-gateway adds itself): no line. */
+static void
+client_pull_ignored(const char *route, uint8_t prefix,
+    const struct conf_pull_filter *rule)
+{
+	char b[46];
+
+	if (rule != NULL)
+		log_info("ignoring pushed route %s/%u (pull-filter ignore "
+		    "%s/%u)", route, prefix, rule->v6 ?
+		    ip6_str(rule->addr6, b) : ip4_str(rule->addr, b),
+		    rule->prefix);
+}
+
 /* Drops the pushed routes this client does not take (route-nopull,
- * pull-filter ignore), saying which. */
+ * pull-filter ignore), of both families, saying which. */
 static void
 client_pull(const struct client *cl, struct msg_config *cfg)
 {
 	const struct conf_pull_filter *rule;
-	char a[16], b[16];
-	unsigned i, n = 0;
+	unsigned i, n = 0, all = cfg->nroutes + cfg->nroutes6;
+	char a[46];
 
-	if (cl->c->route_nopull && cfg->nroutes > 0)
-		log_info("ignoring the %u pushed routes (route-nopull)",
-		    cfg->nroutes);
+	if (cl->c->route_nopull && all > 0)
+		log_info("ignoring the %u pushed routes (route-nopull)", all);
 	for (i = 0; i < cfg->nroutes; i++) {
 		const struct msg_route *r = &cfg->routes[i];
 
-		if (conf_pull_route(cl->c, r->addr, r->prefix, &rule)) {
+		if (conf_pull_route(cl->c, r->addr, r->prefix, &rule))
 			cfg->routes[n++] = *r;
-			continue;
-		}
-		if (rule != NULL)
-			log_info("ignoring pushed route %s/%u (pull-filter "
-			    "ignore %s/%u)", ip4_str(r->addr, a), r->prefix,
-			    ip4_str(rule->addr, b), rule->prefix);
+		else
+			client_pull_ignored(ip4_str(r->addr, a), r->prefix,
+			    rule);
 	}
 	cfg->nroutes = (uint8_t)n;
-	/* pull-filter holds IPv4 networks; route-nopull takes no route */
-	if (cl->c->route_nopull)
-		cfg->nroutes6 = 0;
+	for (i = n = 0; i < cfg->nroutes6; i++) {
+		const struct msg_net6 *r = &cfg->routes6[i];
+
+		if (conf_pull_route6(cl->c, r->addr, r->prefix, &rule))
+			cfg->routes6[n++] = *r;
+		else
+			client_pull_ignored(ip6_str(r->addr, a), r->prefix,
+			    rule);
+	}
+	cfg->nroutes6 = (uint8_t)n;
 }
 
 /* Takes away what this session put on tun, in the reverse order. */

@@ -469,10 +469,12 @@ static const struct directive directives[] = {
 	{ .name = "pull-filter", .args = "accept|ignore CIDR",
 	  .type = T_PULL_FILTER, .roles = CLI, .group = G_CLIENT,
 	  .help = "a rule for pushed routes (repeatable, at most 64): a "
-	    "route inside CIDR (prefix 0..32; 0.0.0.0/0 holds every route) "
-	    "is taken (accept) or dropped without ending the session "
-	    "(ignore); the first rule that holds a route decides, and a "
-	    "route no rule holds is taken. A taken route is still checked "
+	    "route inside CIDR, an IPv4 network (prefix 0..32; 0.0.0.0/0 "
+	    "holds every IPv4 route) or an IPv6 one (prefix 0..128; ::/0 "
+	    "holds every IPv6 route), is taken (accept) or dropped without "
+	    "ending the session (ignore); the first rule that holds a route "
+	    "decides (a rule never holds a route of the other family), and "
+	    "a route no rule holds is taken. A taken route is still checked "
 	    "(see allow-full-tunnel)" },
 };
 
@@ -1379,13 +1381,23 @@ dump_remote(FILE *out, const struct conf *c, const struct directive *d)
 
 static const char *const pull_actions[] = { "accept", "ignore", NULL };
 
+/* A rule's network, as the msg_net checks take it. */
+static struct msg_net
+conf_pull_filter_net(const struct conf_pull_filter *f)
+{
+	return f->v6 ? msg_net_v6(f->addr6, f->prefix) :
+	    msg_net_v4(f->addr, f->prefix);
+}
+
 static int
 parse_pull_filter(struct conf *c, const struct directive *d, char **av,
     char *err, size_t errlen)
 {
 	struct conf_pull_filter *f;
+	struct conf_net6 n6 = { { 0 }, 0 };
 	uint32_t addr = 0;
 	uint8_t prefix = 0;
+	bool v6 = strchr(av[1], ':') != NULL;
 	unsigned i;
 
 	(void)d;
@@ -1398,14 +1410,17 @@ parse_pull_filter(struct conf *c, const struct directive *d, char **av,
 	if (c->npull_filters >= CONF_PULL_FILTERS_MAX)
 		return conf_fail(err, errlen, "more than %d rules",
 		    CONF_PULL_FILTERS_MAX);
-	if (conf_cidr(av[1], 0, 32, &addr, &prefix, err, errlen) == -1)
+	if (v6 ? conf_cidr6(av[1], 0, 128, &n6, err, errlen) == -1 :
+	    conf_cidr(av[1], 0, 32, &addr, &prefix, err, errlen) == -1)
 		return -1;
 	/* field by field: no stack bytes in the padding, so a dump loads
 	 * back byte for byte */
 	f = &c->pull_filters[c->npull_filters++];
 	memset(f, 0, sizeof(*f));
+	f->v6 = v6;
 	f->addr = addr;
-	f->prefix = prefix;
+	memcpy(f->addr6, n6.addr, sizeof(f->addr6));
+	f->prefix = v6 ? n6.prefix : prefix;
 	f->ignore = i == 1;
 	return 0;
 }
@@ -1414,12 +1429,16 @@ static void
 dump_pull_filter(FILE *out, const struct conf *c, const struct directive *d)
 {
 	const struct conf_pull_filter *f;
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
+	struct msg_net n;
 
-	for (f = c->pull_filters; f < c->pull_filters + c->npull_filters; f++)
+	for (f = c->pull_filters; f < c->pull_filters + c->npull_filters;
+	    f++) {
+		n = conf_pull_filter_net(f);
 		fprintf(out, "%s %s %s/%u\n", d->name,
-		    pull_actions[f->ignore ? 1 : 0], conf_ntoa(f->addr, a),
-		    f->prefix);
+		    pull_actions[f->ignore ? 1 : 0], msg_net_str(&n, a),
+		    n.prefix);
+	}
 }
 
 static int
@@ -2395,30 +2414,56 @@ conf_slots(const struct conf *c)
 	return c->max_clients + c->max_handshakes;
 }
 
-bool
-conf_pull_route(const struct conf *c, uint32_t net, uint8_t prefix,
+/* conf_pull_route for a route of either family: one rule set for both. */
+static bool
+conf_pull_net(const struct conf *c, const struct msg_net *route,
     const struct conf_pull_filter **rule)
 {
 	const struct conf_pull_filter *f;
+	struct msg_net n;
 
 	if (rule != NULL)
 		*rule = NULL;
 	if (c->route_nopull)
 		return false;
-	/* redirect-gateway adds these itself */
+	/* redirect-gateway adds these itself; it has no IPv6 routes */
 	for (unsigned i = 0; c->redirect_gateway && i < CONF_REDIRECT_ROUTES;
-	    i++)
-		if (net == conf_redirect_routes[i].addr &&
-		    prefix == conf_redirect_routes[i].prefix)
+	    i++) {
+		n = msg_net_v4(conf_redirect_routes[i].addr,
+		    conf_redirect_routes[i].prefix);
+		if (route->family == n.family && route->prefix == n.prefix &&
+		    memcmp(route->addr, n.addr, sizeof(n.addr)) == 0)
 			return false;
-	for (f = c->pull_filters; f < c->pull_filters + c->npull_filters; f++)
-		if (prefix >= f->prefix &&
-		    (net & conf_mask(f->prefix)) == f->addr) {
+	}
+	/* msg_net_inside: a rule of the other family holds no route */
+	for (f = c->pull_filters; f < c->pull_filters + c->npull_filters;
+	    f++) {
+		n = conf_pull_filter_net(f);
+		if (msg_net_inside(route, &n)) {
 			if (rule != NULL)
 				*rule = f;
 			return !f->ignore;
 		}
+	}
 	return true;
+}
+
+bool
+conf_pull_route(const struct conf *c, uint32_t net, uint8_t prefix,
+    const struct conf_pull_filter **rule)
+{
+	struct msg_net r = msg_net_v4(net, prefix);
+
+	return conf_pull_net(c, &r, rule);
+}
+
+bool
+conf_pull_route6(const struct conf *c, const uint8_t net[16],
+    uint8_t prefix, const struct conf_pull_filter **rule)
+{
+	struct msg_net r = msg_net_v6(net, prefix);
+
+	return conf_pull_net(c, &r, rule);
 }
 
 uint16_t

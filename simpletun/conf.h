@@ -46,10 +46,13 @@ struct conf_net6 {
 	uint8_t prefix;
 };
 
-/* pull-filter: a pushed route inside addr/prefix is taken or ignored. */
+/* pull-filter: a pushed route inside the rule's network (of its family)
+ * is taken or ignored. */
 struct conf_pull_filter {
+	bool v6;		/* an IPv6 network (addr6), else IPv4 (addr) */
 	uint32_t addr;		/* host byte order, host bits zero */
-	uint8_t prefix;
+	uint8_t addr6[16];	/* network order, host bits zero */
+	uint8_t prefix;		/* 0..32, or 0..128 for IPv6 */
 	bool ignore;		/* false: accept */
 };
 
@@ -217,11 +220,15 @@ void conf_help(FILE *out, enum conf_role role);
 void conf_man(FILE *out);
 void conf_free(struct conf *c);
 /* Whether a client takes the pushed route net/prefix (host order): none
- * with route-nopull; else the first pull-filter rule whose network holds
- * the route decides; a route no rule holds is taken. *rule (if rule is not
- * NULL) is the deciding rule, or NULL. */
+ * with route-nopull, nor one that redirect-gateway adds itself; else the
+ * first pull-filter rule whose network (of the route's family) holds the
+ * route decides; a route no rule holds is taken. *rule (if rule is not
+ * NULL) is the deciding rule, or NULL. _route6: the same for an IPv6 route
+ * (network order). */
 bool conf_pull_route(const struct conf *c, uint32_t net, uint8_t prefix,
     const struct conf_pull_filter **rule);
+bool conf_pull_route6(const struct conf *c, const uint8_t net[16],
+    uint8_t prefix, const struct conf_pull_filter **rule);
 /* The two routes of a full tunnel (OpenVPN's def1): 0.0.0.0/1 and
  * 128.0.0.0/1, longer than any default route and together covering all. */
 #define CONF_REDIRECT_ROUTES 2

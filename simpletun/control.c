@@ -899,8 +899,11 @@ ctl_client_config(struct control *ct, const struct sockaddr_storage *peer,
 		if (conf_pull_route(ct->c, cfg->routes[i].addr,
 		    cfg->routes[i].prefix, NULL))
 			taken.routes[taken.nroutes++] = cfg->routes[i];
-	if (ct->c->route_nopull)
-		taken.nroutes6 = 0;
+	taken.nroutes6 = 0;
+	for (unsigned i = 0; i < cfg->nroutes6; i++)
+		if (conf_pull_route6(ct->c, cfg->routes6[i].addr,
+		    cfg->routes6[i].prefix, NULL))
+			taken.routes6[taken.nroutes6++] = cfg->routes6[i];
 	if (msg_config_judge(&taken, &u, err, sizeof(err)) != NULL) {
 		log_warnx("refusing the CONFIG of %s: %s", ct->peer, err);
 		ctl_bye(ct, "CONFIG refused");

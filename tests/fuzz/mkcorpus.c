@@ -511,6 +511,17 @@ static const struct {
 	CONF("client-checks", "\x01"
 	  "ca /etc/passwd\ncert /etc/passwd\nkey /etc/passwd\n"
 	  "remote [2001:db8::1]:443\nuser root\n"),
+	CONF("client-pull-filter", "\x01"
+	  "ca ca.pem\ncert c.pem\nkey c.key\nremote vpn\n"
+	  "route-nopull no\nredirect-gateway yes\n"
+	  "pull-filter accept 2001:db8:5:8::/64\n"
+	  "pull-filter ignore 2001:db8:5::/48\n"
+	  "pull-filter accept 192.168.10.0/24\n"
+	  "pull-filter ignore 0.0.0.0/0\npull-filter ignore ::/0\n"),
+	CONF("err-pull-filter6-prefix", "\x01"
+	  "pull-filter ignore 2001:db8:5::/129\n"),
+	CONF("err-pull-filter6-host-bits", "\x01"
+	  "pull-filter ignore 2001:db8:5::1/48\n"),
 	CONF("client-v4-noport", "\x01"
 	  "\tremote 192.0.2.1   # no port: 1194\r\n"
 	  "ca ca.pem\r\ncert c.pem\r\nkey c.key\r\n"),

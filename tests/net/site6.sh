@@ -7,8 +7,10 @@
 # A's network (dropped, counted as bob's bad_source, never on H's wire).
 # While A is away its network's packets are dropped and counted by the
 # guard (net_down), and flow again once A is back. With client-to-client
-# off, B gets no route and its packets to L6 are blocked. Bad IPv6
-# client-network configurations stop the server with one line.
+# off, B gets no route and its packets to L6 are blocked. A client with
+# pull-filter ignore 2001:db8:5::/48 drops that pushed route (one log
+# line) and keeps H's. Bad IPv6 client-network configurations stop the
+# server with one line.
 #
 #   L6 eth0 2001:db8:5::2/64 --- lan0 2001:db8:5::1/64 A eth0 192.0.2.2 --- S
 #   (L6's default route via A; A forwards IPv6, as its admin would set up)
@@ -167,8 +169,25 @@ ping_ok L6 "$H6" -6 || fail "L6 -> H once A is back"
 ping_ok B "$L6" -6 || fail "B -> L6 once A is back"
 pass "A back: H <-> L6 and B -> L6 flow again"
 
-stop_bg a2 || fail "client a2 did not exit cleanly"
+# --- pull-filter with an IPv6 network -------------------------------------------
+
+# B again, with a rule wider than A's network: that route is dropped with
+# one line, the other pushed IPv6 route (H's) is taken and carries pings.
 stop_bg b || fail "client b did not exit cleanly"
+client_start b2 B 198.51.100.1 bob --pull-filter ignore 2001:db8:5::/48
+wait_connected b2
+has "dev stun0" ipn B -6 route show "$LNET6" &&
+    fail "B took $LNET6 despite pull-filter ignore 2001:db8:5::/48: $SEEN"
+has "dev stun0" ipn B -6 route show "$NET6" ||
+    fail "B did not take $NET6 beside the pull-filter: $(ipn B -6 route show)"
+ping_ok B "$H6" -6 || fail "B -> H with pull-filter ignore 2001:db8:5::/48"
+log_has b2 'ignoring pushed route 2001:db8:5::/64 \(pull-filter ignore 2001:db8:5::/48\)' ||
+    fail "b2 did not log the route it ignored: $(grep -i 'pushed route' "$TMP/b2.log")"
+pass "pull-filter ignore 2001:db8:5::/48: B has no route to $LNET6," \
+    "takes $NET6 and reaches H; logged"
+
+stop_bg a2 || fail "client a2 did not exit cleanly"
+stop_bg b2 || fail "client b2 did not exit cleanly"
 stop_bg server || fail "the server did not exit cleanly"
 [[ -z $(ipn S -6 route show "$LNET6" 2>/dev/null) ]] ||
     fail "the route to $LNET6 outlived the server: $(ipn S -6 route show "$LNET6")"

@@ -185,6 +185,18 @@ net_of6(const struct conf *c, const char *s)
 	return conf_client_net_of6(c, b);
 }
 
+/* conf_pull_route6 of the IPv6 route s/prefix */
+static bool
+pull6(const struct conf *c, const char *s, uint8_t prefix,
+    const struct conf_pull_filter **rule)
+{
+	uint8_t b[16];
+
+	if (inet_pton(AF_INET6, s, b) != 1)
+		abort();
+	return conf_pull_route6(c, b, prefix, rule);
+}
+
 static void
 test_defaults(void)
 {
@@ -2189,6 +2201,95 @@ test_pull(void)
 	    "ignore", "10.0.0.0/8");
 }
 
+/* pull-filter with IPv6 networks: the first rule that holds a route
+ * decides, a rule never holds a route of the other family, the dump loads
+ * back, and a bad network is refused in one line. */
+static void
+test_pull6(void)
+{
+	const struct conf_pull_filter *rule;
+	struct conf c;
+	char *text;
+
+	if (LOAD_OK(&c, CONF_CLIENT, "--pull-filter", "accept",
+	    "2001:db8:5:8::/64", "--pull-filter", "ignore", "2001:db8:5::/48",
+	    "--pull-filter", "ignore", "0.0.0.0/0", "--pull-filter", "accept",
+	    "2001:db8::/32", "--pull-filter", "ignore", "::/0") == 0) {
+		CHECK(c.npull_filters == 5);
+		CHECK(c.pull_filters[1].v6 && !c.pull_filters[2].v6);
+		CHECK(is_ip6(c.pull_filters[1].addr6, "2001:db8:5::"));
+		CHECK(c.pull_filters[1].prefix == 48);
+		CHECK(pull6(&c, "2001:db8:5:8::", 64, &rule));
+		CHECK(rule == &c.pull_filters[0]);
+		CHECK(pull6(&c, "2001:db8:5:8::1", 128, &rule));
+		CHECK(rule == &c.pull_filters[0]);
+		CHECK(!pull6(&c, "2001:db8:5::", 64, &rule));
+		CHECK(rule == &c.pull_filters[1]);
+		CHECK(!pull6(&c, "2001:db8:5:8::", 63, &rule));
+		CHECK(rule == &c.pull_filters[1]);
+		/* a route wider than a rule is not inside it */
+		CHECK(pull6(&c, "2001:db8:4::", 47, &rule));
+		CHECK(rule == &c.pull_filters[3]);
+		/* IPv4's 0.0.0.0/0 (rule 2) holds no IPv6 route */
+		CHECK(!pull6(&c, "2001:db9::", 32, &rule));
+		CHECK(rule == &c.pull_filters[4]);
+		CHECK(!pull6(&c, "::", 0, &rule));
+		CHECK(rule == &c.pull_filters[4]);
+		/* nor do the IPv6 rules hold an IPv4 route, not even one
+		 * whose 4 bytes begin 2001:db8::/32 (32.1.13.184) */
+		CHECK(!conf_pull_route(&c, ip("32.1.13.184"), 29, &rule));
+		CHECK(rule == &c.pull_filters[2]);
+		text = ROUND_TRIP(&c);
+		CHECK(strstr(text, "pull-filter accept 2001:db8:5:8::/64\n"
+		    "pull-filter ignore 2001:db8:5::/48\npull-filter ignore "
+		    "0.0.0.0/0\npull-filter accept 2001:db8::/32\n"
+		    "pull-filter ignore ::/0\n") != NULL);
+		free(text);
+		conf_free(&c);
+	}
+	/* one family's rules leave the other's routes to the default */
+	if (LOAD_OK(&c, CONF_CLIENT, "--pull-filter", "ignore", "::/0") == 0) {
+		CHECK(conf_pull_route(&c, ip("0.0.0.0"), 0, &rule) && !rule);
+		CHECK(!pull6(&c, "2001:db8:5::", 64, &rule) && rule);
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, "--pull-filter", "ignore", "0.0.0.0/0")
+	    == 0) {
+		CHECK(pull6(&c, "::", 0, &rule) && !rule);
+		CHECK(pull6(&c, "::ffff:0:0", 96, &rule) && !rule);
+		conf_free(&c);
+	}
+	/* route-nopull takes no IPv6 route; redirect-gateway's routes are
+	 * IPv4 only, so it leaves IPv6 ones alone */
+	if (LOAD_OK(&c, CONF_CLIENT, "--route-nopull", "yes", "--pull-filter",
+	    "accept", "::/0") == 0) {
+		CHECK(!pull6(&c, "2001:db8:5::", 64, &rule) && !rule);
+		free(ROUND_TRIP(&c));
+		conf_free(&c);
+	}
+	if (LOAD_OK(&c, CONF_CLIENT, "--redirect-gateway", "yes") == 0) {
+		CHECK(!conf_pull_route(&c, ip("0.0.0.0"), 1, &rule) && !rule);
+		CHECK(pull6(&c, "::", 1, &rule) && !rule);
+		CHECK(pull6(&c, "8000::", 1, &rule) && !rule);
+		conf_free(&c);
+	}
+	LOAD_ERR(CONF_CLIENT,
+	    "=--pull-filter: '2001:db8:5::/129': prefix must be 0..128",
+	    "--pull-filter", "ignore", "2001:db8:5::/129");
+	LOAD_ERR(CONF_CLIENT,
+	    "=--pull-filter: '2001:db8:5::1/48' has host bits set",
+	    "--pull-filter", "ignore", "2001:db8:5::1/48");
+	LOAD_ERR(CONF_CLIENT,
+	    "=--pull-filter: '2001:db8::zz/48' is not an IPv6 network",
+	    "--pull-filter", "accept", "2001:db8::zz/48");
+	LOAD_ERR(CONF_CLIENT,
+	    "=--pull-filter: '2001:db8:5::' is not ADDR/PREFIX",
+	    "--pull-filter", "ignore", "2001:db8:5::");
+	LOAD_ERR(CONF_CLIENT,
+	    "=--pull-filter: '2001:db8:5::/': prefix must be 0..128",
+	    "--pull-filter", "ignore", "2001:db8:5::/");
+}
+
 /* 64 rules, and not one more. */
 static void
 test_pull_max(void)
@@ -2215,6 +2316,11 @@ test_pull_max(void)
 	p = write_conf("pull65.conf", text);
 	LOAD_ERR(CONF_CLIENT, "pull65.conf:65: pull-filter: more than 64 rules",
 	    "--config", p);
+	/* the 64 are for both families together */
+	memcpy(text + len, "pull-filter ignore 2001:db8::/32\n", 34);
+	p = write_conf("pull65v6.conf", text);
+	LOAD_ERR(CONF_CLIENT,
+	    "pull65v6.conf:65: pull-filter: more than 64 rules", "--config", p);
 }
 
 static void
@@ -2350,6 +2456,7 @@ main(void)
 	test_round_trip_layers();
 	test_load_fd();
 	test_pull();
+	test_pull6();
 	test_pull_max();
 	test_help();
 	test_reload();

@@ -732,7 +732,8 @@ tls_read(SSL *ssl, uint8_t *buf, size_t cap, char *err, size_t errlen)
  * the server judges the client's certificate after the client's side of
  * the handshake is done, then sends an alert and closes), its alert is
  * waiting to be read, and says more than "Connection reset by peer". Only
- * looks; application data stays where it is. */
+ * looks; application data stays where it is. The socket is non-blocking,
+ * as tls_write asks: a record not yet whole is not waited for. */
 static void
 tls_peer_alert(SSL *ssl, char *err, size_t errlen)
 {
@@ -745,7 +746,9 @@ tls_peer_alert(SSL *ssl, char *err, size_t errlen)
 	ERR_clear_error();
 	errno = 0;
 	r = SSL_peek(ssl, &b, 1);
-	if (r <= 0 && SSL_get_error(ssl, r) == SSL_ERROR_SSL)
+	/* an alert, not the end of the stream OpenSSL finds after a reset */
+	if (r <= 0 && SSL_get_error(ssl, r) == SSL_ERROR_SSL &&
+	    ERR_GET_REASON(ERR_peek_error()) >= SSL_AD_REASON_OFFSET)
 		tls_error(ssl, NULL, err, errlen);
 	ERR_clear_error();
 }

@@ -66,7 +66,8 @@ int tls_export(SSL *ssl, uint32_t epoch, uint8_t *out, size_t len);
 ssize_t tls_read(SSL *ssl, uint8_t *buf, size_t cap, char *err,
     size_t errlen);
 /* Writes all of buf, waiting at most timeout_ms; 0 or -1 (reason in err:
- * the peer's alert if it sent one before it went away). */
+ * the peer's alert if it sent one before it went away). The socket is the
+ * handshake's, non-blocking. */
 int tls_write(SSL *ssl, const uint8_t *buf, size_t len, int timeout_ms,
     char *err, size_t errlen);
 /* Sends close_notify and frees; NULL is allowed. With linger_ms > 0 it

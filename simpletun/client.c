@@ -280,19 +280,16 @@ client_underlay_gateways(const struct client *cl, struct msg_underlay *u)
 }
 
 /* A pushed route that a pull-filter ignore drops: one line, naming the
- * rule. No rule (route-nopull, said once for all, or a route that
- * redirect-gateway adds itself): no line. */
+ * rule (route-nopull is said once for all). */
 static void
-client_pull_ignored(const char *route, uint8_t prefix,
+client_pull_ignored(const struct msg_net *route,
     const struct conf_pull_filter *rule)
 {
-	char b[46];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 
-	if (rule != NULL)
-		log_info("ignoring pushed route %s/%u (pull-filter ignore "
-		    "%s/%u)", route, prefix, rule->v6 ?
-		    ip6_str(rule->addr6, b) : ip4_str(rule->addr, b),
-		    rule->prefix);
+	log_info("ignoring pushed route %s/%u (pull-filter ignore %s/%u)",
+	    msg_net_str(route, a), route->prefix, rule->v6 ?
+	    ip6_str(rule->addr6, b) : ip4_str(rule->addr, b), rule->prefix);
 }
 
 /* Drops the pushed routes this client does not take (route-nopull,
@@ -300,32 +297,11 @@ client_pull_ignored(const char *route, uint8_t prefix,
 static void
 client_pull(const struct client *cl, struct msg_config *cfg)
 {
-	const struct conf_pull_filter *rule;
-	unsigned i, n = 0, all = cfg->nroutes + cfg->nroutes6;
-	char a[46];
+	unsigned all = cfg->nroutes + cfg->nroutes6;
 
 	if (cl->c->route_nopull && all > 0)
 		log_info("ignoring the %u pushed routes (route-nopull)", all);
-	for (i = 0; i < cfg->nroutes; i++) {
-		const struct msg_route *r = &cfg->routes[i];
-
-		if (conf_pull_route(cl->c, r->addr, r->prefix, &rule))
-			cfg->routes[n++] = *r;
-		else
-			client_pull_ignored(ip4_str(r->addr, a), r->prefix,
-			    rule);
-	}
-	cfg->nroutes = (uint8_t)n;
-	for (i = n = 0; i < cfg->nroutes6; i++) {
-		const struct msg_net6 *r = &cfg->routes6[i];
-
-		if (conf_pull_route6(cl->c, r->addr, r->prefix, &rule))
-			cfg->routes6[n++] = *r;
-		else
-			client_pull_ignored(ip6_str(r->addr, a), r->prefix,
-			    rule);
-	}
-	cfg->nroutes6 = (uint8_t)n;
+	conf_pull_config(cl->c, cfg, client_pull_ignored);
 }
 
 /* Takes away what this session put on tun, in the reverse order. */

@@ -2466,6 +2466,32 @@ conf_pull_route6(const struct conf *c, const uint8_t net[16],
 	return conf_pull_net(c, &r, rule);
 }
 
+void
+conf_pull_config(const struct conf *c, struct msg_config *cfg,
+    void (*ignored)(const struct msg_net *, const struct conf_pull_filter *))
+{
+	const struct conf_pull_filter *rule;
+	struct msg_net r;
+	unsigned i, n;
+
+	for (i = n = 0; i < cfg->nroutes; i++) {
+		r = msg_net_v4(cfg->routes[i].addr, cfg->routes[i].prefix);
+		if (conf_pull_net(c, &r, &rule))
+			cfg->routes[n++] = cfg->routes[i];
+		else if (rule != NULL && ignored != NULL)
+			ignored(&r, rule);
+	}
+	cfg->nroutes = (uint8_t)n;
+	for (i = n = 0; i < cfg->nroutes6; i++) {
+		r = msg_net_v6(cfg->routes6[i].addr, cfg->routes6[i].prefix);
+		if (conf_pull_net(c, &r, &rule))
+			cfg->routes6[n++] = cfg->routes6[i];
+		else if (rule != NULL && ignored != NULL)
+			ignored(&r, rule);
+	}
+	cfg->nroutes6 = (uint8_t)n;
+}
+
 uint16_t
 conf_udp_port(const struct conf *c)
 {

@@ -229,6 +229,14 @@ bool conf_pull_route(const struct conf *c, uint32_t net, uint8_t prefix,
     const struct conf_pull_filter **rule);
 bool conf_pull_route6(const struct conf *c, const uint8_t net[16],
     uint8_t prefix, const struct conf_pull_filter **rule);
+/* Drops from cfg the pushed routes of both families that c does not take
+ * (as above); ignored, if not NULL, hears of each one that a pull-filter
+ * rule dropped. The client's parent and its control process both filter
+ * so, and so judge the same routes. */
+struct msg_config;
+struct msg_net;
+void conf_pull_config(const struct conf *c, struct msg_config *cfg,
+    void (*ignored)(const struct msg_net *, const struct conf_pull_filter *));
 /* The two routes of a full tunnel (OpenVPN's def1): 0.0.0.0/1 and
  * 128.0.0.0/1, longer than any default route and together covering all. */
 #define CONF_REDIRECT_ROUTES 2

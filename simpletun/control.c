@@ -889,21 +889,14 @@ ctl_client_config(struct control *ct, const struct sockaddr_storage *peer,
 		    msg_name(m.type));
 		ctl_bye(ct, "expected CONFIG");
 	}
-	/* the pushed routes are IPv4: they can only take an IPv4 server */
+	/* u.server is IPv4 only: pushed IPv4 routes are judged against an
+	 * IPv4 server's address; nothing judges IPv6 routes against an IPv6
+	 * server's */
 	if (peer->ss_family == AF_INET)
 		u.server = ntohl(((const struct sockaddr_in *)peer)->
 		    sin_addr.s_addr);
 	taken = *cfg;
-	taken.nroutes = 0;
-	for (unsigned i = 0; i < cfg->nroutes; i++)
-		if (conf_pull_route(ct->c, cfg->routes[i].addr,
-		    cfg->routes[i].prefix, NULL))
-			taken.routes[taken.nroutes++] = cfg->routes[i];
-	taken.nroutes6 = 0;
-	for (unsigned i = 0; i < cfg->nroutes6; i++)
-		if (conf_pull_route6(ct->c, cfg->routes6[i].addr,
-		    cfg->routes6[i].prefix, NULL))
-			taken.routes6[taken.nroutes6++] = cfg->routes6[i];
+	conf_pull_config(ct->c, &taken, NULL);
 	if (msg_config_judge(&taken, &u, err, sizeof(err)) != NULL) {
 		log_warnx("refusing the CONFIG of %s: %s", ct->peer, err);
 		ctl_bye(ct, "CONFIG refused");

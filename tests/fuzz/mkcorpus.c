@@ -305,7 +305,7 @@ corpus_ranges(void)
 {
 	static const char status[] = "client1 198.18.0.6 endpoint="
 	    "192.0.2.10:51820 rx_packets=12 rx_bytes=1008\n";
-	uint8_t p[MSG_MAX_PAYLOAD] = { 0 }, text[512];
+	uint8_t p[MSG_MAX_PAYLOAD] = { 0 }, text[513];	/* a STATS too long */
 	size_t n;
 
 	memset(text, 'x', sizeof(text));

@@ -3,7 +3,8 @@
 # when asked again) in a state directory of its own (root's, 0700, stamped),
 # and down, status, check and up refuse, touching nothing, a LAB_DIR that
 # is not one (unstamped, another uid's, group- or world-writable, a
-# symlink). `check --json FILE` on the lab writes valid JSON in which
+# symlink, or under a directory someone other than root may change).
+# `check --json FILE` on the lab writes valid JSON in which
 # every point passes with its figures, a check whose plaintext
 # point looks at the tun device fails in its exit status and JSON, and
 # `down`, twice, leaves no namespace, process, queue or state directory
@@ -87,10 +88,20 @@ chmod 0777 "$TMP/worldw"
 fake_lab "$TMP/real"
 chmod 0700 "$TMP/real"
 ln -s "$TMP/real" "$TMP/link"
+# Labs that would pass by themselves (root's, 0700, stamped) under a
+# directory someone else may change: nobody's; world-writable and not
+# sticky; nobody's, reached through a symbolic link of root's.
+for d in above/lab above/sub/lab wwabove/lab; do
+	fake_lab "$TMP/$d"
+	chmod 0700 "$TMP/$d"
+done
+chown "$nobody" "$TMP/above"
+chmod 0777 "$TMP/wwabove"
+ln -s "$TMP/above/sub" "$TMP/rlink"
 # fakes: what is in those directories, to compare.
 fakes() {
-	(cd "$TMP" && find plain foreign groupw worldw real link \
-	    -printf '%p %u %m %s %l\n' | sort)
+	(cd "$TMP" && find plain foreign groupw worldw real link above \
+	    wwabove rlink -printf '%p %u %m %s %l\n' | sort)
 }
 # refused WHAT DIR CMD...: CMD with LAB_DIR=DIR exits non-zero with one
 # line that names WHAT, and DIR and the victim are as they were.
@@ -118,12 +129,15 @@ for cmd in down status check up; do
 	refused 'writable by group or others' "$TMP/groupw" "$cmd"
 	refused 'writable by group or others' "$TMP/worldw" "$cmd"
 	refused 'symbolic link' "$TMP/link" "$cmd"
+	refused 'above it is owned by uid [1-9]' "$TMP/above/lab" "$cmd"
+	refused 'above it is writable by group or others' "$TMP/wwabove/lab" "$cmd"
+	refused 'above/? above it is owned by uid [1-9]' "$TMP/rlink/lab" "$cmd"
 done
 if [[ $(lab_namespaces | wc -l) -ne 4 ]] || ! "$LAB" status >/dev/null 2>&1; then
 	fail "the lab did not survive the refusals: $(lab_namespaces | tr '\n' ' ')"
 fi
 stop_bg sleep || true	# ended by SIGTERM, as it should be
-pass "down, status, check and up refuse an unstamped LAB_DIR, a stamped one of uid $nobody, group- or world-writable or behind a symlink: $(cat "$TMP/refused.out")"
+pass "down, status, check and up refuse an unstamped LAB_DIR, a stamped one of uid $nobody, group- or world-writable, behind a symlink, or under a directory of uid $nobody or world-writable (also through a symlink): $(cat "$TMP/refused.out")"
 
 rc=0
 "$LAB" check --json "$JSON" >"$TMP/check.out" 2>&1 || rc=$?
